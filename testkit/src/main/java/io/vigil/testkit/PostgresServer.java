@@ -1,0 +1,170 @@
+package io.vigil.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A real single PostgreSQL server: {@code initdb} into a fresh directory, {@code postgres} on a
+ * free loopback port (password authentication over TCP), run as an unprivileged user when this JVM
+ * is root, and a database {@code vigil} owned by the superuser.
+ */
+public final class PostgresServer implements AutoCloseable {
+
+  /** Name of the database created for the services. */
+  public static final String DATABASE = "vigil";
+
+  /** The superuser's name. */
+  public static final String USER = "postgres";
+
+  private final String name;
+  private final Path dataDir;
+  private final int port;
+  private final String password;
+  private ManagedProcess process;
+  private final Workspace workspace;
+
+  private PostgresServer(Workspace workspace, String name) {
+    this.workspace = workspace;
+    this.name = name;
+    this.dataDir = workspace.dir(name);
+    this.port = Ports.free();
+    this.password = UUID.randomUUID().toString().replace("-", "");
+  }
+
+  /** Initialises and starts a server, waits until it accepts connections, creates the database. */
+  public static PostgresServer start(Workspace workspace, String name) {
+    PostgresServer server = new PostgresServer(workspace, name);
+    server.initdb();
+    server.launch();
+    server.execute("postgres", "CREATE DATABASE " + DATABASE);
+    return server;
+  }
+
+  private void initdb() {
+    Path pgdata = dataDir.resolve("pgdata");
+    Path pwfile = dataDir.resolve("pwfile");
+    Path sockets = dataDir.resolve("sockets");
+    try {
+      Files.createDirectories(sockets);
+      Files.writeString(pwfile, password);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Workspace.handOver(dataDir);
+    ManagedProcess.runChecked(
+        Workspace.asUnprivileged(
+            List.of(
+                Tools.postgresBin().resolve("initdb").toString(),
+                "--pgdata=" + pgdata,
+                "--username=" + USER,
+                "--pwfile=" + pwfile,
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--data-checksums")),
+        Duration.ofMinutes(2));
+    try {
+      Files.deleteIfExists(pwfile);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void launch() {
+    List<String> command =
+        Workspace.asUnprivileged(
+            List.of(
+                Tools.postgresBin().resolve("postgres").toString(),
+                "-D",
+                dataDir.resolve("pgdata").toString(),
+                "-p",
+                Integer.toString(port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "unix_socket_directories=" + dataDir.resolve("sockets"),
+                "-c",
+                "max_connections=200",
+                "-c",
+                "wal_level=replica",
+                "-c",
+                "max_wal_senders=10",
+                "-c",
+                "fsync=on"));
+    process = workspace.start(name, command, Map.of());
+    Readiness.await(process, name + " accepting connections", Duration.ofSeconds(60), this::ping);
+  }
+
+  private boolean ping() {
+    try (Connection c = connect("postgres")) {
+      return c.isValid(1);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /** Port on 127.0.0.1. */
+  public int port() {
+    return port;
+  }
+
+  /** Superuser password. */
+  public String password() {
+    return password;
+  }
+
+  /** The data directory ({@code pgdata}). */
+  public Path pgdata() {
+    return dataDir.resolve("pgdata");
+  }
+
+  /** JDBC URL of a database. */
+  public String jdbcUrl(String database) {
+    return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+  }
+
+  /** URL of the {@value #DATABASE} database as the Vert.x reactive client takes it. */
+  public String reactiveUrl() {
+    return "postgresql://127.0.0.1:" + port + "/" + DATABASE;
+  }
+
+  /** A new JDBC connection as the superuser. */
+  public Connection connect(String database) throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(database), USER, password);
+  }
+
+  /** Runs one statement. */
+  public void execute(String database, String sql) {
+    try (Connection c = connect(database);
+        var s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + " failed on " + name, e);
+    }
+  }
+
+  /** The server process. */
+  public ManagedProcess process() {
+    return process;
+  }
+
+  /** Stops the server (fast shutdown) and deletes its data. */
+  @Override
+  public void close() {
+    if (process != null) {
+      process.stop(Duration.ofSeconds(10), "INT");
+      process = null;
+    }
+    Workspace.deleteTree(dataDir);
+  }
+}

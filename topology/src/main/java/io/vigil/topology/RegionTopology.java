@@ -1,0 +1,51 @@
+package io.vigil.topology;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The instances of one region as registered in etcd, grouped by zone.
+ *
+ * @param region region name
+ * @param instances every parsed instance, with the key it was found under
+ */
+public record RegionTopology(String region, List<Registered> instances) {
+
+  /** One registered instance with the parts of its key. */
+  public record Registered(TopologyKeys.InstanceKey key, InstanceRecord record) {}
+
+  /**
+   * Builds the topology from the key/value pairs under {@link TopologyKeys#zonesPrefix}; entries
+   * that are not instance keys or do not parse are skipped.
+   */
+  public static RegionTopology parse(String region, Map<String, String> kvs, ObjectMapper json) {
+    List<Registered> found = new ArrayList<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(kvs).entrySet()) {
+      TopologyKeys.InstanceKey key = TopologyKeys.parseInstance(region, e.getKey());
+      if (key == null) {
+        continue;
+      }
+      try {
+        found.add(new Registered(key, json.readValue(e.getValue(), InstanceRecord.class)));
+      } catch (IOException ex) {
+        // a foreign or half-written value is not an instance; the next change rewrites it
+      }
+    }
+    return new RegionTopology(region, List.copyOf(found));
+  }
+
+  /** Instances of one service, by zone in zone-name order. */
+  public Map<String, List<InstanceRecord>> byZone(String service) {
+    Map<String, List<InstanceRecord>> zones = new TreeMap<>();
+    for (Registered r : instances) {
+      if (r.key().service().equals(service)) {
+        zones.computeIfAbsent(r.key().zone(), z -> new ArrayList<>()).add(r.record());
+      }
+    }
+    return zones;
+  }
+}

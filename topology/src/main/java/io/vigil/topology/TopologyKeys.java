@@ -1,0 +1,59 @@
+package io.vigil.topology;
+
+/** The etcd key layout of DESIGN.md §2, in one place. */
+public final class TopologyKeys {
+
+  /** Root of every key Vigil writes. */
+  public static final String ROOT = "/vigil";
+
+  private TopologyKeys() {}
+
+  /** {@code /vigil/regions/{region}/}: everything of one region. */
+  public static String region(String region) {
+    return ROOT + "/regions/" + region + "/";
+  }
+
+  /** {@code /vigil/regions/{region}/role}: {@code primary} or {@code standby}. */
+  public static String regionRole(String region) {
+    return region(region) + "role";
+  }
+
+  /** {@code /vigil/regions/{region}/zones/{zone}/admin-state}. */
+  public static String zoneAdminState(String region, String zone) {
+    return region(region) + "zones/" + zone + "/admin-state";
+  }
+
+  /** Key of one instance's registration. */
+  public static String instance(String region, String zone, String service, String instanceId) {
+    return region(region) + "zones/" + zone + "/instances/" + service + "/" + instanceId;
+  }
+
+  /** Prefix under which every zone of a region registers its instances. */
+  public static String zonesPrefix(String region) {
+    return region(region) + "zones/";
+  }
+
+  /** {@code /vigil/elections/backup/{region}}: the backup leader election. */
+  public static String backupElection(String region) {
+    return ROOT + "/elections/backup/" + region;
+  }
+
+  /**
+   * Parses an instance key into its parts, or returns null when the key is not an instance key of
+   * the given region.
+   */
+  public static InstanceKey parseInstance(String region, String key) {
+    String prefix = zonesPrefix(region);
+    if (!key.startsWith(prefix)) {
+      return null;
+    }
+    String[] parts = key.substring(prefix.length()).split("/");
+    if (parts.length != 4 || !parts[1].equals("instances")) {
+      return null;
+    }
+    return new InstanceKey(parts[0], parts[2], parts[3]);
+  }
+
+  /** The parts of an instance key. */
+  public record InstanceKey(String zone, String service, String instanceId) {}
+}
