@@ -3,6 +3,7 @@ package io.vigil.topology;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.etcd.jetcd.support.CloseableClient;
+import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.health.SmallRyeHealthReporter;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -44,7 +46,6 @@ public class InstanceRegistrar {
   private final Vertx vertx;
   private final String service;
   private final String version;
-  private final int httpPort;
   private final String instanceId;
   private final AtomicReference<State> state = new AtomicReference<>(State.WAITING_FOR_READY);
   private volatile long leaseId;
@@ -59,8 +60,7 @@ public class InstanceRegistrar {
       ObjectMapper json,
       Vertx vertx,
       @ConfigProperty(name = "quarkus.application.name") String service,
-      @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version,
-      @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080") int httpPort) {
+      @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
     this.etcd = etcd;
     this.region = region;
     this.health = health;
@@ -68,7 +68,6 @@ public class InstanceRegistrar {
     this.vertx = vertx;
     this.service = service;
     this.version = version;
-    this.httpPort = httpPort;
     this.instanceId =
         region.instanceId().orElse(service + "-" + UUID.randomUUID().toString().substring(0, 8));
   }
@@ -154,13 +153,20 @@ public class InstanceRegistrar {
   }
 
   private String recordJson() {
-    String url = region.advertisedUrl().orElse("http://127.0.0.1:" + httpPort);
+    String url = region.advertisedUrl().orElseGet(() -> "http://127.0.0.1:" + boundHttpPort());
     try {
       return json.writeValueAsString(
           new InstanceRecord(url, service, region.zone(), region.name(), version, startedAt));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The port the HTTP server listens on; Quarkus writes the real one back when 0 was asked. */
+  private static int boundHttpPort() {
+    String key =
+        LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-port" : "quarkus.http.port";
+    return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(8080);
   }
 
   /** Deregisters before anything else stops, so routers stop sending traffic here at once. */

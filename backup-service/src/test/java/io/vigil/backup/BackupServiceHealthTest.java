@@ -1,0 +1,40 @@
+package io.vigil.backup;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vigil.testkit.quarkus.EtcdResource;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(value = EtcdResource.class, restrictToAnnotatedClass = true)
+class BackupServiceHealthTest {
+
+  @Test
+  void readyWhenTheRepositoryIsWritable() {
+    given().get("/q/health/live").then().statusCode(200);
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                given()
+                    .get("/q/health/ready")
+                    .then()
+                    .statusCode(200)
+                    .body("checks.find { it.name == 'backup-repository' }.status", is("UP")));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(() -> given().get("/q/health/started").then().statusCode(200));
+  }
+
+  @Test
+  void servesPrometheusMetricsAndOpenApi() {
+    given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
+    given().accept("application/json").get("/q/openapi").then().statusCode(200);
+  }
+}

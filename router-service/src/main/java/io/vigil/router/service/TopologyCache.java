@@ -1,0 +1,98 @@
+package io.vigil.router.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vigil.router.config.RouterConfig;
+import io.vigil.topology.BackgroundProbe;
+import io.vigil.topology.EtcdGateway;
+import io.vigil.topology.InstanceRecord;
+import io.vigil.topology.RegionConfig;
+import io.vigil.topology.RegionTopology;
+import io.vigil.topology.TopologyKeys;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The last topology of the region: read from etcd at a fixed interval, or built once from the
+ * static instance list. When etcd goes away the last topology stays in force.
+ */
+@ApplicationScoped
+public class TopologyCache {
+
+  private final EtcdGateway etcd;
+  private final RegionConfig region;
+  private final ObjectMapper json;
+  private final Vertx vertx;
+  private final BackgroundProbe loader;
+  private volatile RegionTopology topology;
+
+  TopologyCache(
+      EtcdGateway etcd, RegionConfig region, RouterConfig config, ObjectMapper json, Vertx vertx) {
+    this.etcd = etcd;
+    this.region = region;
+    this.json = json;
+    this.vertx = vertx;
+    this.loader =
+        new BackgroundProbe(
+            "etcd-topology", config.topologyRefresh(), region.etcd().callTimeout(), this::load);
+    if (!etcd.enabled()) {
+      topology = fromStatic(config.staticInstances().orElse(List.of()));
+    }
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    if (etcd.enabled()) {
+      loader.start(vertx);
+    }
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    loader.stop();
+  }
+
+  private Uni<String> load() {
+    return etcd.getPrefix(TopologyKeys.zonesPrefix(region.name()))
+        .map(
+            kvs -> {
+              topology = RegionTopology.parse(region.name(), kvs, json);
+              return topology.instances().size() + " instances registered";
+            });
+  }
+
+  private RegionTopology fromStatic(List<String> entries) {
+    List<RegionTopology.Registered> found = new ArrayList<>();
+    int n = 0;
+    for (String entry : entries) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException(
+            "vigil.router.static-instances entry '" + entry + "' is not zone=url");
+      }
+      String zone = entry.substring(0, eq).trim();
+      String url = entry.substring(eq + 1).trim();
+      String id = "static-" + (++n);
+      found.add(
+          new RegionTopology.Registered(
+              new TopologyKeys.InstanceKey(zone, "monitoring-service", id),
+              new InstanceRecord(
+                  url, "monitoring-service", zone, region.name(), "static", Instant.EPOCH)));
+    }
+    return new RegionTopology(region.name(), List.copyOf(found));
+  }
+
+  /** The topology in force, or null when none has been loaded yet. */
+  public RegionTopology topology() {
+    return topology;
+  }
+
+  /** The state of the etcd reader (always down when etcd is not used). */
+  public BackgroundProbe.Outcome etcdOutcome() {
+    return loader.outcome();
+  }
+}
