@@ -116,16 +116,19 @@ public final class ManagedProcess implements AutoCloseable {
     return tail(log, lines);
   }
 
-  /** SIGTERM to the group, then SIGKILL to whatever is left after {@code grace}. */
+  /** SIGTERM, then SIGKILL to whatever is left after {@code grace}. */
   public void stop(Duration grace) {
     stop(grace, "TERM");
   }
 
-  /** {@code signal} to the group, then SIGKILL to whatever is left after {@code grace}. */
+  /**
+   * {@code signal} to the process (its own shutdown stops its children), then SIGKILL to the group
+   * and every descendant left after {@code grace}: like systemd's mixed kill mode.
+   */
   public void stop(Duration grace, String signal) {
     RUNNING.remove(this);
     List<ProcessHandle> tree = tree();
-    signalGroup(pid, signal);
+    signal(pid, signal);
     try {
       process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {

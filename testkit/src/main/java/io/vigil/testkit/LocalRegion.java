@@ -1,0 +1,170 @@
+package io.vigil.testkit;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole region on one machine, as {@code ./vigil up} starts it: a three-member etcd, PostgreSQL,
+ * S3Proxy, a monitoring-service and a backup-service per zone, and the router. Every process runs
+ * detached, on free loopback ports, with data and logs under the state directory; what runs is
+ * written to {@code region.json} as it starts.
+ */
+public final class LocalRegion {
+
+  /** Options of {@code vigil up}. */
+  public record Options(Path stateDir, String region, List<String> zones, QuarkusService.Aot aot) {}
+
+  private final Options options;
+  private final PrintStream out;
+  private final Workspace ws;
+  private final RegionState state = new RegionState();
+  private final Path stateFile;
+
+  /**
+   * @param options what to start and where
+   * @param out where progress goes
+   */
+  public LocalRegion(Options options, PrintStream out) {
+    this.options = options;
+    this.out = out;
+    this.stateFile = options.stateDir().resolve("region.json");
+    this.ws =
+        new Workspace(options.stateDir().resolve("data"), options.stateDir().resolve("logs"), true);
+  }
+
+  /** Starts the region; on failure stops what it started and rethrows. */
+  public RegionState up() {
+    state.region = options.region();
+    long t0 = System.nanoTime();
+    try {
+      step("etcd (3 members)");
+      EtcdCluster etcd = EtcdCluster.start(ws, "etcd", 3);
+      for (int i = 0; i < 3; i++) {
+        EtcdCluster.Member m = etcd.members().get(i);
+        state.add(m.process(), "etcd", zone(i), m.clientUrl());
+      }
+      state.etcdEndpoints = etcd.endpointList();
+      save();
+
+      step("PostgreSQL");
+      PostgresServer pg = PostgresServer.start(ws, "postgres");
+      state.add(pg.process(), "postgres", zone(0), pg.jdbcUrl(PostgresServer.DATABASE));
+      state.postgresUrl = pg.jdbcUrl(PostgresServer.DATABASE);
+      state.postgresPassword = pg.password();
+      state.dataLayer =
+          "single PostgreSQL server: NOT highly available (losing it loses the data layer)";
+      save();
+
+      step("S3Proxy (backup object storage)");
+      S3ProxyServer s3 = S3ProxyServer.start(ws, "s3proxy");
+      state.add(s3.process(), "s3", null, s3.endpoint());
+      state.s3Endpoint = s3.endpoint();
+      state.s3AccessKey = s3.accessKey();
+      state.s3SecretKey = s3.secretKey();
+      save();
+
+      Map<String, String> common = new LinkedHashMap<>();
+      common.put("vigil.region.name", options.region());
+      common.put("vigil.region.etcd.endpoints", etcd.endpointList());
+      for (String zone : options.zones()) {
+        Map<String, String> monitoring = new LinkedHashMap<>(common);
+        monitoring.put("vigil.region.zone", zone);
+        monitoring.put("quarkus.datasource.reactive.url", pg.reactiveUrl());
+        monitoring.put("quarkus.datasource.username", PostgresServer.USER);
+        monitoring.put("quarkus.datasource.password", pg.password());
+        service("monitoring-service", "monitoring-" + zone, zone, monitoring);
+
+        Map<String, String> backup = new LinkedHashMap<>(common);
+        backup.put("vigil.region.zone", zone);
+        backup.put(
+            "vigil.backup.repository.path", options.stateDir().resolve("backups").toString());
+        service("backup-service", "backup-" + zone, zone, backup);
+      }
+      Map<String, String> router = new LinkedHashMap<>(common);
+      router.put("vigil.region.zone", zone(0));
+      state.routerUrl = service("router-service", "router", null, router);
+      save();
+      out.printf("Region %s is up in %.1f s.%n", options.region(), (System.nanoTime() - t0) / 1e9);
+      return state;
+    } catch (RuntimeException e) {
+      out.println("Start failed: " + e.getMessage());
+      out.println("Stopping what was started...");
+      down(state, out);
+      throw e;
+    }
+  }
+
+  private String service(String module, String name, String zone, Map<String, String> config) {
+    step(
+        name
+            + (options.aot() == QuarkusService.Aot.AUTO && QuarkusService.aotSupported()
+                ? " (AOT cache)"
+                : ""));
+    int port = Ports.free();
+    Map<String, String> all = new LinkedHashMap<>(config);
+    all.put("vigil.region.instance-id", name);
+    ManagedProcess p = QuarkusService.start(ws, name, module, port, all, options.aot());
+    String url = "http://127.0.0.1:" + port;
+    state.add(p, module, zone, url);
+    save();
+    return url;
+  }
+
+  private String zone(int i) {
+    return options.zones().get(i % options.zones().size());
+  }
+
+  private void step(String what) {
+    out.println("  starting " + what + " ...");
+  }
+
+  private void save() {
+    state.write(stateFile);
+  }
+
+  /**
+   * Stops every process of a region in three waves, services first, then storage, then etcd: in
+   * each wave SIGTERM to every process (SIGINT, fast shutdown, to PostgreSQL), up to 15 s for them
+   * to exit, then SIGKILL to the process groups of whatever is left. Answers the processes that
+   * could not be stopped (empty when all are gone).
+   */
+  public static List<RegionState.Process> down(RegionState state, PrintStream out) {
+    List<List<RegionState.Process>> waves = new ArrayList<>();
+    waves.add(state.processes.stream().filter(p -> p.role().endsWith("-service")).toList());
+    waves.add(
+        state.processes.stream()
+            .filter(p -> !p.role().endsWith("-service") && !p.role().equals("etcd"))
+            .toList());
+    waves.add(state.processes.stream().filter(p -> p.role().equals("etcd")).toList());
+    for (List<RegionState.Process> wave : waves) {
+      List<RegionState.Process> running =
+          wave.stream().filter(RegionState.Process::running).toList();
+      for (RegionState.Process p : running) {
+        out.println("  stopping " + p.name() + " (pid " + p.pid() + ")");
+        ManagedProcess.signal(p.pid(), p.role().equals("postgres") ? "INT" : "TERM");
+      }
+      awaitExit(running, Duration.ofSeconds(15));
+      for (RegionState.Process p : running) {
+        if (p.running()) {
+          out.println("  " + p.name() + " did not stop in 15 s: SIGKILL");
+          ManagedProcess.signalGroup(p.pid(), "KILL");
+        }
+      }
+      awaitExit(running, Duration.ofSeconds(5));
+    }
+    return state.running();
+  }
+
+  private static void awaitExit(List<RegionState.Process> processes, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (processes.stream().anyMatch(RegionState.Process::running)
+        && System.nanoTime() < deadline) {
+      Readiness.sleep(Duration.ofMillis(50));
+    }
+  }
+}

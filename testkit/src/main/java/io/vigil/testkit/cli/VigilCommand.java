@@ -1,0 +1,169 @@
+package io.vigil.testkit.cli;
+
+import io.vigil.testkit.Http;
+import io.vigil.testkit.LocalRegion;
+import io.vigil.testkit.QuarkusService;
+import io.vigil.testkit.RegionState;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The {@code vigil} command for a local region: {@code up}, {@code status}, {@code down}. The
+ * {@code vigil} script finds a JDK, installs what is missing and builds before it runs this.
+ */
+public final class VigilCommand {
+
+  private final PrintStream out;
+  private final Path stateDir;
+
+  VigilCommand(PrintStream out, Path stateDir) {
+    this.out = out;
+    this.stateDir = stateDir;
+  }
+
+  /** Entry point; exits 0 on success, 1 on failure, 2 on a usage error. */
+  public static void main(String[] args) {
+    List<String> rest = new ArrayList<>(List.of(args));
+    Path stateDir = Path.of(option(rest, "--state-dir", ".vigil"));
+    boolean noAot = rest.remove("--no-aot");
+    VigilCommand vigil = new VigilCommand(System.out, stateDir.toAbsolutePath());
+    String command = rest.isEmpty() ? "help" : rest.remove(0);
+    int code;
+    try {
+      code =
+          switch (command) {
+            case "up" -> vigil.up(noAot ? QuarkusService.Aot.OFF : QuarkusService.Aot.AUTO);
+            case "down" -> vigil.down();
+            case "status" -> vigil.status();
+            case "help", "--help", "-h" -> vigil.usage(0);
+            default -> {
+              System.err.println("vigil: unknown command '" + command + "'");
+              yield vigil.usage(2);
+            }
+          };
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      System.err.println("vigil: " + e.getMessage());
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  private static String option(List<String> args, String name, String fallback) {
+    int i = args.indexOf(name);
+    if (i < 0) {
+      return fallback;
+    }
+    if (i + 1 >= args.size()) {
+      throw new IllegalArgumentException(name + " needs a value");
+    }
+    String value = args.get(i + 1);
+    args.remove(i + 1);
+    args.remove(i);
+    return value;
+  }
+
+  int usage(int code) {
+    out.println(
+        """
+        usage: ./vigil <command> [options]
+          up        start a local region (etcd, PostgreSQL, S3Proxy, services per zone, router)
+          status    show every process of the region and its health
+          down      stop every process of the region
+          test      run the test suite (handled by the script)
+        options:
+          --state-dir DIR   where region.json, data and logs live (default .vigil)
+          --no-aot          start the services on the plain JVM, without the AOT cache
+        """);
+    return code;
+  }
+
+  int up(QuarkusService.Aot aot) throws IllegalStateException {
+    Path file = stateDir.resolve("region.json");
+    Optional<RegionState> existing = RegionState.read(file);
+    if (existing.isPresent() && !existing.get().running().isEmpty()) {
+      throw new IllegalStateException(
+          "a region is already running from "
+              + stateDir
+              + " ("
+              + existing.get().running().size()
+              + " processes); see ./vigil status, or stop it with ./vigil down");
+    }
+    if (existing.isPresent()) {
+      io.vigil.testkit.Workspace.deleteTree(stateDir.resolve("data"));
+    }
+    try {
+      Files.createDirectories(stateDir);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot create " + stateDir + ": " + e.getMessage());
+    }
+    out.println("Starting a local region (state in " + stateDir + ")");
+    RegionState state =
+        new LocalRegion(
+                new LocalRegion.Options(
+                    stateDir, "us-south", List.of("zone-a", "zone-b", "zone-c"), aot),
+                out)
+            .up();
+    out.println();
+    out.println("  Router (API URL):  " + state.routerUrl);
+    out.println("  etcd:              " + state.etcdEndpoints);
+    out.println("  PostgreSQL:        " + state.postgresUrl + "  (user postgres)");
+    out.println("  Data layer:        " + state.dataLayer);
+    out.println("  S3 storage:        " + state.s3Endpoint);
+    out.println("  Every endpoint:    " + file);
+    out.println("  Logs:              " + stateDir.resolve("logs"));
+    out.println();
+    out.println("Stop it with ./vigil down; see it with ./vigil status.");
+    return 0;
+  }
+
+  int down() {
+    Optional<RegionState> state = RegionState.read(stateDir.resolve("region.json"));
+    if (state.isEmpty()) {
+      out.println("No region state in " + stateDir + ": nothing to stop.");
+      return 0;
+    }
+    out.println("Stopping the local region");
+    List<RegionState.Process> left = LocalRegion.down(state.get(), out);
+    if (!left.isEmpty()) {
+      left.forEach(p -> out.println("  still running: " + p.name() + " pid " + p.pid()));
+      return 1;
+    }
+    io.vigil.testkit.Workspace.deleteTree(stateDir.resolve("data"));
+    out.println("Stopped; no process is left. Logs stay in " + stateDir.resolve("logs") + ".");
+    return 0;
+  }
+
+  int status() {
+    Optional<RegionState> state = RegionState.read(stateDir.resolve("region.json"));
+    if (state.isEmpty()) {
+      out.println("No region in " + stateDir + " (start one with ./vigil up).");
+      return 1;
+    }
+    RegionState s = state.get();
+    out.printf("Region %s, router %s%n", s.region, s.routerUrl);
+    out.printf(
+        "%-22s %-20s %-8s %-8s %-28s %s%n", "PROCESS", "ROLE", "ZONE", "PID", "ENDPOINT", "STATE");
+    boolean allUp = true;
+    for (RegionState.Process p : s.processes) {
+      String health;
+      if (!p.running()) {
+        health = "STOPPED";
+        allUp = false;
+      } else if (p.role().endsWith("-service")) {
+        int code = Http.get(p.endpoint() + "/q/health/ready").status();
+        health = code == 200 ? "READY" : code < 0 ? "NOT ANSWERING" : "NOT READY (" + code + ")";
+        allUp &= code == 200;
+      } else {
+        health = "RUNNING";
+      }
+      out.printf(
+          "%-22s %-20s %-8s %-8d %-28s %s%n",
+          p.name(), p.role(), p.zone() == null ? "-" : p.zone(), p.pid(), p.endpoint(), health);
+    }
+    return allUp ? 0 : 1;
+  }
+}
