@@ -84,6 +84,7 @@ class EtcdClusterTest {
 
       await()
           .atMost(Duration.ofSeconds(20))
+          .ignoreExceptions()
           .untilAsserted(
               () -> {
                 client.getKVClient().put(bytes("/test/after"), bytes("2")).get(3, TimeUnit.SECONDS);
@@ -95,6 +96,7 @@ class EtcdClusterTest {
       try (Client first = Client.builder().endpoints(etcd.endpoints().get(0)).build()) {
         await()
             .atMost(Duration.ofSeconds(20))
+            .ignoreExceptions()
             .untilAsserted(() -> assertThat(get(first, "/test/after")).isEqualTo("2"));
       }
     }

@@ -39,6 +39,7 @@ public final class VigilCommand {
             case "up" -> vigil.up(noAot ? QuarkusService.Aot.OFF : QuarkusService.Aot.AUTO);
             case "down" -> vigil.down();
             case "status" -> vigil.status();
+            case "bench" -> vigil.bench(rest);
             case "help", "--help", "-h" -> vigil.usage(0);
             default -> {
               System.err.println("vigil: unknown command '" + command + "'");
@@ -73,6 +74,8 @@ public final class VigilCommand {
           up        start a local region (etcd, PostgreSQL, S3Proxy, services per zone, router)
           status    show every process of the region and its health
           down      stop every process of the region
+          bench startup [--runs N]
+                    time to ready and memory of each service, plain JVM vs AOT cache
           test      run the test suite (handled by the script)
         options:
           --state-dir DIR   where region.json, data and logs live (default .vigil)
@@ -117,6 +120,16 @@ public final class VigilCommand {
     out.println("  Logs:              " + stateDir.resolve("logs"));
     out.println();
     out.println("Stop it with ./vigil down; see it with ./vigil status.");
+    return 0;
+  }
+
+  int bench(List<String> args) {
+    String which = args.isEmpty() ? "" : args.remove(0);
+    if (!which.equals("startup")) {
+      throw new IllegalArgumentException("usage: ./vigil bench startup [--runs N]");
+    }
+    int runs = Integer.parseInt(option(args, "--runs", "5"));
+    io.vigil.testkit.bench.StartupBenchmark.run(stateDir, runs, out);
     return 0;
   }
 
