@@ -45,7 +45,8 @@ public final class QuarkusService {
   }
 
   /**
-   * Starts a service and waits until {@code /q/health/ready} answers 200.
+   * Starts a service and waits until {@code /q/health/ready} and then {@code /q/health/started}
+   * (registered in etcd) answer 200.
    *
    * @param name process name (logs, region.json), e.g. {@code monitoring-zone-a}
    * @param module the service's module
@@ -64,6 +65,11 @@ public final class QuarkusService {
     }
     ManagedProcess p = launch(ws, name, app, port, config, options);
     awaitReady(p, port, Duration.ofSeconds(90));
+    Readiness.await(
+        p,
+        name + " started",
+        Duration.ofSeconds(30),
+        () -> Http.get("http://127.0.0.1:" + port + "/q/health/started").status() == 200);
     return p;
   }
 

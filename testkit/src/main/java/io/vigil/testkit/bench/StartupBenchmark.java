@@ -50,6 +50,12 @@ public final class StartupBenchmark {
       config.put("quarkus.datasource.password", pg.password());
       config.put("vigil.backup.repository.path", stateDir.resolve("bench-backups").toString());
 
+      for (String module : MODULES) {
+        // trains the cache first when it is missing or stale
+        QuarkusService.start(
+                ws, module + "-warm", module, Ports.free(), config, QuarkusService.Aot.AUTO)
+            .stop(Duration.ofSeconds(20));
+      }
       out.printf(
           "Start-up of each service, %d runs per variant, medians (JDK %s, %d cores)%n%n",
           runs, Runtime.version(), Runtime.getRuntime().availableProcessors());

@@ -1,0 +1,134 @@
+package io.vigil.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+import io.vigil.testkit.Http;
+import io.vigil.testkit.LocalRegion;
+import io.vigil.testkit.ManagedProcess;
+import io.vigil.testkit.QuarkusService;
+import io.vigil.testkit.Readiness;
+import io.vigil.testkit.RegionState;
+import io.vigil.testkit.Workspace;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** What {@code ./vigil up} and {@code ./vigil down} do, on the packaged services. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class LocalRegionTest {
+
+  private final Path stateDir =
+      Path.of("target", "region-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
+  private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
+  private final PrintStream out = new PrintStream(progress, true, StandardCharsets.UTF_8);
+  private RegionState state;
+
+  @AfterEach
+  void down() {
+    if (state != null) {
+      LocalRegion.down(state, out);
+    }
+    Workspace.deleteTree(stateDir.resolve("data"));
+  }
+
+  @Test
+  void upStartsEveryZoneRegistersInEtcdAndDownLeavesNoProcess() throws Exception {
+    state =
+        new LocalRegion(
+                new LocalRegion.Options(
+                    stateDir,
+                    "us-south",
+                    List.of("zone-a", "zone-b", "zone-c"),
+                    QuarkusService.Aot.AUTO),
+                out)
+            .up();
+
+    assertThat(state.processes).hasSize(12);
+    assertThat(state.running()).hasSize(12);
+    assertThat(RegionState.read(stateDir.resolve("region.json")))
+        .get()
+        .satisfies(s -> assertThat(s.routerUrl).isEqualTo(state.routerUrl));
+    for (RegionState.Process p : state.processes) {
+      if (p.role().endsWith("-service")) {
+        assertThat(Http.get(p.endpoint() + "/q/health/ready").status()).as(p.name()).isEqualTo(200);
+        assertThat(Http.get(p.endpoint() + "/q/health/started").status())
+            .as(p.name())
+            .isEqualTo(200);
+      }
+    }
+
+    try (Client etcd = Client.builder().endpoints(state.etcdEndpoints.split(",")).build()) {
+      assertThat(instanceKeys(etcd))
+          .containsExactlyInAnyOrder(
+              "zone-a/instances/monitoring-service/monitoring-zone-a",
+              "zone-b/instances/monitoring-service/monitoring-zone-b",
+              "zone-c/instances/monitoring-service/monitoring-zone-c",
+              "zone-a/instances/backup-service/backup-zone-a",
+              "zone-b/instances/backup-service/backup-zone-b",
+              "zone-c/instances/backup-service/backup-zone-c",
+              "zone-a/instances/router-service/router");
+
+      // graceful stop: the instance deregisters first thing, long before its lease would expire
+      RegionState.Process backupB = process("backup-zone-b");
+      long stoppedAt = System.nanoTime();
+      ManagedProcess.signal(backupB.pid(), "TERM");
+      Readiness.await(
+          "backup-zone-b deregistered",
+          Duration.ofSeconds(3),
+          () -> !instanceKeys(etcd).contains("zone-b/instances/backup-service/backup-zone-b"));
+      assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofSeconds(3));
+
+      // crash: the key goes when the 5 s lease runs out
+      RegionState.Process monitoringC = process("monitoring-zone-c");
+      ManagedProcess.signal(monitoringC.pid(), "KILL");
+      Readiness.await(
+          "monitoring-zone-c's registration expired",
+          Duration.ofSeconds(12),
+          () ->
+              !instanceKeys(etcd)
+                  .contains("zone-c/instances/monitoring-service/monitoring-zone-c"));
+    }
+
+    List<RegionState.Process> left = LocalRegion.down(state, out);
+    assertThat(left).isEmpty();
+    for (RegionState.Process p : state.processes) {
+      assertThat(ProcessHandle.of(p.pid()).map(ProcessHandle::isAlive).orElse(false))
+          .as(p.name() + " is gone")
+          .isFalse();
+    }
+    state = null;
+  }
+
+  private RegionState.Process process(String name) {
+    return state.processes.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  private static List<String> instanceKeys(Client etcd) {
+    String prefix = "/vigil/regions/us-south/zones/";
+    try {
+      return etcd
+          .getKVClient()
+          .get(
+              ByteSequence.from(prefix, StandardCharsets.UTF_8),
+              GetOption.builder().isPrefix(true).withKeysOnly(true).build())
+          .get(5, TimeUnit.SECONDS)
+          .getKvs()
+          .stream()
+          .map(kv -> kv.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length()))
+          .toList();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
