@@ -31,6 +31,18 @@ public final class Http {
     return send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET());
   }
 
+  /** POST of a JSON body with extra headers (name, value, ...); never throws. */
+  public static Response postJson(String url, String body, String... headers) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return send(b);
+  }
+
   private static Response send(HttpRequest.Builder request) {
     try {
       HttpRequest r = request.build();

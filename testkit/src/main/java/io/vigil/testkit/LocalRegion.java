@@ -40,6 +40,7 @@ public final class LocalRegion {
   /** Starts the region; on failure stops what it started and rethrows. */
   public RegionState up() {
     state.region = options.region();
+    state.operatorKey = "op_" + java.util.UUID.randomUUID().toString().replace("-", "");
     long t0 = System.nanoTime();
     try {
       step("etcd (3 members)");
@@ -75,6 +76,8 @@ public final class LocalRegion {
         Map<String, String> monitoring = new LinkedHashMap<>(common);
         monitoring.put("vigil.region.zone", zone);
         monitoring.put("quarkus.datasource.reactive.url", pg.reactiveUrl());
+        monitoring.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE));
+        monitoring.put("vigil.monitoring.operator-key", state.operatorKey);
         monitoring.put("quarkus.datasource.username", PostgresServer.USER);
         monitoring.put("quarkus.datasource.password", pg.password());
         service("monitoring-service", "monitoring-" + zone, zone, monitoring);
@@ -85,6 +88,7 @@ public final class LocalRegion {
             "vigil.backup.repository.path", options.stateDir().resolve("backups").toString());
         service("backup-service", "backup-" + zone, zone, backup);
       }
+      createDemoTenant();
       Map<String, String> router = new LinkedHashMap<>(common);
       router.put("vigil.region.zone", zone(0));
       state.routerUrl = service("router-service", "router", null, router);
@@ -113,6 +117,35 @@ public final class LocalRegion {
     state.add(p, module, zone, url);
     save();
     return url;
+  }
+
+  private void createDemoTenant() {
+    step("demo service instance");
+    String monitoring =
+        state.processes.stream()
+            .filter(p -> p.role().equals("monitoring-service"))
+            .findFirst()
+            .orElseThrow()
+            .endpoint();
+    Http.Response r =
+        Http.postJson(
+            monitoring + "/admin/v1/service_instances",
+            "{\"name\":\"demo\"}",
+            "Authorization",
+            "Bearer " + state.operatorKey);
+    if (r.status() != 201) {
+      throw new IllegalStateException(
+          "creating the demo service instance failed: " + r.status() + " " + r.body());
+    }
+    try {
+      var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+      state.serviceInstanceId = json.path("id").asText();
+      state.apiKey = json.path("api_key").asText();
+      state.apiUrl = monitoring + "/openscale/" + state.serviceInstanceId + "/v2";
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    save();
   }
 
   private String zone(int i) {

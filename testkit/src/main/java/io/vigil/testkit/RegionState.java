@@ -48,6 +48,18 @@ public final class RegionState {
   /** Where API consumers send requests: the router. */
   public String routerUrl;
 
+  /** The monitoring API's operator key (creates service instances and API keys). */
+  public String operatorKey;
+
+  /** The demo service instance (tenant and data mart) created by {@code vigil up}. */
+  public String serviceInstanceId;
+
+  /** Base URL of the demo instance's v2 API. */
+  public String apiUrl;
+
+  /** An API key of the demo service instance. */
+  public String apiKey;
+
   /** etcd client endpoints, comma-separated. */
   public String etcdEndpoints;
 

@@ -1,15 +1,30 @@
 package io.vigil.monitoring.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Configuration of the monitoring service. */
 @ConfigMapping(prefix = "vigil.monitoring")
 public interface MonitoringConfig {
 
+  /**
+   * The operator bootstrap key: creates service instances and their API keys through {@code
+   * /admin/v1}. Without it the operator API answers 401 to everyone.
+   */
+  Optional<String> operatorKey();
+
+  /** Largest request body the API takes; larger ones get 413 and nothing is stored. */
+  @WithDefault("32M")
+  MemorySize maxBodySize();
+
   /** How readiness is computed. */
   Readiness readiness();
+
+  /** Schema migrations. */
+  Schema schema();
 
   /** Readiness probe settings. */
   interface Readiness {
@@ -20,5 +35,12 @@ public interface MonitoringConfig {
     /** How long one check may take before the primary counts as unreachable. */
     @WithDefault("1s")
     Duration timeout();
+  }
+
+  /** Schema migration settings. */
+  interface Schema {
+    /** Time between two attempts to migrate while the database does not answer. */
+    @WithDefault("2s")
+    Duration retryInterval();
   }
 }

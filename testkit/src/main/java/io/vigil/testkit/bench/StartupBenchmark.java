@@ -46,6 +46,7 @@ public final class StartupBenchmark {
       Map<String, String> config = new LinkedHashMap<>();
       config.put("vigil.region.etcd.endpoints", etcd.endpointList());
       config.put("quarkus.datasource.reactive.url", pg.reactiveUrl());
+      config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE));
       config.put("quarkus.datasource.username", PostgresServer.USER);
       config.put("quarkus.datasource.password", pg.password());
       config.put("vigil.backup.repository.path", stateDir.resolve("bench-backups").toString());

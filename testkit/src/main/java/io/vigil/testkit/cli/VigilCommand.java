@@ -111,7 +111,10 @@ public final class VigilCommand {
                 out)
             .up();
     out.println();
-    out.println("  Router (API URL):  " + state.routerUrl);
+    out.println("  Monitoring API:    " + state.apiUrl + "  (zone-a)");
+    out.println("  API key:           " + state.apiKey);
+    out.println("  Operator key:      " + state.operatorKey + "  (/admin/v1)");
+    out.println("  Router:            " + state.routerUrl);
     out.println("  etcd:              " + state.etcdEndpoints);
     out.println("  PostgreSQL:        " + state.postgresUrl + "  (user postgres)");
     out.println("  Data layer:        " + state.dataLayer);

@@ -6,8 +6,8 @@ import io.vigil.testkit.Workspace;
 import java.util.Map;
 
 /**
- * A real PostgreSQL for a {@code @QuarkusTest}: sets the reactive datasource URL and credentials.
- * Tests reach the server through {@link #current()}.
+ * A real PostgreSQL for a {@code @QuarkusTest}: sets the reactive and JDBC (migrations) URLs and
+ * credentials. Tests reach the server through {@link #current()}.
  */
 public class PostgresResource implements QuarkusTestResourceLifecycleManager {
 
@@ -20,6 +20,7 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
     current = server;
     return Map.of(
         "quarkus.datasource.reactive.url", server.reactiveUrl(),
+        "quarkus.datasource.jdbc.url", server.jdbcUrl(PostgresServer.DATABASE),
         "quarkus.datasource.username", PostgresServer.USER,
         "quarkus.datasource.password", server.password());
   }

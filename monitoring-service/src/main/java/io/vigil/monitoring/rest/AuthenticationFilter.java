@@ -1,0 +1,143 @@
+package io.vigil.monitoring.rest;
+
+import io.smallrye.mutiny.Uni;
+import io.vigil.monitoring.config.MonitoringConfig;
+import io.vigil.monitoring.repository.TenantRepository;
+import io.vigil.monitoring.service.ApiKeys;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/**
+ * Authenticates every call: {@code /openscale/{service_instance_id}/...} takes an API key of that
+ * instance (401 without a valid key, 403 with another instance's key); {@code /admin/...} takes the
+ * operator key. Also refuses bodies over the configured size with 413. Known keys are cached for a
+ * short time so ingest does not pay a lookup per request.
+ */
+public class AuthenticationFilter {
+
+  private static final Duration CACHE_TTL = Duration.ofSeconds(5);
+
+  private record Cached(TenantRepository.KeyOwner owner, long expiresAt) {}
+
+  private final TenantRepository tenants;
+  private final MonitoringConfig config;
+  private final Caller caller;
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+  AuthenticationFilter(TenantRepository tenants, MonitoringConfig config, Caller caller) {
+    this.tenants = tenants;
+    this.config = config;
+    this.caller = caller;
+  }
+
+  @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
+  public Uni<Response> authenticate(ContainerRequestContext request) {
+    List<String> segments =
+        request.getUriInfo().getPathSegments().stream().map(s -> s.getPath()).toList();
+    if (segments.isEmpty()) {
+      return Uni.createFrom().nullItem();
+    }
+    String first = segments.get(0);
+    if (!first.equals("openscale") && !first.equals("admin")) {
+      return Uni.createFrom().nullItem();
+    }
+    Response tooLarge = checkSize(request);
+    if (tooLarge != null) {
+      return Uni.createFrom().item(tooLarge);
+    }
+    String key = bearer(request);
+    if (key == null) {
+      return Uni.createFrom()
+          .item(
+              ApiExceptionMappers.error(
+                  401, "unauthorized", "send Authorization: Bearer <api key>"));
+    }
+    if (first.equals("admin")) {
+      boolean operator = config.operatorKey().map(k -> ApiKeys.same(k, key)).orElse(false);
+      if (!operator) {
+        return Uni.createFrom()
+            .item(ApiExceptionMappers.error(401, "unauthorized", "the operator key is not valid"));
+      }
+      caller.set(null, "operator");
+      return Uni.createFrom().nullItem();
+    }
+    if (segments.size() < 2) {
+      return Uni.createFrom().nullItem();
+    }
+    String instance = segments.get(1);
+    return owner(key)
+        .map(
+            owner -> {
+              if (owner == null) {
+                return ApiExceptionMappers.error(401, "unauthorized", "the API key is not valid");
+              }
+              if (!owner.serviceInstanceId().equals(instance)) {
+                return ApiExceptionMappers.error(
+                    403,
+                    "forbidden",
+                    "the API key does not belong to service instance " + instance);
+              }
+              caller.set(owner.serviceInstanceId(), owner.keyName());
+              return null;
+            });
+  }
+
+  private Response checkSize(ContainerRequestContext request) {
+    String length = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
+    if (length == null) {
+      return null;
+    }
+    try {
+      if (Long.parseLong(length.trim()) > config.maxBodySize().asLongValue()) {
+        return ApiExceptionMappers.error(
+            413,
+            "payload_too_large",
+            "the body has "
+                + length.trim()
+                + " bytes; the API takes at most "
+                + config.maxBodySize().asLongValue());
+      }
+      return null;
+    } catch (NumberFormatException e) {
+      return ApiExceptionMappers.error(400, "invalid_request", "Content-Length is not a number");
+    }
+  }
+
+  private Uni<TenantRepository.KeyOwner> owner(String key) {
+    byte[] hash = ApiKeys.hash(key);
+    String id = HexFormat.of().formatHex(hash);
+    Cached cached = cache.get(id);
+    long now = System.nanoTime();
+    if (cached != null && cached.expiresAt() - now > 0) {
+      return Uni.createFrom().item(cached.owner());
+    }
+    return tenants
+        .owner(hash)
+        .invoke(
+            owner -> {
+              if (owner != null) {
+                if (cache.size() > 10_000) {
+                  cache.clear();
+                }
+                cache.put(id, new Cached(owner, now + CACHE_TTL.toNanos()));
+              }
+            });
+  }
+
+  private static String bearer(ContainerRequestContext request) {
+    String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String key = header.substring(7).trim();
+    return key.isEmpty() ? null : key;
+  }
+}

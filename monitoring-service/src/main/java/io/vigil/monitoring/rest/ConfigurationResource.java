@@ -1,0 +1,110 @@
+package io.vigil.monitoring.rest;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.vigil.monitoring.repository.StoredResource;
+import io.vigil.monitoring.service.ResourceKind;
+import io.vigil.monitoring.service.ResourceService;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The configuration resources of the v2 API under {@code /openscale/{service_instance_id}/v2}: data
+ * marts, service providers, subscriptions, data sets, monitor definitions and monitor instances,
+ * each with list (filtered), create, get, patch (JSON Patch) and delete.
+ */
+@Path(
+    "/openscale/{instance}/v2/{kind: data_marts|service_providers|subscriptions|data_sets|monitor_definitions|monitor_instances}")
+@Produces(MediaType.APPLICATION_JSON)
+public class ConfigurationResource {
+
+  private final ResourceService service;
+  private final Caller caller;
+
+  ConfigurationResource(ResourceService service, Caller caller) {
+    this.service = service;
+    this.caller = caller;
+  }
+
+  private ResourceService.Tenant tenant() {
+    return new ResourceService.Tenant(caller.serviceInstanceId(), caller.principal());
+  }
+
+  @GET
+  public Uni<ObjectNode> list(@PathParam("kind") String kind, @Context UriInfo uri) {
+    ResourceKind k = ResourceKind.ofPath(kind);
+    Map<String, String> filters = new HashMap<>();
+    uri.getQueryParameters().forEach((name, values) -> filters.put(name, values.get(0)));
+    return service
+        .list(tenant(), k, filters)
+        .map(
+            all -> {
+              ObjectNode out = JsonNodeFactory.instance.objectNode();
+              ArrayNode array = out.putArray(k.path());
+              all.forEach(r -> array.add(r.toJson()));
+              return out;
+            });
+  }
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Uni<Response> create(@PathParam("kind") String kind, String body) {
+    return service
+        .create(tenant(), ResourceKind.ofPath(kind), Json.object(body))
+        .map(
+            r ->
+                Response.status(201)
+                    .entity(r.toJson())
+                    .header("Location", "/openscale/" + r.tenant() + "/v2/" + kind + "/" + r.id())
+                    .build());
+  }
+
+  @GET
+  @Path("/{id}")
+  public Uni<ObjectNode> get(@PathParam("kind") String kind, @PathParam("id") String id) {
+    return service.get(tenant(), ResourceKind.ofPath(kind), id).map(StoredResource::toJson);
+  }
+
+  @PATCH
+  @Path("/{id}")
+  @Consumes({MediaType.APPLICATION_JSON, "application/json-patch+json"})
+  public Uni<ObjectNode> patch(
+      @PathParam("kind") String kind, @PathParam("id") String id, String body) {
+    return service
+        .patch(tenant(), ResourceKind.ofPath(kind), id, Json.parse(body))
+        .map(StoredResource::toJson);
+  }
+
+  @PUT
+  @Path("/{id}")
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Uni<ObjectNode> put(
+      @PathParam("kind") String kind, @PathParam("id") String id, String body) {
+    return service
+        .put(tenant(), ResourceKind.ofPath(kind), id, Json.object(body))
+        .map(StoredResource::toJson);
+  }
+
+  @DELETE
+  @Path("/{id}")
+  public Uni<Response> delete(@PathParam("kind") String kind, @PathParam("id") String id) {
+    return service
+        .delete(tenant(), ResourceKind.ofPath(kind), id)
+        .replaceWith(Response.noContent().build());
+  }
+}

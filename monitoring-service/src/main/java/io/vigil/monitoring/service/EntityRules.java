@@ -1,0 +1,179 @@
+package io.vigil.monitoring.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vigil.monitoring.rest.ApiException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a valid entity of each kind looks like (OPENSCALE-API.md). {@link #check} fills defaults in
+ * place and answers the resources the entity refers to, which must exist.
+ */
+final class EntityRules {
+
+  /** A resource an entity refers to. */
+  record Reference(ResourceKind kind, String id, String field) {}
+
+  static final Set<String> SERVICE_TYPES =
+      Set.of(
+          "watson_machine_learning",
+          "amazon_sagemaker",
+          "azure_machine_learning",
+          "azure_machine_learning_service",
+          "spss_collaboration_and_deployment_services",
+          "custom_machine_learning");
+  static final Set<String> PROBLEM_TYPES = Set.of("binary", "multiclass", "regression");
+  static final Set<String> DATA_SET_TYPES =
+      Set.of(
+          "payload_logging",
+          "feedback",
+          "training",
+          "manual_labeling",
+          "payload_logging_error",
+          "business_payload",
+          "explanations",
+          "custom");
+  static final Set<String> THRESHOLD_TYPES = Set.of("lower_limit", "upper_limit");
+  static final Set<String> REPEAT_UNITS = Set.of("minute", "hour", "day", "week", "month", "year");
+
+  private EntityRules() {}
+
+  static List<Reference> check(ResourceKind kind, ObjectNode e, String tenant) {
+    List<Reference> refs = new ArrayList<>();
+    switch (kind) {
+      case DATA_MARTS -> {
+        Fields.optionalText(e, "name");
+        Fields.optionalText(e, "description");
+      }
+      case SERVICE_PROVIDERS -> {
+        Fields.text(e, "name");
+        Fields.oneOf(e, "service_type", SERVICE_TYPES, null);
+        Fields.object(e, "credentials", false);
+        e.put(
+            "operational_space_id",
+            Fields.oneOf(
+                e, "operational_space_id", Set.of("production", "pre_production"), "production"));
+      }
+      case SUBSCRIPTIONS -> {
+        refs.add(dataMart(e, tenant));
+        refs.add(
+            new Reference(
+                ResourceKind.SERVICE_PROVIDERS,
+                Fields.text(e, "service_provider_id"),
+                "service_provider_id"));
+        Fields.object(e, "asset", true);
+        Fields.text(e, "asset.asset_id");
+        Fields.oneOf(e, "asset.problem_type", PROBLEM_TYPES, null);
+        ((ObjectNode) e.get("asset"))
+            .put(
+                "asset_type",
+                Fields.oneOf(e, "asset.asset_type", Set.of("model", "function"), "model"));
+        ((ObjectNode) e.get("asset"))
+            .put(
+                "input_data_type",
+                Fields.oneOf(
+                    e,
+                    "asset.input_data_type",
+                    Set.of("structured", "unstructured_text", "unstructured_image"),
+                    "structured"));
+        Fields.object(e, "deployment", true);
+        Fields.text(e, "deployment.deployment_id");
+        if (Fields.object(e, "asset_properties", false) != null) {
+          for (String f : List.of("label_column", "prediction_field", "transaction_id_field")) {
+            Fields.optionalText(e, "asset_properties." + f);
+          }
+          for (String f : List.of("probability_fields", "feature_fields", "categorical_fields")) {
+            Fields.textArray(e, "asset_properties." + f);
+          }
+          Fields.array(e, "asset_properties.labels");
+        }
+      }
+      case DATA_SETS -> {
+        refs.add(dataMart(e, tenant));
+        Fields.text(e, "name");
+        Fields.oneOf(e, "type", DATA_SET_TYPES, null);
+        Fields.object(e, "target", true);
+        String targetType =
+            Fields.oneOf(
+                e, "target.target_type", Set.of("subscription", "instance", "data_mart"), null);
+        String targetId = Fields.text(e, "target.target_id");
+        if (targetType.equals("subscription")) {
+          refs.add(new Reference(ResourceKind.SUBSCRIPTIONS, targetId, "target.target_id"));
+        }
+      }
+      case MONITOR_DEFINITIONS -> {
+        Fields.text(e, "name");
+        Fields.array(e, "metrics");
+        JsonNode metrics = e.get("metrics");
+        if (metrics == null || metrics.isEmpty()) {
+          throw ApiException.badRequest("'metrics' must list at least one metric");
+        }
+        for (int i = 0; i < metrics.size(); i++) {
+          Fields.text(metrics.get(i), "id");
+          Fields.text(metrics.get(i), "name");
+          Fields.array(metrics.get(i), "thresholds");
+          for (JsonNode t : metrics.get(i).path("thresholds")) {
+            Fields.oneOf(t, "type", THRESHOLD_TYPES, null);
+            Fields.number(t, "default");
+          }
+        }
+        Fields.textArray(e, "tags");
+        e.remove("built_in");
+      }
+      case MONITOR_INSTANCES -> {
+        refs.add(dataMart(e, tenant));
+        refs.add(
+            new Reference(
+                ResourceKind.MONITOR_DEFINITIONS,
+                Fields.text(e, "monitor_definition_id"),
+                "monitor_definition_id"));
+        Fields.object(e, "target", true);
+        String targetType =
+            Fields.oneOf(
+                e, "target.target_type", Set.of("subscription", "instance", "data_mart"), null);
+        String targetId = Fields.text(e, "target.target_id");
+        if (targetType.equals("subscription")) {
+          refs.add(new Reference(ResourceKind.SUBSCRIPTIONS, targetId, "target.target_id"));
+        }
+        if (Fields.object(e, "parameters", false) == null) {
+          e.putObject("parameters");
+        }
+        for (String p :
+            List.of("min_feedback_data_size", "min_records", "min_samples", "max_samples")) {
+          Fields.positiveInt(e, "parameters." + p);
+        }
+        Fields.array(e, "parameters.features");
+        for (JsonNode f : e.path("parameters").path("features")) {
+          Fields.text(f, "feature");
+          Fields.array(f, "majority");
+          Fields.array(f, "minority");
+        }
+        Fields.array(e, "thresholds");
+        for (JsonNode t : e.path("thresholds")) {
+          Fields.text(t, "metric_id");
+          Fields.oneOf(t, "type", THRESHOLD_TYPES, null);
+          Fields.number(t, "value");
+        }
+        if (Fields.object(e, "schedule", false) != null) {
+          if (Fields.positiveInt(e, "schedule.repeat_interval") == null) {
+            throw ApiException.badRequest("'schedule.repeat_interval' is required");
+          }
+          Fields.oneOf(e, "schedule.repeat_unit", REPEAT_UNITS, null);
+        }
+      }
+      default -> throw new IllegalStateException(kind.toString());
+    }
+    return refs;
+  }
+
+  private static Reference dataMart(ObjectNode e, String tenant) {
+    String id = Fields.text(e, "data_mart_id");
+    if (!id.equals(tenant)) {
+      throw ApiException.badRequest(
+          "'data_mart_id' must be this service instance's data mart (" + tenant + ")");
+    }
+    return new Reference(ResourceKind.DATA_MARTS, id, "data_mart_id");
+  }
+}

@@ -1,0 +1,88 @@
+package io.vigil.monitoring;
+
+import static io.restassured.RestAssured.given;
+
+import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
+import io.restassured.specification.RequestSpecification;
+import java.util.Map;
+import org.hamcrest.Matchers;
+
+/** A tenant for API tests, created through the operator API, and its requests. */
+record ApiFixture(String id, String key) {
+
+  static final String OPERATOR_KEY = "test-operator-key";
+
+  static ApiFixture newTenant() {
+    var response =
+        given()
+            .header("Authorization", "Bearer " + OPERATOR_KEY)
+            .contentType(ContentType.JSON)
+            .body(Map.of("name", "tenant"))
+            .post("/admin/v1/service_instances")
+            .then()
+            .statusCode(201)
+            .extract()
+            .jsonPath();
+    return new ApiFixture(response.getString("id"), response.getString("api_key"));
+  }
+
+  /** A request with this tenant's key against its v2 base path. */
+  RequestSpecification api() {
+    return given()
+        .header("Authorization", "Bearer " + key)
+        .contentType(ContentType.JSON)
+        .basePath("/openscale/" + id + "/v2");
+  }
+
+  /** Creates a resource and answers its id. */
+  String create(String path, Object body) {
+    return api().body(body).post(path).then().statusCode(201).extract().path("metadata.id");
+  }
+
+  /** Creates a data mart, a service provider and a credit-risk subscription; answers its id. */
+  String creditRiskSubscription() {
+    api().body(Map.of("name", "mart")).post("/data_marts");
+    String provider =
+        create(
+            "/service_providers", Map.of("name", "wml", "service_type", "watson_machine_learning"));
+    return create(
+        "/subscriptions",
+        Map.of(
+            "data_mart_id", id,
+            "service_provider_id", provider,
+            "asset",
+                Map.of("asset_id", "credit-risk", "name", "Credit risk", "problem_type", "binary"),
+            "deployment", Map.of("deployment_id", "credit-risk-prod"),
+            "asset_properties",
+                Map.of(
+                    "label_column", "Risk",
+                    "prediction_field", "prediction",
+                    "probability_fields", java.util.List.of("probability"),
+                    "feature_fields", java.util.List.of("Age", "Sex", "LoanAmount"),
+                    "categorical_fields", java.util.List.of("Sex"),
+                    "labels", java.util.List.of("No Risk", "Risk"))));
+  }
+
+  /** The id of the subscription's data set of a type. */
+  String dataSet(String subscription, String type) {
+    return api()
+        .queryParam("target.target_id", subscription)
+        .queryParam("type", type)
+        .get("/data_sets")
+        .then()
+        .statusCode(200)
+        .body("data_sets", Matchers.hasSize(1))
+        .extract()
+        .path("data_sets[0].metadata.id");
+  }
+
+  /** Asserts the API's error format with a status and code. */
+  static ValidatableResponse isError(ValidatableResponse r, int status, String code) {
+    return r.statusCode(status)
+        .contentType(ContentType.JSON)
+        .body("trace", Matchers.notNullValue())
+        .body("errors[0].code", Matchers.is(code))
+        .body("errors[0].message", Matchers.not(Matchers.emptyOrNullString()));
+  }
+}

@@ -1,0 +1,15 @@
+package io.vigil.monitoring;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.vigil.testkit.quarkus.EtcdResource;
+import io.vigil.testkit.quarkus.PostgresResource;
+
+/**
+ * Real PostgreSQL and etcd from the test kit for every {@code @QuarkusTest} of this module, shared
+ * by all of them (a profile can turn them off with {@code disableGlobalTestResources}).
+ */
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(EtcdResource.class)
+public final class RealDependencies {
+  private RealDependencies() {}
+}
