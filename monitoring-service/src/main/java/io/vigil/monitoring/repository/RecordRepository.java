@@ -1,0 +1,130 @@
+package io.vigil.monitoring.repository;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vigil.monitoring.service.RecordParser;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Records of data sets and the store requests that brought them. */
+@ApplicationScoped
+public class RecordRepository {
+
+  /** A stored record as read back. */
+  public record Stored(String recordId, String timestamp, String values) {}
+
+  /** A store request. */
+  public record StoreRequest(
+      String id, String dataSetId, String state, int received, int stored, String createdAt) {}
+
+  /**
+   * Inserts rows in one statement; rows whose id the data set has already are skipped (a retried
+   * store). Answers how many were new.
+   */
+  public Uni<Integer> insert(
+      SqlClient c, String tenant, String dataSetId, String requestId, List<RecordParser.Row> rows) {
+    int n = rows.size();
+    String[] ids = new String[n];
+    OffsetDateTime[] times = new OffsetDateTime[n];
+    String[] values = new String[n];
+    for (int i = 0; i < n; i++) {
+      RecordParser.Row r = rows.get(i);
+      ids[i] = r.recordId();
+      times[i] = r.timestamp().atOffset(ZoneOffset.UTC);
+      values[i] = r.values().toString();
+    }
+    return c.preparedQuery(
+            "INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values, request_id)"
+                + " SELECT $1, id, $2, ts, v::jsonb, $3"
+                + " FROM unnest($4::text[], $5::timestamptz[], $6::text[]) AS u(id, ts, v)"
+                + " ON CONFLICT (data_set_id, record_id) DO NOTHING")
+        .execute(Tuple.tuple(List.of(dataSetId, tenant, requestId, ids, times, values)))
+        .map(rows2 -> rows2.rowCount());
+  }
+
+  /** Records a store request. */
+  public Uni<Void> insertRequest(
+      SqlClient c, String tenant, String id, String dataSetId, int received, int stored) {
+    return c.preparedQuery(
+            "INSERT INTO store_requests (id, service_instance_id, data_set_id, state, records_received,"
+                + " records_stored) VALUES ($1, $2, $3, 'active', $4, $5)")
+        .execute(Tuple.of(id, tenant, dataSetId, received, stored))
+        .replaceWithVoid();
+  }
+
+  /** A store request, or null. */
+  public Uni<StoreRequest> request(SqlClient c, String tenant, String dataSetId, String id) {
+    return c.preparedQuery(
+            "SELECT id, data_set_id, state, records_received, records_stored,"
+                + " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+                + " FROM store_requests WHERE service_instance_id = $1 AND data_set_id = $2 AND id = $3")
+        .execute(Tuple.of(tenant, dataSetId, id))
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                return null;
+              }
+              Row r = rows.iterator().next();
+              return new StoreRequest(
+                  r.getString(0),
+                  r.getString(1),
+                  r.getString(2),
+                  r.getInteger(3),
+                  r.getInteger(4),
+                  r.getString(5));
+            });
+  }
+
+  /**
+   * A page of records in store order, with a WHERE clause fragment built by the caller over
+   * parameters starting at {@code $3} ({@code $1} = data set, {@code $2} = tenant).
+   */
+  public Uni<List<Stored>> page(
+      SqlClient c,
+      String dataSetId,
+      String tenant,
+      String where,
+      List<Object> params,
+      int limit,
+      int offset) {
+    List<Object> all = new ArrayList<>(List.of(dataSetId, tenant));
+    all.addAll(params);
+    all.add(limit);
+    all.add(offset);
+    int p = all.size();
+    return c.preparedQuery(
+            "SELECT record_id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), row_values::text"
+                + " FROM records WHERE data_set_id = $1 AND service_instance_id = $2"
+                + where
+                + " ORDER BY ts, seq LIMIT $"
+                + (p - 1)
+                + " OFFSET $"
+                + p)
+        .execute(Tuple.tuple(all))
+        .map(
+            rows -> {
+              List<Stored> out = new ArrayList<>();
+              for (Row r : rows) {
+                out.add(new Stored(r.getString(0), r.getString(1), r.getString(2)));
+              }
+              return out;
+            });
+  }
+
+  /** How many records match. */
+  public Uni<Long> count(
+      SqlClient c, String dataSetId, String tenant, String where, List<Object> params) {
+    List<Object> all = new ArrayList<>(List.of(dataSetId, tenant));
+    all.addAll(params);
+    return c.preparedQuery(
+            "SELECT count(*) FROM records WHERE data_set_id = $1 AND service_instance_id = $2"
+                + where)
+        .execute(Tuple.tuple(all))
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+}

@@ -1,0 +1,169 @@
+package io.vigil.monitoring.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.vigil.monitoring.repository.RecordRepository;
+import io.vigil.monitoring.service.RecordQuery;
+import io.vigil.monitoring.service.RecordService;
+import io.vigil.monitoring.service.ResourceService;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/** Records of a data set: store (202 after commit), store request state, and read. */
+@Path("/openscale/{instance}/v2/data_sets/{dataSet}")
+@Produces(MediaType.APPLICATION_JSON)
+public class RecordResource {
+
+  private final RecordService records;
+  private final Caller caller;
+
+  RecordResource(RecordService records, Caller caller) {
+    this.records = records;
+    this.caller = caller;
+  }
+
+  private ResourceService.Tenant tenant() {
+    return new ResourceService.Tenant(caller.serviceInstanceId(), caller.principal());
+  }
+
+  @POST
+  @Path("/records")
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Uni<Response> store(
+      @PathParam("instance") String instance,
+      @PathParam("dataSet") String dataSet,
+      @HeaderParam("Idempotency-Key") String idempotencyKey,
+      String body) {
+    JsonNode json = Json.parse(body);
+    return records
+        .store(tenant(), dataSet, json, idempotencyKey)
+        .map(
+            stored -> {
+              ObjectNode out = JsonNodeFactory.instance.objectNode();
+              out.putObject("metadata").put("id", stored.requestId());
+              out.putObject("entity")
+                  .put("state", "active")
+                  .put("records_received", stored.received())
+                  .put("records_stored", stored.stored());
+              return Response.accepted(out)
+                  .header(
+                      "Location",
+                      "/openscale/"
+                          + instance
+                          + "/v2/data_sets/"
+                          + dataSet
+                          + "/requests/"
+                          + stored.requestId())
+                  .build();
+            });
+  }
+
+  @GET
+  @Path("/requests/{request}")
+  public Uni<ObjectNode> request(
+      @PathParam("dataSet") String dataSet, @PathParam("request") String request) {
+    return records
+        .request(tenant(), dataSet, request)
+        .map(
+            r -> {
+              ObjectNode out = JsonNodeFactory.instance.objectNode();
+              out.putObject("metadata").put("id", r.id()).put("created_at", r.createdAt());
+              out.putObject("entity")
+                  .put("state", r.state())
+                  .put("records_received", r.received())
+                  .put("records_stored", r.stored());
+              return out;
+            });
+  }
+
+  @GET
+  @Path("/records")
+  public Uni<ObjectNode> read(
+      @PathParam("dataSet") String dataSet,
+      @QueryParam("limit") Integer limit,
+      @QueryParam("offset") Integer offset,
+      @QueryParam("start") String start,
+      @QueryParam("end") String end,
+      @QueryParam("include_total_count") @DefaultValue("false") boolean includeTotal,
+      @QueryParam("format") @DefaultValue("dict") String format,
+      @QueryParam("filter") String filter) {
+    if (!format.equals("dict") && !format.equals("list")) {
+      throw ApiException.badRequest("'format' must be dict or list");
+    }
+    RecordQuery query = new RecordQuery(3).window(start, end).filter(filter);
+    return records
+        .read(
+            tenant(),
+            dataSet,
+            query,
+            RecordQuery.limit(limit),
+            RecordQuery.offset(offset),
+            includeTotal)
+        .map(page -> format.equals("dict") ? dict(page) : list(page));
+  }
+
+  private static ObjectNode dict(RecordService.Page page) {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ArrayNode array = out.putArray("records");
+    for (RecordRepository.Stored r : page.records()) {
+      ObjectNode record = array.addObject();
+      record.putObject("metadata").put("id", r.recordId()).put("record_timestamp", r.timestamp());
+      record.putObject("entity").set("values", parse(r.values()));
+    }
+    if (page.total() != null) {
+      out.put("total_count", page.total());
+    }
+    return out;
+  }
+
+  private static ObjectNode list(RecordService.Page page) {
+    Set<String> fields = new LinkedHashSet<>();
+    java.util.List<JsonNode> rows = new java.util.ArrayList<>();
+    for (RecordRepository.Stored r : page.records()) {
+      JsonNode values = parse(r.values());
+      values.fieldNames().forEachRemaining(fields::add);
+      rows.add(values);
+    }
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ObjectNode block = out.putArray("records").addObject();
+    ArrayNode f = block.putArray("fields");
+    fields.forEach(f::add);
+    ArrayNode values = block.putArray("values");
+    ArrayNode ids = block.putArray("record_ids");
+    for (int i = 0; i < rows.size(); i++) {
+      ArrayNode row = values.addArray();
+      for (String name : fields) {
+        row.add(rows.get(i).get(name));
+      }
+      ids.add(page.records().get(i).recordId());
+    }
+    if (page.total() != null) {
+      out.put("total_count", page.total());
+    }
+    return out;
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return Json.MAPPER.readTree(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

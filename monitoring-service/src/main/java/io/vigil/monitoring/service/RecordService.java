@@ -1,0 +1,124 @@
+package io.vigil.monitoring.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vigil.monitoring.repository.RecordRepository;
+import io.vigil.monitoring.repository.ResourceRepository;
+import io.vigil.monitoring.repository.StoredResource;
+import io.vigil.monitoring.rest.ApiException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Storing and reading records. A store is one transaction: the rows (new ones only, so a retry
+ * stores nothing twice) and the store request; it is acknowledged only after the commit.
+ */
+@ApplicationScoped
+public class RecordService {
+
+  /** What a store answered. */
+  public record Stored(String requestId, int received, int stored) {}
+
+  /** A page of records, with the total when asked for. */
+  public record Page(List<RecordRepository.Stored> records, Long total) {}
+
+  private final Pool pool;
+  private final ResourceRepository resources;
+  private final RecordRepository records;
+
+  RecordService(Pool pool, ResourceRepository resources, RecordRepository records) {
+    this.pool = pool;
+    this.resources = resources;
+    this.records = records;
+  }
+
+  /** Parses, checks and stores a records body for a data set. */
+  public Uni<Stored> store(
+      ResourceService.Tenant t, String dataSetId, JsonNode body, String idempotencyKey) {
+    return dataSet(t, dataSetId)
+        .chain(
+            ds ->
+                idField(t, ds)
+                    .map(
+                        idField ->
+                            RecordParser.parse(
+                                ds.entity().path("type").asText(),
+                                body,
+                                idField,
+                                idempotencyKey,
+                                Instant.now())))
+        .chain(
+            rows -> {
+              String requestId = UUID.randomUUID().toString();
+              return pool.withTransaction(
+                  c ->
+                      records
+                          .insert(c, t.id(), dataSetId, requestId, rows)
+                          .call(
+                              n ->
+                                  records.insertRequest(
+                                      c, t.id(), requestId, dataSetId, rows.size(), n))
+                          .map(n -> new Stored(requestId, rows.size(), n)));
+            });
+  }
+
+  /** A store request's state. */
+  public Uni<RecordRepository.StoreRequest> request(
+      ResourceService.Tenant t, String dataSetId, String requestId) {
+    return dataSet(t, dataSetId)
+        .chain(ds -> records.request(pool, t.id(), dataSetId, requestId))
+        .onItem()
+        .ifNull()
+        .failWith(() -> ApiException.notFound("store request", requestId));
+  }
+
+  /** A page of records. */
+  public Uni<Page> read(
+      ResourceService.Tenant t,
+      String dataSetId,
+      RecordQuery query,
+      int limit,
+      int offset,
+      boolean total) {
+    return dataSet(t, dataSetId)
+        .chain(
+            ds ->
+                records
+                    .page(pool, dataSetId, t.id(), query.where(), query.params(), limit, offset)
+                    .chain(
+                        page ->
+                            total
+                                ? records
+                                    .count(pool, dataSetId, t.id(), query.where(), query.params())
+                                    .map(n -> new Page(page, n))
+                                : Uni.createFrom().item(new Page(page, null))));
+  }
+
+  private Uni<StoredResource> dataSet(ResourceService.Tenant t, String id) {
+    return resources
+        .get(pool, t.id(), ResourceKind.DATA_SETS, id)
+        .onItem()
+        .ifNull()
+        .failWith(() -> ApiException.notFound("data set", id));
+  }
+
+  private Uni<String> idField(ResourceService.Tenant t, StoredResource dataSet) {
+    JsonNode target = dataSet.entity().path("target");
+    if (!target.path("target_type").asText().equals("subscription")) {
+      return Uni.createFrom().nullItem();
+    }
+    return resources
+        .get(pool, t.id(), ResourceKind.SUBSCRIPTIONS, target.path("target_id").asText())
+        .map(
+            s ->
+                s == null
+                    ? null
+                    : s.entity()
+                        .path("asset_properties")
+                        .path("transaction_id_field")
+                        .asText(null));
+  }
+}

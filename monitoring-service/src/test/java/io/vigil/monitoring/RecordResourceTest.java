@@ -1,0 +1,280 @@
+package io.vigil.monitoring;
+
+import static io.vigil.monitoring.ApiFixture.isError;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class RecordResourceTest {
+
+  static Map<String, Object> payload(
+      String scoringId, int age, String sex, String prediction, double pRisk) {
+    return Map.of(
+        "scoring_id",
+        scoringId,
+        "scoring_timestamp",
+        "2026-11-01T10:00:00Z",
+        "request",
+        Map.of(
+            "fields",
+            List.of("Age", "Sex", "LoanAmount"),
+            "values",
+            List.of(List.of(age, sex, 1000 + age))),
+        "response",
+        Map.of(
+            "fields", List.of("Age", "Sex", "LoanAmount", "probability", "prediction"),
+            "values",
+                List.of(List.of(age, sex, 1000 + age, List.of(1 - pRisk, pRisk), prediction))),
+        "response_time",
+        12);
+  }
+
+  @Test
+  void payloadIsStoredOnceAndAcknowledgedAfterCommit() {
+    ApiFixture t = ApiFixture.newTenant();
+    String subscription = t.creditRiskSubscription();
+    String payloadSet = t.dataSet(subscription, "payload_logging");
+    t.api()
+        .get("/data_sets/" + payloadSet)
+        .then()
+        .statusCode(200)
+        .body("entity.type", is("payload_logging"));
+
+    List<Object> batch = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      batch.add(
+          payload(
+              "s-" + i,
+              20 + i,
+              i % 2 == 0 ? "female" : "male",
+              i % 3 == 0 ? "Risk" : "No Risk",
+              i / 20.0));
+    }
+    String location =
+        t.api()
+            .body(batch)
+            .post("/data_sets/" + payloadSet + "/records")
+            .then()
+            .statusCode(202)
+            .header(
+                "Location",
+                startsWith("/openscale/" + t.id() + "/v2/data_sets/" + payloadSet + "/requests/"))
+            .body("entity.records_stored", is(20))
+            .extract()
+            .header("Location");
+    // the same records again (a client's or the router's retry): stored once
+    t.api()
+        .body(batch)
+        .post("/data_sets/" + payloadSet + "/records")
+        .then()
+        .statusCode(202)
+        .body("entity.records_stored", is(0));
+
+    io.restassured.RestAssured.given()
+        .header("Authorization", "Bearer " + t.key())
+        .get(location)
+        .then()
+        .statusCode(200)
+        .body("entity.state", is("active"))
+        .body("entity.records_received", is(20));
+    t.api()
+        .queryParam("include_total_count", true)
+        .queryParam("limit", 0)
+        .get("/data_sets/" + payloadSet + "/records")
+        .then()
+        .statusCode(200)
+        .body("total_count", is(20))
+        .body("records", hasSize(0));
+    t.api()
+        .queryParam("limit", 5)
+        .queryParam("offset", 2)
+        .get("/data_sets/" + payloadSet + "/records")
+        .then()
+        .body("records", hasSize(5))
+        .body("records[0].entity.values.Age", is(22))
+        .body("records[0].entity.values.prediction", is("No Risk"))
+        .body("records[0].entity.values.scoring_id", is("s-2"))
+        .body("records[0].metadata.record_timestamp", is("2026-11-01T10:00:00.000Z"));
+  }
+
+  @Test
+  void recordsAreFilteredPagedAndListed() {
+    ApiFixture t = ApiFixture.newTenant();
+    String subscription = t.creditRiskSubscription();
+    String feedback = t.dataSet(subscription, "feedback");
+    List<Object> rows = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      rows.add(
+          Map.of(
+              "Age",
+              20 + i,
+              "Sex",
+              i % 2 == 0 ? "female" : "male",
+              "Risk",
+              i < 10 ? "Risk" : "No Risk",
+              "scoring_id",
+              "f-" + i));
+    }
+    t.api()
+        .body(rows)
+        .post("/data_sets/" + feedback + "/records")
+        .then()
+        .statusCode(202)
+        .body("entity.records_stored", is(30));
+    t.api()
+        .body(
+            List.of(
+                Map.of(
+                    "fields",
+                    List.of("Age", "Sex", "Risk"),
+                    "values",
+                    List.of(List.of(70, "male", "Risk"), List.of(71, "female", "No Risk")))))
+        .header("Idempotency-Key", "fb-batch-7")
+        .post("/data_sets/" + feedback + "/records")
+        .then()
+        .statusCode(202)
+        .body("entity.records_stored", is(2));
+
+    String records = "/data_sets/" + feedback + "/records";
+    t.api()
+        .queryParam("filter", "Age:gte:45")
+        .queryParam("include_total_count", true)
+        .get(records)
+        .then()
+        .body("total_count", is(7));
+    t.api()
+        .queryParam("filter", "Sex:eq:female,Risk:eq:Risk")
+        .queryParam("include_total_count", true)
+        .get(records)
+        .then()
+        .body("total_count", is(5));
+    t.api()
+        .queryParam("filter", "Age:in:20;21;70")
+        .queryParam("include_total_count", true)
+        .get(records)
+        .then()
+        .body("total_count", is(3));
+    t.api()
+        .queryParam("filter", "Sex:like:fem%")
+        .queryParam("include_total_count", true)
+        .get(records)
+        .then()
+        .body("total_count", is(16));
+    t.api()
+        .queryParam("format", "list")
+        .queryParam("limit", 3)
+        .get(records)
+        .then()
+        .body("records[0].fields", hasSize(4))
+        .body("records[0].values", hasSize(3))
+        .body("records[0].record_ids[0]", is("f-0"));
+    t.api()
+        .queryParam("end", "2000-01-01T00:00:00Z")
+        .queryParam("include_total_count", true)
+        .get(records)
+        .then()
+        .body("total_count", is(0));
+
+    isError(t.api().queryParam("limit", 1001).get(records).then(), 400, "invalid_request");
+    isError(
+        t.api().queryParam("filter", "Age:between:1").get(records).then(), 400, "invalid_request");
+    isError(t.api().queryParam("start", "yesterday").get(records).then(), 400, "invalid_request");
+    isError(t.api().queryParam("format", "csv").get(records).then(), 400, "invalid_request");
+  }
+
+  @Test
+  void badRecordsAreRefusedWholeAndNothingIsStored() {
+    ApiFixture t = ApiFixture.newTenant();
+    String subscription = t.creditRiskSubscription();
+    String payloadSet = t.dataSet(subscription, "payload_logging");
+    String records = "/data_sets/" + payloadSet + "/records";
+
+    Map<String, Object> good = payload("ok-1", 30, "male", "Risk", 0.7);
+    Map<String, Object> shortRow =
+        Map.of(
+            "scoring_id", "bad-1",
+            "request", Map.of("fields", List.of("Age", "Sex"), "values", List.of(List.of(30))),
+            "response",
+                Map.of("fields", List.of("prediction"), "values", List.of(List.of("Risk"))));
+    isError(t.api().body(List.of(good, shortRow)).post(records).then(), 400, "invalid_request")
+        .body("errors[0].message", containsString("record 1"))
+        .body("errors[0].message", containsString("1 values but there are 2 fields"));
+    isError(t.api().body("[{\"scoring_id\": ").post(records).then(), 400, "invalid_request");
+    isError(t.api().body("[]").post(records).then(), 400, "invalid_request");
+    isError(
+        t.api()
+            .body(List.of(Map.of("scoring_id", 5, "request", Map.of(), "response", Map.of())))
+            .post(records)
+            .then(),
+        400,
+        "invalid_request");
+    isError(t.api().body(List.of(good, good)).post(records).then(), 400, "invalid_request")
+        .body("errors[0].message", containsString("twice"));
+    isError(
+        t.api().contentType(ContentType.TEXT).body("Age,Sex\n1,m").post(records).then(),
+        415,
+        "unsupported_media_type");
+    isError(
+        t.api().body(List.of(good)).post("/data_sets/unknown/records").then(), 404, "not_found");
+
+    StringBuilder big = new StringBuilder("[");
+    String one = "{\"Age\": 1, \"Sex\": \"" + "x".repeat(1000) + "\"},";
+    while (big.length() < 1_100_000) {
+      big.append(one);
+    }
+    big.setLength(big.length() - 1);
+    big.append(']');
+    String feedback = t.dataSet(subscription, "feedback");
+    isError(
+        t.api().body(big.toString()).post("/data_sets/" + feedback + "/records").then(),
+        413,
+        "payload_too_large");
+
+    t.api()
+        .queryParam("include_total_count", true)
+        .queryParam("limit", 0)
+        .get(records)
+        .then()
+        .body("total_count", is(0));
+    t.api()
+        .queryParam("include_total_count", true)
+        .queryParam("limit", 0)
+        .get("/data_sets/" + feedback + "/records")
+        .then()
+        .body("total_count", is(0));
+  }
+
+  @Test
+  void anotherTenantCannotStoreOrReadRecords() {
+    ApiFixture a = ApiFixture.newTenant();
+    ApiFixture b = ApiFixture.newTenant();
+    String payloadSet = a.dataSet(a.creditRiskSubscription(), "payload_logging");
+    a.api()
+        .body(List.of(payload("a-1", 30, "male", "Risk", 0.7)))
+        .post("/data_sets/" + payloadSet + "/records")
+        .then()
+        .statusCode(202);
+    isError(
+        b.api()
+            .body(List.of(payload("b-1", 30, "male", "Risk", 0.7)))
+            .post("/data_sets/" + payloadSet + "/records")
+            .then(),
+        404,
+        "not_found");
+    isError(b.api().get("/data_sets/" + payloadSet + "/records").then(), 404, "not_found");
+    a.api()
+        .queryParam("include_total_count", true)
+        .get("/data_sets/" + payloadSet + "/records")
+        .then()
+        .body("total_count", is(1));
+  }
+}
