@@ -26,6 +26,36 @@ public interface MonitoringConfig {
   /** Schema migrations. */
   Schema schema();
 
+  /** Monitor runs. */
+  Runs runs();
+
+  /** Monitor run settings: runs are jobs in PostgreSQL that any instance may claim. */
+  interface Runs {
+    /** Whether this instance claims and computes runs. */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Time between two looks for a queued run while idle. */
+    @WithDefault("500ms")
+    Duration pollInterval();
+
+    /** Time between two heartbeats of a run being computed. */
+    @WithDefault("2s")
+    Duration heartbeatInterval();
+
+    /** A running run whose heartbeat is older than this is claimed again (its instance died). */
+    @WithDefault("10s")
+    Duration staleAfter();
+
+    /** Time between two checks for scheduled monitor instances that are due. */
+    @WithDefault("5s")
+    Duration scheduleInterval();
+
+    /** Claims of one run before it ends in error. */
+    @WithDefault("3")
+    int maxAttempts();
+  }
+
   /** Readiness probe settings. */
   interface Readiness {
     /** Time between two checks of the PostgreSQL primary behind the write pool. */

@@ -6,10 +6,6 @@ import io.vigil.monitoring.config.MonitoringConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.microprofile.health.HealthCheck;
-import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.Readiness;
-import org.eclipse.microprofile.health.Startup;
 import org.flywaydb.core.Flyway;
 import org.jboss.logging.Logger;
 
@@ -18,10 +14,8 @@ import org.jboss.logging.Logger;
  * answers, so the process starts (and stays alive) while PostgreSQL is away. The instance is
  * neither started nor ready before the schema is in place.
  */
-@Startup
-@Readiness
 @ApplicationScoped
-public class SchemaMigrator implements HealthCheck {
+public class SchemaMigrator {
 
   private static final Logger LOG = Logger.getLogger(SchemaMigrator.class);
 
@@ -65,12 +59,8 @@ public class SchemaMigrator implements HealthCheck {
     return migrated.get();
   }
 
-  @Override
-  public HealthCheckResponse call() {
-    return HealthCheckResponse.named("schema")
-        .status(migrated.get())
-        .withData("dependency", "postgresql-schema")
-        .withData(migrated.get() ? "detail" : "reason", migrated.get() ? "migrated" : lastError)
-        .build();
+  /** Why the schema is not in place yet, when it is not. */
+  public String lastError() {
+    return lastError;
   }
 }

@@ -1,0 +1,118 @@
+package io.vigil.monitoring.rest;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.vigil.monitoring.repository.MeasurementRepository;
+import io.vigil.monitoring.service.MetricAggregation;
+import io.vigil.monitoring.service.ResourceService;
+import io.vigil.monitoring.service.RunService;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+
+/** Runs, measurements and metrics of one monitor instance. */
+@Path("/openscale/{instance}/v2/monitor_instances/{monitor}")
+@Produces(MediaType.APPLICATION_JSON)
+public class MonitorRunResource {
+
+  private final RunService runs;
+  private final Caller caller;
+
+  MonitorRunResource(RunService runs, Caller caller) {
+    this.runs = runs;
+    this.caller = caller;
+  }
+
+  private ResourceService.Tenant tenant() {
+    return new ResourceService.Tenant(caller.serviceInstanceId(), caller.principal());
+  }
+
+  @POST
+  @Path("/runs")
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Uni<Response> queueRun(@PathParam("monitor") String monitor, String body) {
+    return runs.queue(tenant(), monitor, body == null || body.isBlank() ? null : Json.object(body))
+        .map(r -> Response.status(201).entity(r.toJson()).build());
+  }
+
+  @GET
+  @Path("/runs")
+  public Uni<ObjectNode> runs(
+      @PathParam("monitor") String monitor, @QueryParam("limit") @DefaultValue("100") int limit) {
+    if (limit < 1 || limit > 1000) {
+      throw ApiException.badRequest("'limit' must be between 1 and 1000");
+    }
+    return runs.list(tenant(), monitor, limit)
+        .map(
+            all -> {
+              ObjectNode out = Json.MAPPER.createObjectNode();
+              ArrayNode array = out.putArray("runs");
+              all.forEach(r -> array.add(r.toJson()));
+              return out;
+            });
+  }
+
+  @GET
+  @Path("/runs/{run}")
+  public Uni<ObjectNode> getRun(
+      @PathParam("monitor") String monitor, @PathParam("run") String run) {
+    return runs.get(tenant(), monitor, run).map(r -> r.toJson());
+  }
+
+  @POST
+  @Path("/measurements")
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Uni<Response> post(@PathParam("monitor") String monitor, String body) {
+    return runs.post(tenant(), monitor, Json.parse(body))
+        .map(
+            stored -> {
+              ArrayNode out = Json.MAPPER.createArrayNode();
+              stored.forEach(m -> out.add(m.toJson()));
+              return Response.status(202).entity(out).build();
+            });
+  }
+
+  @GET
+  @Path("/measurements")
+  public Uni<ObjectNode> measurements(
+      @PathParam("monitor") String monitor,
+      @QueryParam("start") String start,
+      @QueryParam("end") String end,
+      @QueryParam("run_id") String runId,
+      @QueryParam("limit") @DefaultValue("100") int limit) {
+    if (limit < 1 || limit > 1000) {
+      throw ApiException.badRequest("'limit' must be between 1 and 1000");
+    }
+    return runs.measurements(tenant(), monitor, start, end, runId, limit)
+        .map(MonitorRunResource::list);
+  }
+
+  @GET
+  @Path("/metrics")
+  public Uni<ObjectNode> metrics(
+      @PathParam("monitor") String monitor,
+      @QueryParam("start") String start,
+      @QueryParam("end") String end,
+      @QueryParam("agg") List<String> agg,
+      @QueryParam("interval") @DefaultValue("hour") String interval) {
+    var aggregations = MetricAggregation.aggregations(agg);
+    return runs.measurements(tenant(), monitor, start, end, null, 1000)
+        .map(all -> MetricAggregation.aggregate(all, aggregations, interval, start, end));
+  }
+
+  static ObjectNode list(List<MeasurementRepository.Measurement> all) {
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    ArrayNode array = out.putArray("measurements");
+    all.forEach(m -> array.add(m.toJson()));
+    return out;
+  }
+}

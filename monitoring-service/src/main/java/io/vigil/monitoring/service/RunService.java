@@ -1,0 +1,206 @@
+package io.vigil.monitoring.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vigil.monitoring.repository.MeasurementRepository;
+import io.vigil.monitoring.repository.RunRepository;
+import io.vigil.monitoring.repository.StoredResource;
+import io.vigil.monitoring.rest.ApiException;
+import io.vigil.monitoring.rest.Json;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.UUID;
+
+/** Runs and measurements of monitor instances, as the API sees them. */
+@ApplicationScoped
+public class RunService {
+
+  private final Pool pool;
+  private final ResourceService resources;
+  private final RunRepository runs;
+  private final MeasurementRepository measurements;
+
+  RunService(
+      Pool pool,
+      ResourceService resources,
+      RunRepository runs,
+      MeasurementRepository measurements) {
+    this.pool = pool;
+    this.resources = resources;
+    this.runs = runs;
+    this.measurements = measurements;
+  }
+
+  /** Queues a run of a monitor instance. */
+  public Uni<RunRepository.Run> queue(ResourceService.Tenant t, String instance, JsonNode body) {
+    String triggeredBy = body == null ? "user" : body.path("triggered_by").asText("user");
+    if (!List.of("user", "scheduler", "webhook", "bkpi_manager").contains(triggeredBy)) {
+      throw ApiException.badRequest(
+          "'triggered_by' must be user, scheduler, webhook or bkpi_manager");
+    }
+    return resources
+        .get(t, ResourceKind.MONITOR_INSTANCES, instance)
+        .chain(mi -> runs.queue(pool, UUID.randomUUID().toString(), t.id(), instance, triggeredBy));
+  }
+
+  /** Runs of an instance, newest first. */
+  public Uni<List<RunRepository.Run>> list(ResourceService.Tenant t, String instance, int limit) {
+    return resources
+        .get(t, ResourceKind.MONITOR_INSTANCES, instance)
+        .chain(mi -> runs.list(t.id(), instance, limit));
+  }
+
+  /** One run. */
+  public Uni<RunRepository.Run> get(ResourceService.Tenant t, String instance, String run) {
+    return runs.get(t.id(), instance, run)
+        .onItem()
+        .ifNull()
+        .failWith(() -> ApiException.notFound("run", run));
+  }
+
+  /** Stores measurements posted by a client (a monitor computed outside Vigil). */
+  public Uni<List<MeasurementRepository.Measurement>> post(
+      ResourceService.Tenant t, String instance, JsonNode body) {
+    if (!body.isArray() || body.isEmpty()) {
+      throw ApiException.badRequest("the body must be a non-empty array of measurements");
+    }
+    return resources
+        .get(t, ResourceKind.MONITOR_INSTANCES, instance)
+        .chain(
+            mi ->
+                definition(t, mi)
+                    .chain(
+                        def -> {
+                          List<ObjectNode> entities = new java.util.ArrayList<>();
+                          for (int i = 0; i < body.size(); i++) {
+                            entities.add(clientMeasurement(mi, def, body.get(i), i));
+                          }
+                          return pool.withTransaction(
+                              c ->
+                                  io.smallrye.mutiny.Multi.createFrom()
+                                      .iterable(entities)
+                                      .onItem()
+                                      .transformToUniAndConcatenate(
+                                          e -> {
+                                            String id = UUID.randomUUID().toString();
+                                            return measurements
+                                                .insert(
+                                                    c,
+                                                    t.id(),
+                                                    id,
+                                                    OffsetDateTime.parse(
+                                                        e.path("timestamp").asText()),
+                                                    e)
+                                                .replaceWith(
+                                                    new MeasurementRepository.Measurement(id, e));
+                                          })
+                                      .collect()
+                                      .asList());
+                        }));
+  }
+
+  private ObjectNode clientMeasurement(
+      StoredResource mi, ObjectNode definition, JsonNode m, int i) {
+    if (!m.isObject()) {
+      throw ApiException.badRequest("measurement " + i + " is not an object");
+    }
+    JsonNode values = m.get("values");
+    if (values == null || !values.isArray() || values.isEmpty()) {
+      throw ApiException.badRequest("measurement " + i + ": 'values' must be a non-empty array");
+    }
+    for (JsonNode block : values) {
+      if (!block.path("metrics").isArray()) {
+        throw ApiException.badRequest("measurement " + i + ": every value needs a 'metrics' array");
+      }
+      for (JsonNode metric : block.path("metrics")) {
+        if (!metric.path("id").isTextual() || !metric.path("value").isNumber()) {
+          throw ApiException.badRequest(
+              "measurement " + i + ": every metric needs a string 'id' and a numeric 'value'");
+        }
+      }
+    }
+    String ts = m.path("timestamp").asText(Instant.now().toString());
+    try {
+      ts = OffsetDateTime.parse(ts).withOffsetSameInstant(ZoneOffset.UTC).toString();
+    } catch (DateTimeParseException e) {
+      throw ApiException.badRequest("measurement " + i + ": 'timestamp' is not an ISO-8601 time");
+    }
+    ArrayNode copy = values.deepCopy();
+    return entity(
+        mi,
+        definition,
+        m.path("run_id").isTextual() ? m.path("run_id").asText() : null,
+        ts,
+        copy,
+        m.has("sources") ? m.get("sources").deepCopy() : Json.MAPPER.createArrayNode());
+  }
+
+  /** A measurement entity with its limits set and issues counted. */
+  static ObjectNode entity(
+      StoredResource mi,
+      ObjectNode definition,
+      String runId,
+      String timestamp,
+      ArrayNode values,
+      JsonNode sources) {
+    ObjectNode e = Json.MAPPER.createObjectNode();
+    e.put("timestamp", timestamp);
+    e.put("run_id", runId);
+    e.put("monitor_instance_id", mi.id());
+    e.put("monitor_definition_id", mi.entity().path("monitor_definition_id").asText());
+    e.set("target", mi.entity().path("target").deepCopy());
+    e.put("issue_count", Thresholds.apply(values, mi.entity().path("thresholds"), definition));
+    e.set("values", values);
+    e.set("sources", sources);
+    return e;
+  }
+
+  /** The monitor definition of an instance (built-in or custom). */
+  Uni<ObjectNode> definition(ResourceService.Tenant t, StoredResource mi) {
+    return resources
+        .get(
+            t, ResourceKind.MONITOR_DEFINITIONS, mi.entity().path("monitor_definition_id").asText())
+        .map(StoredResource::entity);
+  }
+
+  /** Measurements of an instance. */
+  public Uni<List<MeasurementRepository.Measurement>> measurements(
+      ResourceService.Tenant t,
+      String instance,
+      String start,
+      String end,
+      String runId,
+      int limit) {
+    return resources
+        .get(t, ResourceKind.MONITOR_INSTANCES, instance)
+        .chain(
+            mi ->
+                measurements.list(
+                    t.id(), instance, time("start", start), time("end", end), runId, limit));
+  }
+
+  /** Latest measurements per monitor instance. */
+  public Uni<List<MeasurementRepository.Measurement>> latest(
+      ResourceService.Tenant t, String targetId, String targetType, String definition, int recent) {
+    return measurements.latest(t.id(), targetId, targetType, definition, recent);
+  }
+
+  static OffsetDateTime time(String name, String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(value);
+    } catch (DateTimeParseException e) {
+      throw ApiException.badRequest(
+          "'" + name + "' must be an ISO-8601 time such as 2026-01-31T12:00:00Z");
+    }
+  }
+}
