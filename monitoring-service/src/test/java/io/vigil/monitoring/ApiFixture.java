@@ -2,6 +2,8 @@ package io.vigil.monitoring;
 
 import static io.restassured.RestAssured.given;
 
+import io.restassured.RestAssured;
+import io.restassured.config.EncoderConfig;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
@@ -30,6 +32,11 @@ record ApiFixture(String id, String key) {
   /** A request with this tenant's key against its v2 base path. */
   RequestSpecification api() {
     return given()
+        .config(
+            RestAssured.config()
+                .encoderConfig(
+                    EncoderConfig.encoderConfig()
+                        .encodeContentTypeAs("application/x-ndjson", ContentType.TEXT)))
         .header("Authorization", "Bearer " + key)
         .contentType(ContentType.JSON)
         .basePath("/openscale/" + id + "/v2");

@@ -1,0 +1,361 @@
+package io.vigil.monitoring.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vigil.monitoring.repository.StoredResource;
+import io.vigil.monitoring.rest.ApiException;
+import io.vigil.monitoring.rest.Json;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A tenant's own backup: everything it configured and stored, exported as a stream of JSON lines (a
+ * header, resources, records, measurements, and a trailer with the counts), and imported into an
+ * empty service instance, here or in another region. Import gives every resource a new id and
+ * rewrites the references, so it never collides with what the target database holds.
+ */
+@ApplicationScoped
+public class TenantTransfer {
+
+  /** Format name in the header line. */
+  public static final String FORMAT = "vigil-tenant-export";
+
+  private static final int PAGE = 2_000;
+
+  private final Pool pool;
+  private final ResourceService resources;
+
+  TenantTransfer(Pool pool, ResourceService resources) {
+    this.pool = pool;
+    this.resources = resources;
+  }
+
+  /** The export, one JSON object per element, in dependency order. */
+  public Multi<ObjectNode> export(ResourceService.Tenant t) {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    ObjectNode header = Json.MAPPER.createObjectNode();
+    header
+        .put("type", "header")
+        .put("format", FORMAT)
+        .put("version", 1)
+        .put("service_instance_id", t.id())
+        .put("exported_at", Instant.now().toString());
+    Multi<ObjectNode> configuration =
+        Multi.createFrom()
+            .items(
+                ResourceKind.DATA_MARTS,
+                ResourceKind.SERVICE_PROVIDERS,
+                ResourceKind.SUBSCRIPTIONS,
+                ResourceKind.DATA_SETS,
+                ResourceKind.MONITOR_DEFINITIONS,
+                ResourceKind.MONITOR_INSTANCES)
+            .onItem()
+            .transformToMultiAndConcatenate(
+                kind ->
+                    resources
+                        .list(t, kind, Map.of())
+                        .onItem()
+                        .transformToMulti(list -> Multi.createFrom().iterable(list))
+                        .select()
+                        .where(
+                            r ->
+                                !MonitorDefinitions.BUILT_IN.containsKey(r.id())
+                                    || kind != ResourceKind.MONITOR_DEFINITIONS)
+                        .map(r -> resourceLine(r, counts)));
+    Multi<ObjectNode> records =
+        pages(
+            "SELECT seq, data_set_id, record_id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), row_values::text FROM records WHERE service_instance_id = $1 AND seq > $2 ORDER BY seq LIMIT "
+                + PAGE,
+            t.id(),
+            r -> {
+              ObjectNode line = Json.MAPPER.createObjectNode();
+              line.put("type", "record")
+                  .put("data_set_id", r.getString(1))
+                  .put("record_id", r.getString(2))
+                  .put("ts", r.getString(3));
+              line.set("values", parse(r.getString(4)));
+              counts.merge("records", 1L, Long::sum);
+              return line;
+            });
+    Multi<ObjectNode> measurements =
+        pages(
+            "SELECT row_number() OVER (ORDER BY ts, id) AS n, entity::text FROM measurements WHERE service_instance_id = $1 ORDER BY ts, id OFFSET $2 LIMIT "
+                + PAGE,
+            t.id(),
+            r -> {
+              ObjectNode line = Json.MAPPER.createObjectNode();
+              line.put("type", "measurement");
+              line.set("entity", parse(r.getString(1)));
+              counts.merge("measurements", 1L, Long::sum);
+              return line;
+            });
+    Multi<ObjectNode> trailer =
+        Multi.createFrom()
+            .item(
+                () -> {
+                  ObjectNode end = Json.MAPPER.createObjectNode();
+                  end.put("type", "end");
+                  ObjectNode c = end.putObject("counts");
+                  counts.forEach(c::put);
+                  return end;
+                });
+    return Multi.createBy()
+        .concatenating()
+        .streams(Multi.createFrom().item(header), configuration, records, measurements, trailer);
+  }
+
+  private ObjectNode resourceLine(StoredResource r, Map<String, Long> counts) {
+    ObjectNode line = Json.MAPPER.createObjectNode();
+    line.put("type", "resource")
+        .put("kind", r.kind().path())
+        .put("id", r.id())
+        .put("created_at", r.createdAt())
+        .put("created_by", r.createdBy());
+    line.set("entity", r.entity());
+    counts.merge(r.kind().path(), 1L, Long::sum);
+    return line;
+  }
+
+  /**
+   * Keyset (or offset) pages of a query whose first column is the position: {@code $1} = tenant,
+   * {@code $2} = the last position seen.
+   */
+  private Multi<ObjectNode> pages(
+      String sql, String tenant, java.util.function.Function<Row, ObjectNode> map) {
+    AtomicLong last = new AtomicLong();
+    return Multi.createBy()
+        .repeating()
+        .uni(
+            () ->
+                pool.preparedQuery(sql)
+                    .execute(Tuple.of(tenant, last.get()))
+                    .map(
+                        rows -> {
+                          List<ObjectNode> page = new ArrayList<>();
+                          for (Row r : rows) {
+                            last.set(r.getLong(0) == null ? last.get() + 1 : r.getLong(0));
+                            page.add(map.apply(r));
+                          }
+                          return page;
+                        }))
+        .whilst(page -> page.size() == PAGE)
+        .onItem()
+        .transformToMultiAndConcatenate(page -> Multi.createFrom().iterable(page));
+  }
+
+  /** What an import stored. */
+  public record Imported(Map<String, Long> counts) {}
+
+  /** Imports an export (JSON lines) into an empty service instance, in one transaction. */
+  public Uni<Imported> importInto(ResourceService.Tenant t, String body) {
+    List<JsonNode> lines = lines(body);
+    JsonNode header = lines.get(0);
+    if (!header.path("type").asText().equals("header")
+        || !header.path("format").asText().equals(FORMAT)) {
+      throw ApiException.badRequest("the first line must be the header of a " + FORMAT);
+    }
+    JsonNode trailer = lines.get(lines.size() - 1);
+    if (!trailer.path("type").asText().equals("end")) {
+      throw ApiException.badRequest("the export is cut short: its last line is not the trailer");
+    }
+    String oldTenant = header.path("service_instance_id").asText();
+    Map<String, String> ids = new HashMap<>();
+    ids.put(oldTenant, t.id());
+    for (JsonNode line : lines) {
+      if (line.path("type").asText().equals("resource")
+          && !line.path("kind").asText().equals("data_marts")
+          && !line.path("kind").asText().equals("monitor_definitions")) {
+        ids.put(line.path("id").asText(), UUID.randomUUID().toString());
+      }
+    }
+    Map<String, Long> counts = new LinkedHashMap<>();
+    return pool.withTransaction(
+            c ->
+                c.preparedQuery("SELECT count(*) FROM resources WHERE service_instance_id = $1")
+                    .execute(Tuple.of(t.id()))
+                    .invoke(
+                        rows -> {
+                          if (rows.iterator().next().getLong(0) > 0) {
+                            throw ApiException.conflict(
+                                "import needs an empty service instance; "
+                                    + t.id()
+                                    + " has resources");
+                          }
+                        })
+                    .chain(
+                        () ->
+                            Multi.createFrom()
+                                .iterable(lines.subList(1, lines.size() - 1))
+                                .onItem()
+                                .transformToUniAndConcatenate(
+                                    line -> store(c, t, line, ids, counts))
+                                .collect()
+                                .last()))
+        .invoke(
+            () -> {
+              JsonNode expected = trailer.path("counts");
+              for (Iterator<Map.Entry<String, JsonNode>> it = expected.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (counts.getOrDefault(e.getKey(), 0L) != e.getValue().asLong()) {
+                  throw ApiException.badRequest(
+                      "the export's trailer counts "
+                          + e.getValue()
+                          + " "
+                          + e.getKey()
+                          + " but it holds "
+                          + counts.getOrDefault(e.getKey(), 0L));
+                }
+              }
+            })
+        .map(ignored -> new Imported(counts));
+  }
+
+  private Uni<Void> store(
+      SqlClient c,
+      ResourceService.Tenant t,
+      JsonNode line,
+      Map<String, String> ids,
+      Map<String, Long> counts) {
+    String type = line.path("type").asText();
+    switch (type) {
+      case "resource" -> {
+        ResourceKind kind = ResourceKind.ofPath(line.path("kind").asText());
+        if (kind == null || !line.path("entity").isObject()) {
+          throw ApiException.badRequest("a resource line needs a known kind and an entity object");
+        }
+        String id = ids.getOrDefault(line.path("id").asText(), line.path("id").asText());
+        ObjectNode entity = (ObjectNode) remap(line.get("entity").deepCopy(), ids);
+        counts.merge(kind.path(), 1L, Long::sum);
+        return c.preparedQuery(
+                "INSERT INTO resources (service_instance_id, kind, id, entity, created_at, created_by, modified_at, modified_by)"
+                    + " VALUES ($1, $2, $3, $4::text::jsonb, $5::timestamptz, $6, now(), $7)")
+            .execute(
+                Tuple.tuple(
+                    List.of(
+                        t.id(),
+                        kind.path(),
+                        id,
+                        entity.toString(),
+                        time(line.path("created_at").asText(Instant.now().toString())),
+                        line.path("created_by").asText("import"),
+                        t.principal())))
+            .replaceWithVoid();
+      }
+      case "record" -> {
+        counts.merge("records", 1L, Long::sum);
+        return c.preparedQuery(
+                "INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values, request_id)"
+                    + " VALUES ($1, $2, $3, $4::timestamptz, $5::text::jsonb, 'import')")
+            .execute(
+                Tuple.tuple(
+                    List.of(
+                        ids.getOrDefault(
+                            line.path("data_set_id").asText(), line.path("data_set_id").asText()),
+                        line.path("record_id").asText(),
+                        t.id(),
+                        time(line.path("ts").asText()),
+                        line.path("values").toString())))
+            .replaceWithVoid();
+      }
+      case "measurement" -> {
+        counts.merge("measurements", 1L, Long::sum);
+        ObjectNode e = (ObjectNode) remap(line.get("entity").deepCopy(), ids);
+        return c.preparedQuery(
+                "INSERT INTO measurements (id, service_instance_id, monitor_instance_id, monitor_definition_id, target_type, target_id, run_id, ts, issue_count, entity)"
+                    + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb)")
+            .execute(
+                Tuple.tuple(
+                    java.util.Arrays.asList(
+                        UUID.randomUUID().toString(),
+                        t.id(),
+                        e.path("monitor_instance_id").asText(),
+                        e.path("monitor_definition_id").asText(),
+                        e.path("target").path("target_type").asText(),
+                        e.path("target").path("target_id").asText(),
+                        e.path("run_id").isTextual() ? e.path("run_id").asText() : null,
+                        OffsetDateTime.parse(e.path("timestamp").asText()),
+                        e.path("issue_count").asInt(),
+                        e.toString())))
+            .replaceWithVoid();
+      }
+      default -> throw ApiException.badRequest("unknown line type '" + type + "'");
+    }
+  }
+
+  /** Replaces every string equal to an old id with its new id, anywhere in the document. */
+  static JsonNode remap(JsonNode node, Map<String, String> ids) {
+    if (node.isTextual()) {
+      String replacement = ids.get(node.asText());
+      return replacement == null ? node : TextNode.valueOf(replacement);
+    }
+    if (node instanceof ObjectNode o) {
+      List<String> names = new ArrayList<>();
+      o.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        o.set(name, remap(o.get(name), ids));
+      }
+    } else if (node instanceof ArrayNode a) {
+      for (int i = 0; i < a.size(); i++) {
+        a.set(i, remap(a.get(i), ids));
+      }
+    }
+    return node;
+  }
+
+  private static OffsetDateTime time(String iso) {
+    try {
+      return OffsetDateTime.parse(iso);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw ApiException.badRequest("'" + iso + "' is not an ISO-8601 time");
+    }
+  }
+
+  private static List<JsonNode> lines(String body) {
+    if (body == null || body.isBlank()) {
+      throw ApiException.badRequest("the import needs the export's JSON lines as its body");
+    }
+    List<JsonNode> out = new ArrayList<>();
+    int n = 0;
+    for (String line : body.split("\n")) {
+      n++;
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        out.add(Json.MAPPER.readTree(line));
+      } catch (IOException e) {
+        throw ApiException.badRequest("line " + n + " is not JSON");
+      }
+    }
+    if (out.size() < 2) {
+      throw ApiException.badRequest("an export has at least a header and a trailer line");
+    }
+    return out;
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return Json.MAPPER.readTree(json);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
