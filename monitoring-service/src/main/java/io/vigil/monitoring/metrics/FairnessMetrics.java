@@ -54,6 +54,47 @@ public final class FairnessMetrics {
 
   private FairnessMetrics() {}
 
+  /** Counts favourable outcomes of both groups one row at a time, holding no rows. */
+  public static final class Counter {
+    private final Group monitored;
+    private final Group reference;
+    private long mCount;
+    private long mFav;
+    private long rCount;
+    private long rFav;
+
+    /**
+     * @param monitored the monitored (minority) group
+     * @param reference the reference (majority) group
+     */
+    public Counter(Group monitored, Group reference) {
+      this.monitored = monitored;
+      this.reference = reference;
+    }
+
+    /** Counts one row. */
+    public void add(Object value, boolean favourable) {
+      if (monitored.contains(value)) {
+        mCount++;
+        mFav += favourable ? 1 : 0;
+      } else if (reference.contains(value)) {
+        rCount++;
+        rFav += favourable ? 1 : 0;
+      }
+    }
+
+    /** The metrics of the rows counted so far. */
+    public Result result() {
+      double mRate = mCount == 0 ? Double.NaN : (double) mFav / mCount;
+      double rRate = rCount == 0 ? Double.NaN : (double) rFav / rCount;
+      double di =
+          rRate == 0 || Double.isNaN(rRate) || Double.isNaN(mRate)
+              ? Double.NaN
+              : mRate / rRate * 100;
+      return new Result(di, mRate - rRate, mCount, rCount, mRate, rRate);
+    }
+  }
+
   /**
    * @param values the feature's value per row
    * @param favourable whether the row's prediction is a favourable class
@@ -62,24 +103,10 @@ public final class FairnessMetrics {
    */
   public static Result compute(
       Object[] values, boolean[] favourable, Group monitored, Group reference) {
-    long mCount = 0, mFav = 0, rCount = 0, rFav = 0;
+    Counter counter = new Counter(monitored, reference);
     for (int i = 0; i < values.length; i++) {
-      if (monitored.contains(values[i])) {
-        mCount++;
-        if (favourable[i]) {
-          mFav++;
-        }
-      } else if (reference.contains(values[i])) {
-        rCount++;
-        if (favourable[i]) {
-          rFav++;
-        }
-      }
+      counter.add(values[i], favourable[i]);
     }
-    double mRate = mCount == 0 ? Double.NaN : (double) mFav / mCount;
-    double rRate = rCount == 0 ? Double.NaN : (double) rFav / rCount;
-    double di =
-        rRate == 0 || Double.isNaN(rRate) || Double.isNaN(mRate) ? Double.NaN : mRate / rRate * 100;
-    return new Result(di, mRate - rRate, mCount, rCount, mRate, rRate);
+    return counter.result();
   }
 }

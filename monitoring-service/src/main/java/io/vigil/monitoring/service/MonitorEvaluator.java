@@ -7,6 +7,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vigil.monitoring.metrics.Column;
 import io.vigil.monitoring.metrics.DriftMetrics;
 import io.vigil.monitoring.metrics.FairnessMetrics;
 import io.vigil.monitoring.metrics.QualityMetrics;
@@ -131,6 +132,58 @@ public class MonitorEvaluator {
 
   // ---- quality ----
 
+  /** Labels coded as numbers as rows stream in, so a run holds 8 bytes per value. */
+  private static final class Codes {
+    final Map<String, Integer> index = new LinkedHashMap<>();
+
+    int code(String label) {
+      return index.computeIfAbsent(label, l -> index.size());
+    }
+
+    List<String> labels() {
+      return new ArrayList<>(index.keySet());
+    }
+  }
+
+  /** Quality rows: coded label and prediction, the probability vector flattened. */
+  private static final class QualityRows {
+    final Codes codes = new Codes();
+    final Column actual = new Column();
+    final Column predicted = new Column();
+    final Column probabilities = new Column();
+    int width = -1;
+    boolean probabilitiesValid = true;
+    final List<String> rawActual = new ArrayList<>();
+    final List<String> rawPredicted = new ArrayList<>();
+    final boolean regression;
+
+    QualityRows(boolean regression) {
+      this.regression = regression;
+    }
+
+    void add(String a, String p, double[] probability) {
+      if (regression) {
+        rawActual.add(a);
+        rawPredicted.add(p);
+        return;
+      }
+      actual.add(codes.code(a));
+      predicted.add(codes.code(p));
+      if (probability == null || (width >= 0 && probability.length != width)) {
+        probabilitiesValid = false;
+      } else if (probabilitiesValid) {
+        width = probability.length;
+        for (double v : probability) {
+          probabilities.add(v);
+        }
+      }
+    }
+
+    int size() {
+      return regression ? rawActual.size() : actual.size();
+    }
+  }
+
   private Uni<Outcome> quality(Context ctx) {
     String label = ctx.prop("label_column", null);
     if (label == null) {
@@ -141,9 +194,7 @@ public class MonitorEvaluator {
     String probability = ctx.props().path("probability_fields").path(0).asText("probability");
     String txField = ctx.prop("transaction_id_field", "scoring_id");
     int minimum = ctx.param("min_feedback_data_size", 50);
-    List<String> actual = new ArrayList<>();
-    List<String> predicted = new ArrayList<>();
-    List<double[]> probabilities = new ArrayList<>();
+    QualityRows data = new QualityRows(ctx.problemType().equals("regression"));
     String sql =
         "SELECT m->$3, m->$4, m->$5 FROM (SELECT coalesce(p.row_values, '{}'::jsonb) || f.row_values AS m"
             + " FROM records f LEFT JOIN records p ON p.data_set_id = $2 AND p.record_id = f.row_values->>$6"
@@ -162,84 +213,87 @@ public class MonitorEvaluator {
               String a = text(r.getValue(0));
               String p = text(r.getValue(1));
               if (a != null && p != null) {
-                actual.add(a);
-                predicted.add(p);
-                probabilities.add(numbers(r.getValue(2)));
+                data.add(a, p, numbers(r.getValue(2)));
               }
             })
         .map(
             n -> {
-              if (actual.size() < minimum) {
+              if (data.size() < minimum) {
                 return new Insufficient(
                     "quality needs at least "
                         + minimum
                         + " labelled feedback rows with a prediction (min_feedback_data_size); there are "
-                        + actual.size());
+                        + data.size());
               }
-              return ctx.problemType().equals("regression")
-                  ? regression(actual, predicted)
-                  : classification(ctx, actual, predicted, probabilities);
+              return data.regression
+                  ? regression(data.rawActual, data.rawPredicted)
+                  : classification(ctx, data);
             });
   }
 
-  private Outcome classification(
-      Context ctx, List<String> actual, List<String> predicted, List<double[]> probs) {
+  private Outcome classification(Context ctx, QualityRows data) {
     List<String> labels = ctx.labels();
+    List<String> seen = data.codes.labels();
     if (labels.isEmpty()) {
-      TreeSet<String> seen = new TreeSet<>(actual);
-      seen.addAll(predicted);
-      labels = new ArrayList<>(seen);
+      labels = new ArrayList<>(new TreeSet<>(seen));
     }
-    int n = actual.size();
+    int n = data.size();
     ArrayNode sources = Json.MAPPER.createArrayNode();
     Map<String, Double> metrics;
+    boolean haveScores = data.probabilitiesValid && data.width > 0;
     if (ctx.problemType().equals("binary")) {
       String positive =
           ctx.prop("positive_label", labels.size() > 1 ? labels.get(1) : labels.get(0));
       int positiveIndex = Math.max(0, labels.indexOf(positive));
+      int positiveCode = seen.indexOf(positive);
       int[] a = new int[n];
       int[] p = new int[n];
-      double[] score = new double[n];
-      boolean haveScores = true;
+      double[] score = haveScores ? new double[n] : null;
       for (int i = 0; i < n; i++) {
-        a[i] = actual.get(i).equals(positive) ? 1 : 0;
-        p[i] = predicted.get(i).equals(positive) ? 1 : 0;
-        double[] pr = probs.get(i);
-        if (pr == null) {
-          haveScores = false;
-        } else {
+        a[i] = (int) data.actual.get(i) == positiveCode ? 1 : 0;
+        p[i] = (int) data.predicted.get(i) == positiveCode ? 1 : 0;
+        if (score != null) {
           score[i] =
-              pr.length == 1 ? pr[0] : pr.length > positiveIndex ? pr[positiveIndex] : Double.NaN;
-          haveScores &= !Double.isNaN(score[i]);
+              data.width == 1
+                  ? data.probabilities.get(i)
+                  : data.probabilities.get(
+                      i * data.width + Math.min(positiveIndex, data.width - 1));
         }
       }
-      metrics = QualityMetrics.binary(a, p, haveScores ? score : null);
+      metrics = QualityMetrics.binary(a, p, score);
       long[] c = QualityMetrics.confusion(a, p);
       String negative =
           labels.stream().filter(l -> !l.equals(positive)).findFirst().orElse("not " + positive);
       ObjectNode cm =
           sources.addObject().put("id", "confusion_matrix").put("type", "confusion_matrix");
-      ObjectNode data = cm.putObject("data");
-      data.putArray("labels").add(negative).add(positive);
-      ArrayNode matrix = data.putArray("matrix");
+      ObjectNode matrixData = cm.putObject("data");
+      matrixData.putArray("labels").add(negative).add(positive);
+      ArrayNode matrix = matrixData.putArray("matrix");
       matrix.addArray().add(c[0]).add(c[1]);
       matrix.addArray().add(c[2]).add(c[3]);
     } else {
-      Map<String, Integer> index = new LinkedHashMap<>();
-      labels.forEach(l -> index.putIfAbsent(l, index.size()));
-      actual.forEach(l -> index.putIfAbsent(l, index.size()));
-      predicted.forEach(l -> index.putIfAbsent(l, index.size()));
+      // class index = position in labels; labels never declared come after them
+      List<String> classes = new ArrayList<>(labels);
+      seen.stream().filter(l -> !classes.contains(l)).forEach(classes::add);
+      int[] byCode = new int[seen.size()];
+      for (int code = 0; code < seen.size(); code++) {
+        byCode[code] = classes.indexOf(seen.get(code));
+      }
       int[] a = new int[n];
       int[] p = new int[n];
-      double[][] pr = new double[n][];
-      boolean haveScores = true;
+      boolean scores = haveScores && data.width == classes.size();
+      double[][] pr = scores ? new double[n][] : null;
       for (int i = 0; i < n; i++) {
-        a[i] = index.get(actual.get(i));
-        p[i] = index.get(predicted.get(i));
-        pr[i] = probs.get(i);
-        haveScores &= pr[i] != null && pr[i].length == index.size();
+        a[i] = byCode[(int) data.actual.get(i)];
+        p[i] = byCode[(int) data.predicted.get(i)];
+        if (scores) {
+          pr[i] = new double[data.width];
+          for (int k = 0; k < data.width; k++) {
+            pr[i][k] = data.probabilities.get(i * data.width + k);
+          }
+        }
       }
-      metrics = QualityMetrics.multiclass(a, p, haveScores ? pr : null, index.size());
+      metrics = QualityMetrics.multiclass(a, p, pr, classes.size());
     }
     metrics.put("record_count", (double) n);
     return measured(metrics, null, sources);
@@ -262,8 +316,7 @@ public class MonitorEvaluator {
                 + "'");
       }
     }
-    Map<String, Double> metrics = QualityMetrics.regression(a, p);
-    return measured(metrics, null, Json.MAPPER.createArrayNode());
+    return measured(QualityMetrics.regression(a, p), null, Json.MAPPER.createArrayNode());
   }
 
   // ---- fairness ----
@@ -286,7 +339,15 @@ public class MonitorEvaluator {
     int minimum = ctx.param("min_records", 100);
     String prediction = ctx.prop("prediction_field", "prediction");
     List<String> names = new ArrayList<>();
-    features.forEach(f -> names.add(f.path("feature").asText()));
+    List<FairnessMetrics.Counter> counters = new ArrayList<>();
+    features.forEach(
+        f -> {
+          names.add(f.path("feature").asText());
+          counters.add(
+              new FairnessMetrics.Counter(
+                  new FairnessMetrics.Group(list(f.path("minority"))),
+                  new FairnessMetrics.Group(list(f.path("majority")))));
+        });
     StringBuilder select = new StringBuilder("SELECT row_values->$2");
     List<Object> args =
         new ArrayList<>(List.of(ctx.dataSets().getOrDefault("payload_logging", ""), prediction));
@@ -298,46 +359,30 @@ public class MonitorEvaluator {
     select
         .append(" FROM records WHERE data_set_id = $1 ORDER BY ts DESC, seq DESC LIMIT $")
         .append(args.size());
-    List<Object[]> read = new ArrayList<>();
     return rows.forEach(
             select.toString(),
             Tuple.tuple(args),
             r -> {
-              Object[] v = new Object[names.size() + 1];
-              for (int i = 0; i <= names.size(); i++) {
-                v[i] = scalar(r.getValue(i));
+              boolean fav = favourableGroup.contains(scalar(r.getValue(0)));
+              for (int i = 0; i < names.size(); i++) {
+                counters.get(i).add(scalar(r.getValue(i + 1)), fav);
               }
-              read.add(v);
             })
         .map(
             n -> {
-              if (read.size() < minimum) {
+              if (n < minimum) {
                 return new Insufficient(
                     "fairness needs at least "
                         + minimum
                         + " payload records (min_records); there are "
-                        + read.size());
-              }
-              boolean[] fav = new boolean[read.size()];
-              for (int i = 0; i < read.size(); i++) {
-                fav[i] = favourableGroup.contains(read.get(i)[0]);
+                        + n);
               }
               ArrayNode values = Json.MAPPER.createArrayNode();
               for (int f = 0; f < names.size(); f++) {
-                JsonNode spec = features.get(f);
-                Object[] column = new Object[read.size()];
-                for (int i = 0; i < read.size(); i++) {
-                  column[i] = read.get(i)[f + 1];
-                }
-                FairnessMetrics.Result r =
-                    FairnessMetrics.compute(
-                        column,
-                        fav,
-                        new FairnessMetrics.Group(list(spec.path("minority"))),
-                        new FairnessMetrics.Group(list(spec.path("majority"))));
+                FairnessMetrics.Result r = counters.get(f).result();
                 ObjectNode block = values.addObject();
                 ArrayNode metrics = block.putArray("metrics");
-                double limit = spec.path("threshold").asDouble(0.8) * 100;
+                double limit = features.get(f).path("threshold").asDouble(0.8) * 100;
                 if (!Double.isNaN(r.fairnessValue())) {
                   metrics
                       .addObject()
@@ -380,6 +425,53 @@ public class MonitorEvaluator {
 
   // ---- drift v2 ----
 
+  /**
+   * One feature's values in a sample: numbers kept (KS needs them all), other values counted by
+   * category; a feature declared categorical, or holding a non-number, is categorical.
+   */
+  private static final class FeatureValues {
+    final Column numbers = new Column();
+    final Map<String, Long> counts = new java.util.HashMap<>();
+    boolean categorical;
+
+    FeatureValues(boolean categorical) {
+      this.categorical = categorical;
+    }
+
+    void add(Object v) {
+      if (!categorical && v instanceof Number n) {
+        numbers.add(n.doubleValue());
+        return;
+      }
+      toCategorical();
+      counts.merge(v == null ? "" : category(v), 1L, Long::sum);
+    }
+
+    /** Counts the numbers kept so far as categories from now on. */
+    void toCategorical() {
+      if (!categorical) {
+        categorical = true;
+        for (int i = 0; i < numbers.size(); i++) {
+          counts.merge(category(numbers.get(i)), 1L, Long::sum);
+        }
+      }
+    }
+  }
+
+  /** A sample's predictions (counted), confidences and features. */
+  private static final class Sample {
+    final Map<String, Long> predictions = new java.util.HashMap<>();
+    final Column numericPredictions = new Column();
+    final Column confidence = new Column();
+    boolean confidenceComplete = true;
+    final List<FeatureValues> features = new ArrayList<>();
+    long size;
+
+    Sample(List<String> names, java.util.Set<String> categorical) {
+      names.forEach(n -> features.add(new FeatureValues(categorical.contains(n))));
+    }
+  }
+
   private Uni<Outcome> drift(Context ctx) {
     int minSamples = ctx.param("min_samples", 100);
     int maxSamples = ctx.param("max_samples", 10_000);
@@ -392,8 +484,8 @@ public class MonitorEvaluator {
     ctx.props().path("categorical_fields").forEach(f -> categorical.add(f.asText()));
     String payload = ctx.dataSets().getOrDefault("payload_logging", "");
     String training = ctx.dataSets().get("training");
-    Sample current = new Sample(features.size());
-    Sample baseline = new Sample(features.size());
+    Sample current = new Sample(features, categorical);
+    Sample baseline = new Sample(features, categorical);
     return sample(payload, prediction, prediction, probability, features, maxSamples, true, current)
         .chain(
             () ->
@@ -410,7 +502,7 @@ public class MonitorEvaluator {
                         baseline))
         .chain(
             taken ->
-                baseline.size() > 0
+                baseline.size > 0
                     ? Uni.createFrom().item(taken)
                     : sample(
                         payload,
@@ -423,34 +515,17 @@ public class MonitorEvaluator {
                         baseline))
         .map(
             ignored -> {
-              if (current.size() < minSamples || baseline.size() < minSamples) {
+              if (current.size < minSamples || baseline.size < minSamples) {
                 return new Insufficient(
                     "drift needs at least "
                         + minSamples
                         + " records in the payload window and the baseline (min_samples); there are "
-                        + current.size()
+                        + current.size
                         + " and "
-                        + baseline.size());
+                        + baseline.size);
               }
-              return driftValues(ctx, features, categorical, baseline, current);
+              return driftValues(ctx, features, baseline, current);
             });
-  }
-
-  /** Columns of a sample: prediction, max probability, features. */
-  private static final class Sample {
-    final List<String> predictions = new ArrayList<>();
-    final List<Double> confidence = new ArrayList<>();
-    final List<List<Object>> features = new ArrayList<>();
-
-    Sample(int n) {
-      for (int i = 0; i < n; i++) {
-        features.add(new ArrayList<>());
-      }
-    }
-
-    int size() {
-      return predictions.size();
-    }
   }
 
   private Uni<Long> sample(
@@ -479,70 +554,60 @@ public class MonitorEvaluator {
         sql.toString(),
         Tuple.tuple(args),
         r -> {
+          into.size++;
           Object p = scalar(r.getValue(0));
-          into.predictions.add(p == null ? "" : p.toString());
+          into.predictions.merge(p == null ? "" : category(p), 1L, Long::sum);
+          if (p instanceof Number n) {
+            into.numericPredictions.add(n.doubleValue());
+          }
           double[] pr = numbers(r.getValue(1));
-          into.confidence.add(pr == null ? null : Arrays.stream(pr).max().orElse(Double.NaN));
+          if (pr == null || pr.length == 0) {
+            into.confidenceComplete = false;
+          } else {
+            into.confidence.add(Arrays.stream(pr).max().getAsDouble());
+          }
           for (int i = 0; i < features.size(); i++) {
             into.features.get(i).add(scalar(r.getValue(i + 2)));
           }
         });
   }
 
-  private Outcome driftValues(
-      Context ctx,
-      List<String> features,
-      java.util.Set<String> categorical,
-      Sample baseline,
-      Sample current) {
+  private Outcome driftValues(Context ctx, List<String> features, Sample baseline, Sample current) {
     ArrayNode values = Json.MAPPER.createArrayNode();
     ObjectNode overall = values.addObject();
     ArrayNode overallMetrics = overall.putArray("metrics");
-    overall.putArray("tags");
-    double predictionDrift;
-    if (ctx.problemType().equals("regression")) {
-      double[][] c =
-          DriftMetrics.numericCounts(doubles(baseline.predictions), doubles(current.predictions));
-      predictionDrift = DriftMetrics.jensenShannon(c[0], c[1]);
-    } else {
-      double[][] c =
-          DriftMetrics.categoricalCounts(
-              baseline.predictions.toArray(String[]::new),
-              current.predictions.toArray(String[]::new));
-      predictionDrift = DriftMetrics.jensenShannon(c[0], c[1]);
-    }
+    ArrayNode overallTags = overall.putArray("tags");
+    double[][] predictionCounts =
+        ctx.problemType().equals("regression")
+            ? DriftMetrics.numericCounts(
+                baseline.numericPredictions.toArray(), current.numericPredictions.toArray())
+            : categoricalCounts(baseline.predictions, current.predictions);
     overallMetrics
         .addObject()
         .put("id", "prediction_drift_score")
-        .put("value", predictionDrift)
+        .put("value", DriftMetrics.jensenShannon(predictionCounts[0], predictionCounts[1]))
         .put("upper_limit", 0.05);
     double worstFeature = 0;
     for (int f = 0; f < features.size(); f++) {
-      List<Object> b = baseline.features.get(f);
-      List<Object> cur = current.features.get(f);
-      boolean numeric =
-          !categorical.contains(features.get(f))
-              && b.stream().allMatch(v -> v instanceof Number)
-              && cur.stream().allMatch(v -> v instanceof Number);
+      FeatureValues b = baseline.features.get(f);
+      FeatureValues cur = current.features.get(f);
       ObjectNode block = values.addObject();
       ArrayNode metrics = block.putArray("metrics");
       block.putArray("tags").addObject().put("id", "feature").put("value", features.get(f));
-      double js;
-      double psi;
-      if (numeric) {
-        double[] bv = b.stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray();
-        double[] cv = cur.stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray();
-        double[][] counts = DriftMetrics.numericCounts(bv, cv);
-        js = DriftMetrics.jensenShannon(counts[0], counts[1]);
-        psi = DriftMetrics.psi(counts[0], counts[1]);
+      double[][] counts;
+      if (b.categorical || cur.categorical) {
+        b.toCategorical();
+        cur.toCategorical();
+        counts = categoricalCounts(b.counts, cur.counts);
+      } else {
+        double[] bv = b.numbers.toArray();
+        double[] cv = cur.numbers.toArray();
+        counts = DriftMetrics.numericCounts(bv, cv);
         double[] ks = DriftMetrics.kolmogorovSmirnov(bv, cv);
         metrics.addObject().put("id", "ks_statistic").put("value", ks[0]);
         metrics.addObject().put("id", "ks_p_value").put("value", ks[1]);
-      } else {
-        double[][] counts = DriftMetrics.categoricalCounts(strings(b), strings(cur));
-        js = DriftMetrics.jensenShannon(counts[0], counts[1]);
-        psi = DriftMetrics.psi(counts[0], counts[1]);
       }
+      double js = DriftMetrics.jensenShannon(counts[0], counts[1]);
       metrics
           .addObject()
           .put("id", "feature_drift_score")
@@ -551,7 +616,7 @@ public class MonitorEvaluator {
       metrics
           .addObject()
           .put("id", "population_stability_index")
-          .put("value", psi)
+          .put("value", DriftMetrics.psi(counts[0], counts[1]))
           .put("upper_limit", 0.25);
       worstFeature = Math.max(worstFeature, js);
     }
@@ -562,29 +627,41 @@ public class MonitorEvaluator {
           .put("value", worstFeature)
           .put("upper_limit", 0.05);
     }
-    if (baseline.confidence.stream().allMatch(c -> c != null && !c.isNaN())
-        && current.confidence.stream().allMatch(c -> c != null && !c.isNaN())) {
+    if (baseline.confidenceComplete && current.confidenceComplete) {
       double[][] counts =
           DriftMetrics.probabilityCounts(
-              baseline.confidence.stream().mapToDouble(Double::doubleValue).toArray(),
-              current.confidence.stream().mapToDouble(Double::doubleValue).toArray());
+              baseline.confidence.toArray(), current.confidence.toArray());
       overallMetrics
           .addObject()
           .put("id", "confidence_drift_score")
           .put("value", DriftMetrics.totalVariation(counts[0], counts[1]))
           .put("upper_limit", 0.05);
     }
-    overall
-        .withArray("tags")
-        .addObject()
-        .put("id", "baseline_count")
-        .put("value", Integer.toString(baseline.size()));
-    overall
-        .withArray("tags")
-        .addObject()
-        .put("id", "payload_count")
-        .put("value", Integer.toString(current.size()));
+    overallTags.addObject().put("id", "baseline_count").put("value", Long.toString(baseline.size));
+    overallTags.addObject().put("id", "payload_count").put("value", Long.toString(current.size));
     return new Measured(values, Json.MAPPER.createArrayNode());
+  }
+
+  /** Category counts of two samples over the union of their categories, in name order. */
+  private static double[][] categoricalCounts(
+      Map<String, Long> baseline, Map<String, Long> current) {
+    TreeSet<String> categories = new TreeSet<>(baseline.keySet());
+    categories.addAll(current.keySet());
+    double[][] counts = new double[2][categories.size()];
+    int i = 0;
+    for (String c : categories) {
+      counts[0][i] = baseline.getOrDefault(c, 0L);
+      counts[1][i] = current.getOrDefault(c, 0L);
+      i++;
+    }
+    return counts;
+  }
+
+  private static String category(Object v) {
+    if (v instanceof Double d && d == Math.rint(d) && !d.isInfinite()) {
+      return Long.toString(d.longValue());
+    }
+    return v.toString();
   }
 
   // ---- performance ----
@@ -661,31 +738,5 @@ public class MonitorEvaluator {
       return out;
     }
     return null;
-  }
-
-  private static double[] doubles(List<String> values) {
-    return values.stream()
-        .mapToDouble(
-            s -> {
-              try {
-                return Double.parseDouble(s);
-              } catch (NumberFormatException e) {
-                return Double.NaN;
-              }
-            })
-        .filter(d -> !Double.isNaN(d))
-        .toArray();
-  }
-
-  private static String[] strings(List<Object> values) {
-    return values.stream()
-        .map(
-            v ->
-                v == null
-                    ? ""
-                    : v instanceof Double d && d == Math.rint(d)
-                        ? Long.toString(d.longValue())
-                        : v.toString())
-        .toArray(String[]::new);
   }
 }

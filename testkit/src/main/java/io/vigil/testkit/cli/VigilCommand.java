@@ -76,6 +76,8 @@ public final class VigilCommand {
           down      stop every process of the region
           bench startup [--runs N]
                     time to ready and memory of each service, plain JVM vs AOT cache
+          bench ingest [--records N] [--run-records N]
+                    payload ingest through the API vs raw COPY; monitor runs over N records
           test      run the test suite (handled by the script)
         options:
           --state-dir DIR   where region.json, data and logs live (default .vigil)
@@ -128,11 +130,25 @@ public final class VigilCommand {
 
   int bench(List<String> args) {
     String which = args.isEmpty() ? "" : args.remove(0);
-    if (!which.equals("startup")) {
-      throw new IllegalArgumentException("usage: ./vigil bench startup [--runs N]");
+    switch (which) {
+      case "startup" ->
+          io.vigil.testkit.bench.StartupBenchmark.run(
+              stateDir, Integer.parseInt(option(args, "--runs", "5")), out);
+      case "ingest" -> {
+        try {
+          io.vigil.testkit.bench.IngestBenchmark.run(
+              stateDir,
+              Integer.parseInt(option(args, "--records", "20000")),
+              Integer.parseInt(option(args, "--run-records", "1000000")),
+              out);
+        } catch (Exception e) {
+          throw new IllegalStateException("the ingest benchmark failed: " + e, e);
+        }
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "usage: ./vigil bench startup [--runs N] | ingest [--records N] [--run-records N]");
     }
-    int runs = Integer.parseInt(option(args, "--runs", "5"));
-    io.vigil.testkit.bench.StartupBenchmark.run(stateDir, runs, out);
     return 0;
   }
 
