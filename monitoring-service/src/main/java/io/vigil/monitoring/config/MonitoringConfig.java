@@ -29,6 +29,27 @@ public interface MonitoringConfig {
   /** Monitor runs. */
   Runs runs();
 
+  /** How the write pool finds the PostgreSQL primary. */
+  Primary primary();
+
+  /**
+   * The primary: by default the host and port of {@code quarkus.datasource.reactive.url} (a
+   * Kubernetes {@code -rw} Service, or a single server); with a Patroni scope, the leader that
+   * Patroni records in etcd, followed as it changes.
+   */
+  interface Primary {
+    /** Patroni's scope (cluster name); its keys are {@code <namespace><scope>/leader|members}. */
+    Optional<String> patroniScope();
+
+    /** Patroni's etcd namespace. */
+    @WithDefault("/service/")
+    String patroniNamespace();
+
+    /** Time between two reads of the leader besides the etcd watch. */
+    @WithDefault("5s")
+    Duration refreshInterval();
+  }
+
   /** Monitor run settings: runs are jobs in PostgreSQL that any instance may claim. */
   interface Runs {
     /** Whether this instance claims and computes runs. */

@@ -65,6 +65,15 @@ public class ApiExceptionMappers {
     if ("23505".equals(e.getSqlState())) {
       return error(409, "conflict", "a resource with that identity exists already");
     }
+    if ("25006".equals(e.getSqlState())
+        || "57P01".equals(e.getSqlState())
+        || "57P03".equals(e.getSqlState())) {
+      // read-only (a demoted primary), shut down, or not accepting connections: a failover
+      return Response.fromResponse(
+              error(503, "database_unavailable", "the database is failing over; retry shortly"))
+          .header("Retry-After", "1")
+          .build();
+    }
     LOG.errorf(e, "database error");
     return error(503, "database_unavailable", "the database refused the request; retry later");
   }
