@@ -11,6 +11,7 @@ import io.vigil.testkit.ManagedProcess;
 import io.vigil.testkit.QuarkusService;
 import io.vigil.testkit.Readiness;
 import io.vigil.testkit.RegionState;
+import io.vigil.testkit.Tools;
 import io.vigil.testkit.Workspace;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -50,12 +51,22 @@ class LocalRegionTest {
                     stateDir,
                     "us-south",
                     List.of("zone-a", "zone-b", "zone-c"),
-                    QuarkusService.Aot.AUTO),
+                    QuarkusService.Aot.AUTO,
+                    true),
                 out)
             .up();
 
-    assertThat(state.processes).hasSize(12);
-    assertThat(state.running()).hasSize(12);
+    // 3 etcd, 3 Patroni members (1 PostgreSQL where Patroni is missing), S3Proxy, 6 services,
+    // router
+    int expected = Tools.hasPatroni() ? 14 : 12;
+    assertThat(state.processes).hasSize(expected);
+    assertThat(state.running()).hasSize(expected);
+    if (Tools.hasPatroni()) {
+      assertThat(state.dataLayer).startsWith("Patroni, 3 members");
+    }
+    // the demo tenant works through the monitoring API
+    assertThat(Http.get(state.apiUrl + "/data_marts", java.time.Duration.ofSeconds(2)).status())
+        .isEqualTo(401);
     assertThat(RegionState.read(stateDir.resolve("region.json")))
         .get()
         .satisfies(s -> assertThat(s.routerUrl).isEqualTo(state.routerUrl));

@@ -9,15 +9,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A whole region on one machine, as {@code ./vigil up} starts it: a three-member etcd, PostgreSQL,
- * S3Proxy, a monitoring-service and a backup-service per zone, and the router. Every process runs
- * detached, on free loopback ports, with data and logs under the state directory; what runs is
- * written to {@code region.json} as it starts.
+ * A whole region on one machine, as {@code ./vigil up} starts it: a three-member etcd, PostgreSQL
+ * (Patroni, one member per zone, when installed), S3Proxy, a monitoring-service and a
+ * backup-service per zone, and the router. Every process runs detached, on free loopback ports,
+ * with data and logs under the state directory; what runs is written to {@code region.json} as it
+ * starts.
  */
 public final class LocalRegion {
 
-  /** Options of {@code vigil up}. */
-  public record Options(Path stateDir, String region, List<String> zones, QuarkusService.Aot aot) {}
+  /** Options of {@code vigil up}; {@code patroni} asks for the Patroni cluster where installed. */
+  public record Options(
+      Path stateDir, String region, List<String> zones, QuarkusService.Aot aot, boolean patroni) {}
 
   private final Options options;
   private final PrintStream out;
@@ -52,13 +54,7 @@ public final class LocalRegion {
       state.etcdEndpoints = etcd.endpointList();
       save();
 
-      step("PostgreSQL");
-      PostgresServer pg = PostgresServer.start(ws, "postgres");
-      state.add(pg.process(), "postgres", zone(0), pg.jdbcUrl(PostgresServer.DATABASE));
-      state.postgresUrl = pg.jdbcUrl(PostgresServer.DATABASE);
-      state.postgresPassword = pg.password();
-      state.dataLayer =
-          "single PostgreSQL server: NOT highly available (losing it loses the data layer)";
+      Map<String, String> database = startDatabase(etcd);
       save();
 
       step("S3Proxy (backup object storage)");
@@ -75,11 +71,8 @@ public final class LocalRegion {
       for (String zone : options.zones()) {
         Map<String, String> monitoring = new LinkedHashMap<>(common);
         monitoring.put("vigil.region.zone", zone);
-        monitoring.put("quarkus.datasource.reactive.url", pg.reactiveUrl());
-        monitoring.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE));
+        monitoring.putAll(database);
         monitoring.put("vigil.monitoring.operator-key", state.operatorKey);
-        monitoring.put("quarkus.datasource.username", PostgresServer.USER);
-        monitoring.put("quarkus.datasource.password", pg.password());
         service("monitoring-service", "monitoring-" + zone, zone, monitoring);
 
         Map<String, String> backup = new LinkedHashMap<>(common);
@@ -101,6 +94,72 @@ public final class LocalRegion {
       down(state, out);
       throw e;
     }
+  }
+
+  /**
+   * Patroni (one member per zone, synchronous mode, fast timings) when it is installed, else a
+   * single PostgreSQL with a warning; answers the monitoring service's datasource settings.
+   */
+  private Map<String, String> startDatabase(EtcdCluster etcd) {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("quarkus.datasource.username", PostgresServer.USER);
+    if (options.patroni() && Tools.hasPatroni()) {
+      step("PostgreSQL with Patroni (one member per zone, synchronous_mode)");
+      List<String> names = options.zones().stream().map(z -> "pg-" + z).toList();
+      PatroniCluster patroni =
+          PatroniCluster.start(
+              ws, etcd, "vigil-" + options.region(), names, PatroniCluster.Timings.FAST);
+      for (int i = 0; i < names.size(); i++) {
+        PatroniCluster.Member m = patroni.members().get(i);
+        state.add(
+            m.process(),
+            "postgres",
+            options.zones().get(i),
+            "postgresql://127.0.0.1:" + m.pgPort() + " (patroni " + m.restUrl() + ")");
+      }
+      PatroniCluster.Member leader = patroni.awaitLeader(Duration.ofSeconds(60));
+      String hosts =
+          String.join(",", patroni.members().stream().map(m -> "127.0.0.1:" + m.pgPort()).toList());
+      state.postgresUrl =
+          "jdbc:postgresql://"
+              + hosts
+              + "/"
+              + PostgresServer.DATABASE
+              + "?targetServerType=primary";
+      state.postgresPassword = patroni.password();
+      state.dataLayer =
+          "Patroni, "
+              + names.size()
+              + " members with synchronous_mode (scope "
+              + patroni.scope()
+              + ", leader "
+              + leader.name()
+              + ")";
+      config.put("vigil.monitoring.primary.patroni-scope", patroni.scope());
+      config.put(
+          "quarkus.datasource.reactive.url",
+          "postgresql://127.0.0.1:" + leader.pgPort() + "/" + PostgresServer.DATABASE);
+      config.put("quarkus.datasource.jdbc.url", state.postgresUrl);
+      config.put("quarkus.datasource.password", patroni.password());
+      return config;
+    }
+    step("PostgreSQL (single server)");
+    out.println(
+        "  WARNING: "
+            + (options.patroni()
+                ? "Patroni is not installed (apt-get install patroni)"
+                : "Patroni is turned off")
+            + ": one PostgreSQL server, the data layer is NOT highly available");
+    PostgresServer pg = PostgresServer.start(ws, "postgres");
+    state.add(pg.process(), "postgres", zone(0), pg.jdbcUrl(PostgresServer.DATABASE));
+    state.postgresUrl = pg.jdbcUrl(PostgresServer.DATABASE);
+    state.postgresPassword = pg.password();
+    state.dataLayer =
+        "single PostgreSQL server: NOT highly available (losing it loses the data layer)";
+    config.put("quarkus.datasource.reactive.url", pg.reactiveUrl());
+    config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE));
+    config.put("quarkus.datasource.password", pg.password());
+    return config;
   }
 
   private String service(String module, String name, String zone, Map<String, String> config) {

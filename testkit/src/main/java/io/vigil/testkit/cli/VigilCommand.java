@@ -30,13 +30,15 @@ public final class VigilCommand {
     List<String> rest = new ArrayList<>(List.of(args));
     Path stateDir = Path.of(option(rest, "--state-dir", ".vigil"));
     boolean noAot = rest.remove("--no-aot");
+    boolean noPatroni = rest.remove("--no-patroni");
     VigilCommand vigil = new VigilCommand(System.out, stateDir.toAbsolutePath());
     String command = rest.isEmpty() ? "help" : rest.remove(0);
     int code;
     try {
       code =
           switch (command) {
-            case "up" -> vigil.up(noAot ? QuarkusService.Aot.OFF : QuarkusService.Aot.AUTO);
+            case "up" ->
+                vigil.up(noAot ? QuarkusService.Aot.OFF : QuarkusService.Aot.AUTO, !noPatroni);
             case "down" -> vigil.down();
             case "status" -> vigil.status();
             case "bench" -> vigil.bench(rest);
@@ -71,7 +73,7 @@ public final class VigilCommand {
     out.println(
         """
         usage: ./vigil <command> [options]
-          up        start a local region (etcd, PostgreSQL, S3Proxy, services per zone, router)
+          up        start a local region (etcd, PostgreSQL/Patroni, S3Proxy, services per zone, router)
           status    show every process of the region and its health
           down      stop every process of the region
           bench startup [--runs N]
@@ -82,11 +84,12 @@ public final class VigilCommand {
         options:
           --state-dir DIR   where region.json, data and logs live (default .vigil)
           --no-aot          start the services on the plain JVM, without the AOT cache
+          --no-patroni      a single PostgreSQL instead of the Patroni cluster
         """);
     return code;
   }
 
-  int up(QuarkusService.Aot aot) throws IllegalStateException {
+  int up(QuarkusService.Aot aot, boolean patroni) throws IllegalStateException {
     Path file = stateDir.resolve("region.json");
     Optional<RegionState> existing = RegionState.read(file);
     if (existing.isPresent() && !existing.get().running().isEmpty()) {
@@ -109,7 +112,7 @@ public final class VigilCommand {
     RegionState state =
         new LocalRegion(
                 new LocalRegion.Options(
-                    stateDir, "us-south", List.of("zone-a", "zone-b", "zone-c"), aot),
+                    stateDir, "us-south", List.of("zone-a", "zone-b", "zone-c"), aot, patroni),
                 out)
             .up();
     out.println();
