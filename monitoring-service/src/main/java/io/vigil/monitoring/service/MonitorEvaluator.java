@@ -195,10 +195,13 @@ public class MonitorEvaluator {
     String txField = ctx.prop("transaction_id_field", "scoring_id");
     int minimum = ctx.param("min_feedback_data_size", 50);
     QualityRows data = new QualityRows(ctx.problemType().equals("regression"));
+    // the label from the feedback row; prediction and probability from it, else from the payload
+    // record with the same transaction id
     String sql =
-        "SELECT m->$3, m->$4, m->$5 FROM (SELECT coalesce(p.row_values, '{}'::jsonb) || f.row_values AS m"
+        "SELECT f.row_values->$3, coalesce(f.row_values->$4, p.row_values->$4),"
+            + " coalesce(f.row_values->$5, p.row_values->$5)"
             + " FROM records f LEFT JOIN records p ON p.data_set_id = $2 AND p.record_id = f.row_values->>$6"
-            + " WHERE f.data_set_id = $1) x WHERE m ? $3 AND m ? $4";
+            + " WHERE f.data_set_id = $1 AND f.row_values ? $3";
     return rows.forEach(
             sql,
             Tuple.tuple(
