@@ -3,6 +3,8 @@ package io.vigil.monitoring.metrics;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -82,16 +84,27 @@ public final class DriftMetrics {
    * outside it fall into the first or last bin.
    */
   public static double[][] numericCounts(double[] baseline, double[] current) {
-    double min = Arrays.stream(baseline).min().orElse(0);
-    double max = Arrays.stream(baseline).max().orElse(0);
+    return numericCounts(histogram(baseline), histogram(current));
+  }
+
+  /** {@link #numericCounts(double[], double[])} of value counts. */
+  public static double[][] numericCounts(
+      NavigableMap<Double, Long> baseline, NavigableMap<Double, Long> current) {
+    double min = baseline.isEmpty() ? 0 : baseline.firstKey();
+    double max = baseline.isEmpty() ? 0 : baseline.lastKey();
     double[][] counts = new double[2][BINS];
-    for (double v : baseline) {
-      counts[0][bin(v, min, max)]++;
-    }
-    for (double v : current) {
-      counts[1][bin(v, min, max)]++;
-    }
+    baseline.forEach((v, n) -> counts[0][bin(v, min, max)] += n);
+    current.forEach((v, n) -> counts[1][bin(v, min, max)] += n);
     return counts;
+  }
+
+  /** Value counts of an array. */
+  public static NavigableMap<Double, Long> histogram(double[] values) {
+    NavigableMap<Double, Long> h = new TreeMap<>();
+    for (double v : values) {
+      h.merge(v, 1L, Long::sum);
+    }
+    return h;
   }
 
   /** Counts of probabilities in {@link #BINS} bins over [0, 1]. */
@@ -121,23 +134,25 @@ public final class DriftMetrics {
    * @return {D, p-value}
    */
   public static double[] kolmogorovSmirnov(double[] a, double[] b) {
-    double[] x = a.clone();
-    double[] y = b.clone();
-    Arrays.sort(x);
-    Arrays.sort(y);
-    int i = 0, j = 0;
+    return kolmogorovSmirnov(histogram(a), histogram(b));
+  }
+
+  /** {@link #kolmogorovSmirnov(double[], double[])} of value counts. */
+  public static double[] kolmogorovSmirnov(
+      NavigableMap<Double, Long> a, NavigableMap<Double, Long> b) {
+    double na = a.values().stream().mapToLong(Long::longValue).sum();
+    double nb = b.values().stream().mapToLong(Long::longValue).sum();
+    TreeSet<Double> points = new TreeSet<>(a.keySet());
+    points.addAll(b.keySet());
+    double ca = 0;
+    double cb = 0;
     double d = 0;
-    while (i < x.length && j < y.length) {
-      double v = Math.min(x[i], y[j]);
-      while (i < x.length && x[i] == v) {
-        i++;
-      }
-      while (j < y.length && y[j] == v) {
-        j++;
-      }
-      d = Math.max(d, Math.abs((double) i / x.length - (double) j / y.length));
+    for (double v : points) {
+      ca += a.getOrDefault(v, 0L);
+      cb += b.getOrDefault(v, 0L);
+      d = Math.max(d, Math.abs(ca / na - cb / nb));
     }
-    double ne = (double) x.length * y.length / (x.length + y.length);
+    double ne = na * nb / (na + nb);
     double sqrt = Math.sqrt(ne);
     return new double[] {d, kolmogorovQ((sqrt + 0.12 + 0.11 / sqrt) * d)};
   }

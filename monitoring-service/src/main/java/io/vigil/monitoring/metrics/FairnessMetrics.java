@@ -74,12 +74,17 @@ public final class FairnessMetrics {
 
     /** Counts one row. */
     public void add(Object value, boolean favourable) {
+      add(value, favourable, 1);
+    }
+
+    /** Counts {@code n} rows with the same value and outcome. */
+    public void add(Object value, boolean favourable, long n) {
       if (monitored.contains(value)) {
-        mCount++;
-        mFav += favourable ? 1 : 0;
+        mCount += n;
+        mFav += favourable ? n : 0;
       } else if (reference.contains(value)) {
-        rCount++;
-        rFav += favourable ? 1 : 0;
+        rCount += n;
+        rFav += favourable ? n : 0;
       }
     }
 

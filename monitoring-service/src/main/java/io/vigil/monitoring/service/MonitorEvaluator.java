@@ -351,26 +351,54 @@ public class MonitorEvaluator {
                   new FairnessMetrics.Group(list(f.path("minority"))),
                   new FairnessMetrics.Group(list(f.path("majority")))));
         });
-    StringBuilder select = new StringBuilder("SELECT row_values->$2");
+    // PostgreSQL counts (prediction, feature value) pairs over the latest records, one grouping
+    // set per feature, so only distinct pairs cross the wire
     List<Object> args =
         new ArrayList<>(List.of(ctx.dataSets().getOrDefault("payload_logging", ""), prediction));
-    for (String name : names) {
-      args.add(name);
-      select.append(", row_values->$").append(args.size());
+    StringBuilder inner = new StringBuilder("SELECT row_values->$2 AS p");
+    StringBuilder sets = new StringBuilder();
+    StringBuilder grouping = new StringBuilder();
+    StringBuilder columns = new StringBuilder();
+    for (int f = 0; f < names.size(); f++) {
+      args.add(names.get(f));
+      inner.append(", row_values->$").append(args.size()).append(" AS f").append(f);
+      sets.append(f == 0 ? "" : ", ").append("(p, f").append(f).append(')');
+      grouping.append("GROUPING(f").append(f).append("), ");
+      columns.append(", f").append(f);
     }
     args.add(minimum);
-    select
+    inner
         .append(" FROM records WHERE data_set_id = $1 ORDER BY ts DESC, seq DESC LIMIT $")
         .append(args.size());
+    String sql =
+        "SELECT "
+            + grouping
+            + "p"
+            + columns
+            + ", count(*) FROM ("
+            + inner
+            + ") s GROUP BY GROUPING SETS ("
+            + sets
+            + ")";
+    int k = names.size();
+    long[] total = new long[1];
     return rows.forEach(
-            select.toString(),
+            sql,
             Tuple.tuple(args),
             r -> {
-              boolean fav = favourableGroup.contains(scalar(r.getValue(0)));
-              for (int i = 0; i < names.size(); i++) {
-                counters.get(i).add(scalar(r.getValue(i + 1)), fav);
+              long n = r.getLong(2 * k + 1);
+              boolean fav = favourableGroup.contains(scalar(r.getValue(k)));
+              for (int f = 0; f < k; f++) {
+                if (r.getInteger(f) == 0) {
+                  counters.get(f).add(scalar(r.getValue(k + 1 + f)), fav, n);
+                  if (f == 0) {
+                    total[0] += n;
+                  }
+                  return;
+                }
               }
             })
+        .map(ignored -> total[0])
         .map(
             n -> {
               if (n < minimum) {
@@ -428,50 +456,39 @@ public class MonitorEvaluator {
 
   // ---- drift v2 ----
 
-  /**
-   * One feature's values in a sample: numbers kept (KS needs them all), other values counted by
-   * category; a feature declared categorical, or holding a non-number, is categorical.
-   */
-  private static final class FeatureValues {
-    final Column numbers = new Column();
-    final Map<String, Long> counts = new java.util.HashMap<>();
-    boolean categorical;
+  /** Counts of one column's values in a sample: by text, and by number while all are numbers. */
+  private static final class Histogram {
+    final Map<String, Long> byText = new java.util.HashMap<>();
+    final java.util.TreeMap<Double, Long> byNumber = new java.util.TreeMap<>();
+    boolean numeric = true;
+    long total;
 
-    FeatureValues(boolean categorical) {
-      this.categorical = categorical;
-    }
-
-    void add(Object v) {
-      if (!categorical && v instanceof Number n) {
-        numbers.add(n.doubleValue());
-        return;
+    void add(Object value, long n) {
+      Object v = scalar(value);
+      total += n;
+      if (v instanceof Number number) {
+        byNumber.merge(number.doubleValue(), n, Long::sum);
+      } else {
+        numeric = false;
       }
-      toCategorical();
-      counts.merge(v == null ? "" : category(v), 1L, Long::sum);
-    }
-
-    /** Counts the numbers kept so far as categories from now on. */
-    void toCategorical() {
-      if (!categorical) {
-        categorical = true;
-        for (int i = 0; i < numbers.size(); i++) {
-          counts.merge(category(numbers.get(i)), 1L, Long::sum);
-        }
-      }
+      byText.merge(v == null ? "" : category(v), n, Long::sum);
     }
   }
 
-  /** A sample's predictions (counted), confidences and features. */
+  /** A sample's histograms: predictions, confidence bins (null bin = no probability), features. */
   private static final class Sample {
-    final Map<String, Long> predictions = new java.util.HashMap<>();
-    final Column numericPredictions = new Column();
-    final Column confidence = new Column();
-    boolean confidenceComplete = true;
-    final List<FeatureValues> features = new ArrayList<>();
-    long size;
+    final Histogram predictions = new Histogram();
+    final Histogram confidence = new Histogram();
+    final List<Histogram> features = new ArrayList<>();
 
-    Sample(List<String> names, java.util.Set<String> categorical) {
-      names.forEach(n -> features.add(new FeatureValues(categorical.contains(n))));
+    Sample(int features) {
+      for (int i = 0; i < features; i++) {
+        this.features.add(new Histogram());
+      }
+    }
+
+    long size() {
+      return predictions.total;
     }
   }
 
@@ -487,8 +504,8 @@ public class MonitorEvaluator {
     ctx.props().path("categorical_fields").forEach(f -> categorical.add(f.asText()));
     String payload = ctx.dataSets().getOrDefault("payload_logging", "");
     String training = ctx.dataSets().get("training");
-    Sample current = new Sample(features, categorical);
-    Sample baseline = new Sample(features, categorical);
+    Sample current = new Sample(features.size());
+    Sample baseline = new Sample(features.size());
     return sample(payload, prediction, prediction, probability, features, maxSamples, true, current)
         .chain(
             () ->
@@ -505,7 +522,7 @@ public class MonitorEvaluator {
                         baseline))
         .chain(
             taken ->
-                baseline.size > 0
+                baseline.size() > 0
                     ? Uni.createFrom().item(taken)
                     : sample(
                         payload,
@@ -518,19 +535,24 @@ public class MonitorEvaluator {
                         baseline))
         .map(
             ignored -> {
-              if (current.size < minSamples || baseline.size < minSamples) {
+              if (current.size() < minSamples || baseline.size() < minSamples) {
                 return new Insufficient(
                     "drift needs at least "
                         + minSamples
                         + " records in the payload window and the baseline (min_samples); there are "
-                        + current.size
+                        + current.size()
                         + " and "
-                        + baseline.size);
+                        + baseline.size());
               }
-              return driftValues(ctx, features, baseline, current);
+              return driftValues(ctx, features, categorical, baseline, current);
             });
   }
 
+  /**
+   * Reads a sample's histograms in one pass: PostgreSQL counts the prediction, the confidence bin
+   * (highest class probability, 10 bins over [0, 1]) and every feature with GROUPING SETS, so only
+   * distinct values cross the wire.
+   */
   private Uni<Long> sample(
       String dataSet,
       String prediction,
@@ -542,49 +564,71 @@ public class MonitorEvaluator {
       Sample into) {
     List<Object> args =
         new ArrayList<>(List.of(dataSet, prediction, fallbackPrediction, probability));
-    StringBuilder sql =
-        new StringBuilder("SELECT coalesce(row_values->$2, row_values->$3), row_values->$4");
-    for (String f : features) {
-      args.add(f);
-      sql.append(", row_values->$").append(args.size());
+    StringBuilder inner =
+        new StringBuilder(
+            "SELECT coalesce(row_values->$2, row_values->$3) AS c0, CASE jsonb_typeof(row_values->$4)"
+                + " WHEN 'number' THEN least(floor((row_values->>$4)::float8 * 10), 9)::int"
+                + " WHEN 'array' THEN least(floor((SELECT max(x::float8) FROM jsonb_array_elements_text(row_values->$4) x) * 10), 9)::int"
+                + " END AS c1");
+    int columns = features.size() + 2;
+    for (int f = 0; f < features.size(); f++) {
+      args.add(features.get(f));
+      inner.append(", row_values->$").append(args.size()).append(" AS c").append(f + 2);
     }
     args.add(max);
-    sql.append(" FROM records WHERE data_set_id = $1 ORDER BY ts ")
+    inner
+        .append(" FROM records WHERE data_set_id = $1 ORDER BY ts ")
         .append(newest ? "DESC, seq DESC" : "ASC, seq ASC")
         .append(" LIMIT $")
         .append(args.size());
+    StringBuilder sql = new StringBuilder("SELECT ");
+    StringBuilder sets = new StringBuilder();
+    for (int c = 0; c < columns; c++) {
+      sql.append("GROUPING(c").append(c).append("), ");
+      sets.append(c == 0 ? "" : ", ").append("(c").append(c).append(')');
+    }
+    for (int c = 0; c < columns; c++) {
+      sql.append('c').append(c).append(", ");
+    }
+    sql.append("count(*) FROM (")
+        .append(inner)
+        .append(") s GROUP BY GROUPING SETS (")
+        .append(sets)
+        .append(')');
     return rows.forEach(
         sql.toString(),
         Tuple.tuple(args),
         r -> {
-          into.size++;
-          Object p = scalar(r.getValue(0));
-          into.predictions.merge(p == null ? "" : category(p), 1L, Long::sum);
-          if (p instanceof Number n) {
-            into.numericPredictions.add(n.doubleValue());
-          }
-          double[] pr = numbers(r.getValue(1));
-          if (pr == null || pr.length == 0) {
-            into.confidenceComplete = false;
-          } else {
-            into.confidence.add(Arrays.stream(pr).max().getAsDouble());
-          }
-          for (int i = 0; i < features.size(); i++) {
-            into.features.get(i).add(scalar(r.getValue(i + 2)));
+          long n = r.getLong(2 * columns);
+          for (int c = 0; c < columns; c++) {
+            if (r.getInteger(c) == 0) {
+              Object value = r.getValue(columns + c);
+              Histogram h =
+                  c == 0 ? into.predictions : c == 1 ? into.confidence : into.features.get(c - 2);
+              h.add(value, n);
+              return;
+            }
           }
         });
   }
 
-  private Outcome driftValues(Context ctx, List<String> features, Sample baseline, Sample current) {
+  private Outcome driftValues(
+      Context ctx,
+      List<String> features,
+      java.util.Set<String> categorical,
+      Sample baseline,
+      Sample current) {
     ArrayNode values = Json.MAPPER.createArrayNode();
     ObjectNode overall = values.addObject();
     ArrayNode overallMetrics = overall.putArray("metrics");
     ArrayNode overallTags = overall.putArray("tags");
     double[][] predictionCounts =
         ctx.problemType().equals("regression")
+                && baseline.predictions.numeric
+                && current.predictions.numeric
             ? DriftMetrics.numericCounts(
-                baseline.numericPredictions.toArray(), current.numericPredictions.toArray())
-            : categoricalCounts(baseline.predictions, current.predictions);
+                baseline.predictions.byNumber, current.predictions.byNumber)
+            : categoricalCounts(baseline.predictions.byText, current.predictions.byText);
     overallMetrics
         .addObject()
         .put("id", "prediction_drift_score")
@@ -592,21 +636,17 @@ public class MonitorEvaluator {
         .put("upper_limit", 0.05);
     double worstFeature = 0;
     for (int f = 0; f < features.size(); f++) {
-      FeatureValues b = baseline.features.get(f);
-      FeatureValues cur = current.features.get(f);
+      Histogram b = baseline.features.get(f);
+      Histogram cur = current.features.get(f);
       ObjectNode block = values.addObject();
       ArrayNode metrics = block.putArray("metrics");
       block.putArray("tags").addObject().put("id", "feature").put("value", features.get(f));
       double[][] counts;
-      if (b.categorical || cur.categorical) {
-        b.toCategorical();
-        cur.toCategorical();
-        counts = categoricalCounts(b.counts, cur.counts);
+      if (categorical.contains(features.get(f)) || !b.numeric || !cur.numeric) {
+        counts = categoricalCounts(b.byText, cur.byText);
       } else {
-        double[] bv = b.numbers.toArray();
-        double[] cv = cur.numbers.toArray();
-        counts = DriftMetrics.numericCounts(bv, cv);
-        double[] ks = DriftMetrics.kolmogorovSmirnov(bv, cv);
+        counts = DriftMetrics.numericCounts(b.byNumber, cur.byNumber);
+        double[] ks = DriftMetrics.kolmogorovSmirnov(b.byNumber, cur.byNumber);
         metrics.addObject().put("id", "ks_statistic").put("value", ks[0]);
         metrics.addObject().put("id", "ks_p_value").put("value", ks[1]);
       }
@@ -630,18 +670,21 @@ public class MonitorEvaluator {
           .put("value", worstFeature)
           .put("upper_limit", 0.05);
     }
-    if (baseline.confidenceComplete && current.confidenceComplete) {
-      double[][] counts =
-          DriftMetrics.probabilityCounts(
-              baseline.confidence.toArray(), current.confidence.toArray());
+    if (!baseline.confidence.byText.containsKey("") && !current.confidence.byText.containsKey("")) {
+      double[][] counts = new double[2][DriftMetrics.BINS];
+      baseline.confidence.byNumber.forEach((bin, n) -> counts[0][bin.intValue()] += n);
+      current.confidence.byNumber.forEach((bin, n) -> counts[1][bin.intValue()] += n);
       overallMetrics
           .addObject()
           .put("id", "confidence_drift_score")
           .put("value", DriftMetrics.totalVariation(counts[0], counts[1]))
           .put("upper_limit", 0.05);
     }
-    overallTags.addObject().put("id", "baseline_count").put("value", Long.toString(baseline.size));
-    overallTags.addObject().put("id", "payload_count").put("value", Long.toString(current.size));
+    overallTags
+        .addObject()
+        .put("id", "baseline_count")
+        .put("value", Long.toString(baseline.size()));
+    overallTags.addObject().put("id", "payload_count").put("value", Long.toString(current.size()));
     return new Measured(values, Json.MAPPER.createArrayNode());
   }
 
