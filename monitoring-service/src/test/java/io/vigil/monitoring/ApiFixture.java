@@ -84,6 +84,29 @@ record ApiFixture(String id, String key) {
         .path("data_sets[0].metadata.id");
   }
 
+  /**
+   * Queues a run of a monitor instance and waits until it reaches {@code state}; answers its id.
+   */
+  String runUntil(String monitor, String state) {
+    String run =
+        api()
+            .body("{\"triggered_by\": \"user\"}")
+            .post("/monitor_instances/" + monitor + "/runs")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("metadata.id");
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                api()
+                    .get("/monitor_instances/" + monitor + "/runs/" + run)
+                    .then()
+                    .body("entity.status.state", Matchers.is(state)));
+    return run;
+  }
+
   /** Asserts the API's error format with a status and code. */
   static ValidatableResponse isError(ValidatableResponse r, int status, String code) {
     return r.statusCode(status)

@@ -256,23 +256,11 @@ class OpenScaleFlowTest {
                 "quality",
                 "target",
                 Map.of("target_type", "subscription", "target_id", subscription)));
-    String run =
-        t.api()
-            .body("{}")
-            .post("/monitor_instances/" + quality + "/runs")
-            .then()
-            .statusCode(201)
-            .extract()
-            .path("metadata.id");
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .untilAsserted(
-            () ->
-                t.api()
-                    .get("/monitor_instances/" + quality + "/runs/" + run)
-                    .then()
-                    .body("entity.status.state", is("error"))
-                    .body("entity.status.failure.errors[0].code", is("insufficient_data")));
+    String run = t.runUntil(quality, "error");
+    t.api()
+        .get("/monitor_instances/" + quality + "/runs/" + run)
+        .then()
+        .body("entity.status.failure.errors[0].code", is("insufficient_data"));
     t.api()
         .get("/monitor_instances/" + quality + "/measurements")
         .then()
@@ -410,22 +398,7 @@ class OpenScaleFlowTest {
   }
 
   private static JsonPath runAndMeasure(ApiFixture t, String monitor) {
-    String run =
-        t.api()
-            .body("{\"triggered_by\": \"user\"}")
-            .post("/monitor_instances/" + monitor + "/runs")
-            .then()
-            .statusCode(201)
-            .extract()
-            .path("metadata.id");
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () ->
-                t.api()
-                    .get("/monitor_instances/" + monitor + "/runs/" + run)
-                    .then()
-                    .body("entity.status.state", is("finished")));
+    String run = t.runUntil(monitor, "finished");
     return t.api()
         .queryParam("run_id", run)
         .get("/monitor_instances/" + monitor + "/measurements")

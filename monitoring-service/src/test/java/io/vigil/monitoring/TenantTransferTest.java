@@ -2,12 +2,10 @@ package io.vigil.monitoring;
 
 import static io.vigil.monitoring.ApiFixture.isError;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 
 import io.quarkus.test.junit.QuarkusTest;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -39,22 +37,7 @@ class TenantTransferTest {
                 "performance",
                 "target",
                 Map.of("target_type", "subscription", "target_id", subscription)));
-    String run =
-        a.api()
-            .body("{}")
-            .post("/monitor_instances/" + performance + "/runs")
-            .then()
-            .statusCode(201)
-            .extract()
-            .path("metadata.id");
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () ->
-                a.api()
-                    .get("/monitor_instances/" + performance + "/runs/" + run)
-                    .then()
-                    .body("entity.status.state", is("finished")));
+    a.runUntil(performance, "finished");
 
     String export =
         a.api()

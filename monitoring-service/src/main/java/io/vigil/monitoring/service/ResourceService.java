@@ -109,8 +109,13 @@ public class ResourceService {
     if (kind == ResourceKind.MONITOR_DEFINITIONS && MonitorDefinitions.BUILT_IN.containsKey(id)) {
       return Uni.createFrom().item(builtIn(t, id));
     }
+    return existing(pool, t, kind, id);
+  }
+
+  /** A resource that must exist for this tenant (404 otherwise). */
+  private Uni<StoredResource> existing(SqlClient c, Tenant t, ResourceKind kind, String id) {
     return repository
-        .get(pool, t.id(), kind, id)
+        .get(c, t.id(), kind, id)
         .onItem()
         .ifNull()
         .failWith(() -> ApiException.notFound(kind.singular(), id));
@@ -149,11 +154,7 @@ public class ResourceService {
     refuseBuiltIn(kind, id);
     return pool.withTransaction(
         c ->
-            repository
-                .get(c, t.id(), kind, id)
-                .onItem()
-                .ifNull()
-                .failWith(() -> ApiException.notFound(kind.singular(), id))
+            existing(c, t, kind, id)
                 .chain(
                     current -> {
                       ObjectNode changed = JsonPatch.apply(current.entity(), patch);
@@ -165,13 +166,7 @@ public class ResourceService {
   public Uni<StoredResource> put(Tenant t, ResourceKind kind, String id, ObjectNode entity) {
     refuseBuiltIn(kind, id);
     return pool.withTransaction(
-        c ->
-            repository
-                .get(c, t.id(), kind, id)
-                .onItem()
-                .ifNull()
-                .failWith(() -> ApiException.notFound(kind.singular(), id))
-                .chain(current -> replace(c, t, kind, id, current, entity)));
+        c -> existing(c, t, kind, id).chain(current -> replace(c, t, kind, id, current, entity)));
   }
 
   private Uni<StoredResource> replace(
@@ -199,11 +194,7 @@ public class ResourceService {
     refuseBuiltIn(kind, id);
     return pool.withTransaction(
         c ->
-            repository
-                .get(c, t.id(), kind, id)
-                .onItem()
-                .ifNull()
-                .failWith(() -> ApiException.notFound(kind.singular(), id))
+            existing(c, t, kind, id)
                 .chain(existing -> cascade(c, t, existing))
                 .chain(() -> repository.delete(c, t.id(), kind, id))
                 .replaceWithVoid());
