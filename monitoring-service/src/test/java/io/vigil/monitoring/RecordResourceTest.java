@@ -254,6 +254,21 @@ class RecordResourceTest {
   }
 
   @Test
+  void aDeletedDataSetTakesNoMoreRecords() {
+    ApiFixture t = ApiFixture.newTenant();
+    String feedback = t.dataSet(t.creditRiskSubscription(), "feedback");
+    String records = "/data_sets/" + feedback + "/records";
+    t.api().body(List.of(Map.of("Age", 1, "Risk", "Risk"))).post(records).then().statusCode(202);
+    t.api().delete("/data_sets/" + feedback).then().statusCode(204);
+    // the parsing rules of the data set may still be cached: the store itself must refuse
+    isError(
+        t.api().body(List.of(Map.of("Age", 2, "Risk", "Risk"))).post(records).then(),
+        404,
+        "not_found");
+    isError(t.api().get(records).then(), 404, "not_found");
+  }
+
+  @Test
   void anotherTenantCannotStoreOrReadRecords() {
     ApiFixture a = ApiFixture.newTenant();
     ApiFixture b = ApiFixture.newTenant();

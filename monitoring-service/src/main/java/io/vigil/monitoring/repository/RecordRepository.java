@@ -23,10 +23,12 @@ public class RecordRepository {
       String id, String dataSetId, String state, int received, int stored, String createdAt) {}
 
   /**
-   * Inserts rows in one statement; rows whose id the data set has already are skipped (a retried
-   * store). Answers how many were new.
+   * Stores rows and their store request in one statement (atomic without a transaction, one round
+   * trip): rows whose id the data set has already are skipped (a retried store), and nothing is
+   * stored when the data set does not exist (any more). Answers how many rows were new, or null
+   * when the data set does not exist.
    */
-  public Uni<Integer> insert(
+  public Uni<Integer> store(
       SqlClient c, String tenant, String dataSetId, String requestId, List<RecordParser.Row> rows) {
     int n = rows.size();
     String[] ids = new String[n];
@@ -39,22 +41,15 @@ public class RecordRepository {
       values[i] = r.values().toString();
     }
     return c.preparedQuery(
-            "INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values, request_id)"
-                + " SELECT $1, id, $2, ts, v::jsonb, $3"
-                + " FROM unnest($4::text[], $5::timestamptz[], $6::text[]) AS u(id, ts, v)"
-                + " ON CONFLICT (data_set_id, record_id) DO NOTHING")
-        .execute(Tuple.tuple(List.of(dataSetId, tenant, requestId, ids, times, values)))
-        .map(rows2 -> rows2.rowCount());
-  }
-
-  /** Records a store request. */
-  public Uni<Void> insertRequest(
-      SqlClient c, String tenant, String id, String dataSetId, int received, int stored) {
-    return c.preparedQuery(
-            "INSERT INTO store_requests (id, service_instance_id, data_set_id, state, records_received,"
-                + " records_stored) VALUES ($1, $2, $3, 'active', $4, $5)")
-        .execute(Tuple.of(id, tenant, dataSetId, received, stored))
-        .replaceWithVoid();
+            "WITH ds AS (SELECT 1 FROM resources WHERE service_instance_id = $2 AND kind = 'data_sets' AND id = $1),"
+                + " ins AS (INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values, request_id)"
+                + " SELECT $1, id, $2, ts, v::jsonb, $3 FROM unnest($4::text[], $5::timestamptz[], $6::text[]) AS u(id, ts, v)"
+                + " WHERE EXISTS (SELECT 1 FROM ds) ON CONFLICT (data_set_id, record_id) DO NOTHING RETURNING 1),"
+                + " req AS (INSERT INTO store_requests (id, service_instance_id, data_set_id, state, records_received, records_stored)"
+                + " SELECT $3, $2, $1, 'active', $7, (SELECT count(*) FROM ins) WHERE EXISTS (SELECT 1 FROM ds)"
+                + " RETURNING records_stored) SELECT records_stored FROM req")
+        .execute(Tuple.tuple(List.of(dataSetId, tenant, requestId, ids, times, values, n)))
+        .map(result -> result.size() == 0 ? null : result.iterator().next().getInteger(0));
   }
 
   /** A store request, or null. */

@@ -38,31 +38,61 @@ public class RecordService {
   /** Parses, checks and stores a records body for a data set. */
   public Uni<Stored> store(
       ResourceService.Tenant t, String dataSetId, JsonNode body, String idempotencyKey) {
+    return storeRules(t, dataSetId)
+        .chain(
+            rules -> {
+              List<RecordParser.Row> rows =
+                  RecordParser.parse(
+                      rules.type(), body, rules.idField(), idempotencyKey, Instant.now());
+              String requestId = UUID.randomUUID().toString();
+              return records
+                  .store(pool, t.id(), dataSetId, requestId, rows)
+                  .map(
+                      stored -> {
+                        if (stored == null) {
+                          rulesCache.remove(t.id() + "/" + dataSetId);
+                          throw ApiException.notFound("data set", dataSetId);
+                        }
+                        return new Stored(requestId, rows.size(), stored);
+                      });
+            });
+  }
+
+  /** How a data set's records are parsed: its type and the field that identifies a row. */
+  private record StoreRules(String type, String idField, long expiresAt) {}
+
+  private static final long RULES_TTL_NANOS = 5_000_000_000L;
+  private final java.util.Map<String, StoreRules> rulesCache =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The parsing rules of a data set, cached for a few seconds so small batches do not pay two
+   * lookups each; the store itself checks that the data set still exists.
+   */
+  private Uni<StoreRules> storeRules(ResourceService.Tenant t, String dataSetId) {
+    String key = t.id() + "/" + dataSetId;
+    StoreRules cached = rulesCache.get(key);
+    long now = System.nanoTime();
+    if (cached != null && cached.expiresAt() - now > 0) {
+      return Uni.createFrom().item(cached);
+    }
     return dataSet(t, dataSetId)
         .chain(
             ds ->
                 idField(t, ds)
                     .map(
-                        idField ->
-                            RecordParser.parse(
-                                ds.entity().path("type").asText(),
-                                body,
-                                idField,
-                                idempotencyKey,
-                                Instant.now())))
-        .chain(
-            rows -> {
-              String requestId = UUID.randomUUID().toString();
-              return pool.withTransaction(
-                  c ->
-                      records
-                          .insert(c, t.id(), dataSetId, requestId, rows)
-                          .call(
-                              n ->
-                                  records.insertRequest(
-                                      c, t.id(), requestId, dataSetId, rows.size(), n))
-                          .map(n -> new Stored(requestId, rows.size(), n)));
-            });
+                        idField -> {
+                          StoreRules rules =
+                              new StoreRules(
+                                  ds.entity().path("type").asText(),
+                                  idField,
+                                  now + RULES_TTL_NANOS);
+                          if (rulesCache.size() > 10_000) {
+                            rulesCache.clear();
+                          }
+                          rulesCache.put(key, rules);
+                          return rules;
+                        }));
   }
 
   /** A store request's state. */
