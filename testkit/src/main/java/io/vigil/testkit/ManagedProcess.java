@@ -153,16 +153,6 @@ public final class ManagedProcess implements AutoCloseable {
     tree().forEach(h -> signal(h.pid(), "CONT"));
   }
 
-  /** Waits for the process to end by itself. */
-  public boolean waitForExit(Duration timeout) {
-    try {
-      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
   @Override
   public void close() {
     stop(Duration.ofSeconds(10));
@@ -199,11 +189,6 @@ public final class ManagedProcess implements AutoCloseable {
   /** Sends a signal to one process. */
   public static void signal(long pid, String signal) {
     run(List.of("kill", "-s", signal, Long.toString(pid)));
-  }
-
-  /** Whether a process with this id is running. */
-  public static boolean isRunning(long pid) {
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
 
   /** Runs a short command to its end and answers its output; fails on a non-zero exit. */

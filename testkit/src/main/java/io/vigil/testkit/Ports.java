@@ -31,14 +31,4 @@ public final class Ports {
     }
     throw new IllegalStateException("no free loopback port after 100 attempts");
   }
-
-  /** Whether something accepts connections on the loopback port now. */
-  public static boolean listening(int port) {
-    try (var socket = new java.net.Socket()) {
-      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jboss.logging.Logger;
 
 /**
  * The instances of one region as registered in etcd, grouped by zone.
@@ -14,6 +15,8 @@ import java.util.TreeMap;
  * @param instances every parsed instance, with the key it was found under
  */
 public record RegionTopology(String region, List<Registered> instances) {
+
+  private static final Logger LOG = Logger.getLogger(RegionTopology.class);
 
   /** One registered instance with the parts of its key. */
   public record Registered(TopologyKeys.InstanceKey key, InstanceRecord record) {}
@@ -32,20 +35,9 @@ public record RegionTopology(String region, List<Registered> instances) {
       try {
         found.add(new Registered(key, json.readValue(e.getValue(), InstanceRecord.class)));
       } catch (IOException ex) {
-        // a foreign or half-written value is not an instance; the next change rewrites it
+        LOG.debugf("skipping %s: not an instance record (%s)", e.getKey(), ex.getMessage());
       }
     }
     return new RegionTopology(region, List.copyOf(found));
-  }
-
-  /** Instances of one service, by zone in zone-name order. */
-  public Map<String, List<InstanceRecord>> byZone(String service) {
-    Map<String, List<InstanceRecord>> zones = new TreeMap<>();
-    for (Registered r : instances) {
-      if (r.key().service().equals(service)) {
-        zones.computeIfAbsent(r.key().zone(), z -> new ArrayList<>()).add(r.record());
-      }
-    }
-    return zones;
   }
 }
