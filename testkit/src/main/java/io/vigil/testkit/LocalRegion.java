@@ -85,6 +85,7 @@ public final class LocalRegion {
       Map<String, String> router = new LinkedHashMap<>(common);
       router.put("vigil.region.zone", zone(0));
       state.routerUrl = service("router-service", "router", null, router);
+      state.apiUrl = state.routerUrl + "/openscale/" + state.serviceInstanceId + "/v2";
       save();
       out.printf("Region %s is up in %.1f s.%n", options.region(), (System.nanoTime() - t0) / 1e9);
       return state;
@@ -200,7 +201,6 @@ public final class LocalRegion {
       var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
       state.serviceInstanceId = json.path("id").asText();
       state.apiKey = json.path("api_key").asText();
-      state.apiUrl = monitoring + "/openscale/" + state.serviceInstanceId + "/v2";
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

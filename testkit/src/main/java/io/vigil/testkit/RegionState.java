@@ -54,7 +54,7 @@ public final class RegionState {
   /** The demo service instance (tenant and data mart) created by {@code vigil up}. */
   public String serviceInstanceId;
 
-  /** Base URL of the demo instance's v2 API. */
+  /** Base URL of the demo instance's v2 API, through the router. */
   public String apiUrl;
 
   /** An API key of the demo service instance. */

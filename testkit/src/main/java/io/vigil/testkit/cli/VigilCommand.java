@@ -116,7 +116,7 @@ public final class VigilCommand {
                 out)
             .up();
     out.println();
-    out.println("  Monitoring API:    " + state.apiUrl + "  (zone-a)");
+    out.println("  Monitoring API:    " + state.apiUrl + "  (through the router)");
     out.println("  API key:           " + state.apiKey);
     out.println("  Operator key:      " + state.operatorKey + "  (/admin/v1)");
     out.println("  Router:            " + state.routerUrl);

@@ -1,0 +1,113 @@
+package io.vigil.router.service;
+
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One instance the router sends traffic to, with its health as the active checks and passive
+ * ejections see it, and the requests it has outstanding.
+ */
+public final class Backend {
+
+  private final String id;
+  private final String zone;
+  private final String host;
+  private final int port;
+  private final AtomicInteger outstanding = new AtomicInteger();
+  private volatile boolean healthy;
+  private int failures;
+  private int successes;
+  private volatile String reason = "not checked yet";
+  private volatile Instant since = Instant.now();
+
+  Backend(String id, String zone, String host, int port) {
+    this.id = id;
+    this.zone = zone;
+    this.host = host;
+    this.port = port;
+  }
+
+  /** Instance id. */
+  public String id() {
+    return id;
+  }
+
+  /** Zone. */
+  public String zone() {
+    return zone;
+  }
+
+  /** Host. */
+  public String host() {
+    return host;
+  }
+
+  /** Port. */
+  public int port() {
+    return port;
+  }
+
+  /** Whether it takes traffic. */
+  public boolean healthy() {
+    return healthy;
+  }
+
+  /** Why it is in or out of rotation. */
+  public String reason() {
+    return reason;
+  }
+
+  /** Since when. */
+  public Instant since() {
+    return since;
+  }
+
+  /** Requests in flight. */
+  public int outstanding() {
+    return outstanding.get();
+  }
+
+  /** A request goes to this backend. */
+  public void begin() {
+    outstanding.incrementAndGet();
+  }
+
+  /** A request to this backend ended. */
+  public void end() {
+    outstanding.decrementAndGet();
+  }
+
+  /** An active check passed; back in rotation after {@code rise} in a row. */
+  synchronized void checkPassed(int rise) {
+    failures = 0;
+    if (!healthy && ++successes >= rise) {
+      transition(true, "health check passed " + successes + " times");
+    }
+  }
+
+  /** An active check failed; out of rotation after {@code fall} in a row. */
+  synchronized void checkFailed(int fall, String why) {
+    successes = 0;
+    if (healthy && ++failures >= fall) {
+      transition(false, why);
+    } else if (!healthy) {
+      reason = why;
+    }
+  }
+
+  /** Connection refused or reset: out of rotation at once, the active checks bring it back. */
+  public synchronized void eject(String why) {
+    successes = 0;
+    if (healthy) {
+      transition(false, "ejected: " + why);
+    }
+  }
+
+  private void transition(boolean up, String why) {
+    healthy = up;
+    reason = why;
+    since = Instant.now();
+    failures = 0;
+    successes = 0;
+  }
+}
