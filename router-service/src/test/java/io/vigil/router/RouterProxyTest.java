@@ -142,6 +142,23 @@ class RouterProxyTest {
       assertThat(r.statusCode()).as("request " + i).isEqualTo(200);
       assertThat(r.header("Vigil-Zone")).isNotEqualTo("zone-b");
     }
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                given()
+                    .get("/routing/zones")
+                    .then()
+                    .statusCode(200)
+                    .body("zones.find { it.zone == 'zone-b' }.state", is("DOWN"))
+                    .body("zones.find { it.zone == 'zone-a' }.state", is("UP"))
+                    .body("zones.find { it.zone == 'zone-b' }.instances[0].healthy", is(false)));
+    given()
+        .get("/q/metrics")
+        .then()
+        .body(
+            org.hamcrest.Matchers.containsString(
+                "vigil_router_requests_total{status=\"2xx\",zone=\"zone-a\"}"));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.vigil.router.rest;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -41,12 +42,19 @@ public class ProxyRoute {
   private final RouterConfig config;
   private final RegionConfig region;
   private final Vertx vertx;
+  private final MeterRegistry metrics;
 
-  ProxyRoute(BackendPool pool, RouterConfig config, RegionConfig region, Vertx vertx) {
+  ProxyRoute(
+      BackendPool pool,
+      RouterConfig config,
+      RegionConfig region,
+      Vertx vertx,
+      MeterRegistry metrics) {
     this.pool = pool;
     this.config = config;
     this.region = region;
     this.vertx = vertx;
+    this.metrics = metrics;
   }
 
   void install(@Observes Router router) {
@@ -62,6 +70,14 @@ public class ProxyRoute {
             ProxyResponse response = context.response();
             if (b != null) {
               response.putHeader("Vigil-Zone", b.zone());
+              metrics
+                  .counter(
+                      "vigil.router.requests",
+                      "zone",
+                      b.zone(),
+                      "status",
+                      (response.getStatusCode() / 100) + "xx")
+                  .increment();
             }
             response.putHeader("Vigil-Region", region.name());
             Integer attempts = context.get(ATTEMPTS, Integer.class);
@@ -75,6 +91,7 @@ public class ProxyRoute {
         .handler(
             rc -> {
               if (pool.choose(Set.of(), Set.of()) == null) {
+                metrics.counter("vigil.router.unavailable").increment();
                 unavailable(rc.response());
                 return;
               }
@@ -104,11 +121,13 @@ public class ProxyRoute {
               b.end();
               context.set(BACKEND, null);
               b.eject(failure.getMessage());
+              metrics.counter("vigil.router.ejections", "zone", b.zone()).increment();
               zones.add(b.zone());
               ids.add(b.id());
               if (n >= config.connectAttempts()) {
                 return Future.failedFuture(failure);
               }
+              metrics.counter("vigil.router.retries", "zone", b.zone()).increment();
               return attempt(context, zones, ids, n + 1);
             });
   }

@@ -92,6 +92,38 @@ public class BackendPool {
     for (Backend b : backends.values()) {
       check(b);
     }
+    zones();
+  }
+
+  /** A zone's state and its last transition. */
+  public record Zone(String name, String state, String reason, java.time.Instant since) {}
+
+  private final Map<String, Zone> zones = new ConcurrentHashMap<>();
+
+  /**
+   * Zone states from their instances: UP while one is healthy, DOWN otherwise; every transition is
+   * kept with its reason and time, and logged.
+   */
+  public Map<String, Zone> zones() {
+    Map<String, List<Backend>> byZone = new java.util.TreeMap<>();
+    backends.values().forEach(b -> byZone.computeIfAbsent(b.zone(), z -> new ArrayList<>()).add(b));
+    for (Map.Entry<String, List<Backend>> e : byZone.entrySet()) {
+      long healthy = e.getValue().stream().filter(Backend::healthy).count();
+      String state = healthy > 0 ? "UP" : "DOWN";
+      Zone previous = zones.get(e.getKey());
+      if (previous == null || !previous.state().equals(state)) {
+        String reason =
+            healthy > 0
+                ? healthy + " of " + e.getValue().size() + " instances healthy"
+                : "no healthy instance: " + e.getValue().get(0).reason();
+        zones.put(e.getKey(), new Zone(e.getKey(), state, reason, java.time.Instant.now()));
+        if (previous != null) {
+          LOG.infof("Zone %s is %s: %s", e.getKey(), state, reason);
+        }
+      }
+    }
+    zones.keySet().retainAll(byZone.keySet());
+    return new java.util.TreeMap<>(zones);
   }
 
   private void sync() {
