@@ -1,6 +1,9 @@
 package io.vigil.router.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.WatchOption;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -14,13 +17,16 @@ import io.vigil.topology.RegionTopology;
 import io.vigil.topology.TopologyKeys;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.jboss.logging.Logger;
 
 /**
- * The last topology of the region: read from etcd at a fixed interval, or built once from the
- * static instance list. When etcd goes away the last topology stays in force.
+ * The last topology of the region: read from etcd on every change (a watch) and at a fixed
+ * interval, or built once from the static instance list. When etcd goes away the last topology
+ * stays in force.
  */
 @ApplicationScoped
 public class TopologyCache {
@@ -30,7 +36,10 @@ public class TopologyCache {
   private final ObjectMapper json;
   private final Vertx vertx;
   private final BackgroundProbe loader;
+  private static final Logger LOG = Logger.getLogger(TopologyCache.class);
+
   private volatile RegionTopology topology;
+  private Watch.Watcher watcher;
 
   TopologyCache(
       EtcdGateway etcd, RegionConfig region, RouterConfig config, ObjectMapper json, Vertx vertx) {
@@ -49,11 +58,32 @@ public class TopologyCache {
   void onStart(@Observes StartupEvent event) {
     if (etcd.enabled()) {
       loader.start(vertx);
+      // new and departed instances take effect at once; the periodic read covers a lost watch
+      watcher =
+          etcd.client()
+              .getWatchClient()
+              .watch(
+                  ByteSequence.from(
+                      TopologyKeys.zonesPrefix(region.name()), StandardCharsets.UTF_8),
+                  WatchOption.builder().isPrefix(true).build(),
+                  response ->
+                      vertx.runOnContext(
+                          v ->
+                              load()
+                                  .subscribe()
+                                  .with(
+                                      loaded -> {},
+                                      failure ->
+                                          LOG.debugf("topology reload failed: %s", failure))),
+                  error -> LOG.warnf("etcd watch of the topology failed: %s", error.toString()));
     }
   }
 
   void onStop(@Observes ShutdownEvent event) {
     loader.stop();
+    if (watcher != null) {
+      watcher.close();
+    }
   }
 
   private Uni<String> load() {
