@@ -71,6 +71,15 @@ record ApiFixture(String id, String key) {
                     "labels", java.util.List.of("No Risk", "Risk"))));
   }
 
+  /** Creates a monitor instance of a definition on a subscription; answers its id. */
+  String monitor(String definition, String subscription, Map<String, Object> extra) {
+    Map<String, Object> body = new java.util.HashMap<>(extra);
+    body.put("data_mart_id", id);
+    body.put("monitor_definition_id", definition);
+    body.put("target", Map.of("target_type", "subscription", "target_id", subscription));
+    return create("/monitor_instances", body);
+  }
+
   /** The id of the subscription's data set of a type. */
   String dataSet(String subscription, String type) {
     return api()

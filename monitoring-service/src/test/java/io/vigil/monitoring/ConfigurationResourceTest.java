@@ -204,18 +204,17 @@ class ConfigurationResourceTest {
     String subscription = t.creditRiskSubscription();
     Map<String, Object> target = Map.of("target_type", "subscription", "target_id", subscription);
     String quality =
-        t.create(
-            "/monitor_instances",
+        t.monitor(
+            "quality",
+            subscription,
             Map.of(
-                "data_mart_id", t.id(),
-                "monitor_definition_id", "quality",
-                "target", target,
-                "parameters", Map.of("min_feedback_data_size", 50),
+                "parameters",
+                Map.of("min_feedback_data_size", 50),
                 "thresholds",
-                    List.of(
-                        Map.of(
-                            "metric_id", "area_under_roc", "type", "lower_limit", "value", 0.75)),
-                "schedule", Map.of("repeat_interval", 1, "repeat_unit", "hour")));
+                List.of(
+                    Map.of("metric_id", "area_under_roc", "type", "lower_limit", "value", 0.75)),
+                "schedule",
+                Map.of("repeat_interval", 1, "repeat_unit", "hour")));
     t.api()
         .queryParam("monitor_definition_id", "quality")
         .get("/monitor_instances")

@@ -98,29 +98,14 @@ class OpenScaleFlowTest {
     }
     t.api().body(feedback).post("/data_sets/" + feedbackSet + "/records").then().statusCode(202);
 
-    Map<String, Object> target = Map.of("target_type", "subscription", "target_id", subscription);
     String quality =
-        t.create(
-            "/monitor_instances",
-            Map.of(
-                "data_mart_id",
-                t.id(),
-                "monitor_definition_id",
-                "quality",
-                "target",
-                target,
-                "parameters",
-                Map.of("min_feedback_data_size", 100)));
+        t.monitor(
+            "quality", subscription, Map.of("parameters", Map.of("min_feedback_data_size", 100)));
     String fairness =
-        t.create(
-            "/monitor_instances",
+        t.monitor(
+            "fairness",
+            subscription,
             Map.of(
-                "data_mart_id",
-                t.id(),
-                "monitor_definition_id",
-                "fairness",
-                "target",
-                target,
                 "parameters",
                 Map.of(
                     "features",
@@ -138,22 +123,11 @@ class OpenScaleFlowTest {
                     "unfavourable_class", List.of("Risk"),
                     "min_records", 100)));
     String drift =
-        t.create(
-            "/monitor_instances",
-            Map.of(
-                "data_mart_id",
-                t.id(),
-                "monitor_definition_id",
-                "drift_v2",
-                "target",
-                target,
-                "parameters",
-                Map.of("min_samples", 50, "max_samples", 100)));
-    String performance =
-        t.create(
-            "/monitor_instances",
-            Map.of(
-                "data_mart_id", t.id(), "monitor_definition_id", "performance", "target", target));
+        t.monitor(
+            "drift_v2",
+            subscription,
+            Map.of("parameters", Map.of("min_samples", 50, "max_samples", 100)));
+    String performance = t.monitor("performance", subscription, Map.of());
 
     // quality: counted here from the generated rows
     int tp = 0, fp = 0, tn = 0, fn = 0;
@@ -246,16 +220,7 @@ class OpenScaleFlowTest {
   void aRunWithoutEnoughDataEndsInAClearError() {
     ApiFixture t = ApiFixture.newTenant();
     String subscription = t.creditRiskSubscription();
-    String quality =
-        t.create(
-            "/monitor_instances",
-            Map.of(
-                "data_mart_id",
-                t.id(),
-                "monitor_definition_id",
-                "quality",
-                "target",
-                Map.of("target_type", "subscription", "target_id", subscription)));
+    String quality = t.monitor("quality", subscription, Map.of());
     String run = t.runUntil(quality, "error");
     t.api()
         .get("/monitor_instances/" + quality + "/runs/" + run)
@@ -279,16 +244,7 @@ class OpenScaleFlowTest {
   void aRunWhoseInstanceDiedIsTakenOverByAnother() throws Exception {
     ApiFixture t = ApiFixture.newTenant();
     String subscription = t.creditRiskSubscription();
-    String performance =
-        t.create(
-            "/monitor_instances",
-            Map.of(
-                "data_mart_id",
-                t.id(),
-                "monitor_definition_id",
-                "performance",
-                "target",
-                Map.of("target_type", "subscription", "target_id", subscription)));
+    String performance = t.monitor("performance", subscription, Map.of());
     // a run claimed by an instance in another zone that died a minute ago
     PostgresServer pg = PostgresResource.current();
     try (Connection c = pg.connect(PostgresServer.DATABASE);
@@ -320,17 +276,10 @@ class OpenScaleFlowTest {
     ApiFixture t = ApiFixture.newTenant();
     String subscription = t.creditRiskSubscription();
     String performance =
-        t.create(
-            "/monitor_instances",
-            Map.of(
-                "data_mart_id",
-                t.id(),
-                "monitor_definition_id",
-                "performance",
-                "target",
-                Map.of("target_type", "subscription", "target_id", subscription),
-                "schedule",
-                Map.of("repeat_interval", 1, "repeat_unit", "hour")));
+        t.monitor(
+            "performance",
+            subscription,
+            Map.of("schedule", Map.of("repeat_interval", 1, "repeat_unit", "hour")));
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
@@ -356,16 +305,7 @@ class OpenScaleFlowTest {
                         "Revenue",
                         "thresholds",
                         List.of(Map.of("type", "lower_limit", "default", 100))))));
-    String kpi =
-        t.create(
-            "/monitor_instances",
-            Map.of(
-                "data_mart_id",
-                t.id(),
-                "monitor_definition_id",
-                custom,
-                "target",
-                Map.of("target_type", "subscription", "target_id", subscription)));
+    String kpi = t.monitor(custom, subscription, Map.of());
     t.api()
         .body(
             List.of(

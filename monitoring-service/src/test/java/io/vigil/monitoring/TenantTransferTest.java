@@ -27,16 +27,7 @@ class TenantTransferTest {
     a.create(
         "/monitor_definitions",
         Map.of("name", "Revenue", "metrics", List.of(Map.of("id", "revenue", "name", "Revenue"))));
-    String performance =
-        a.create(
-            "/monitor_instances",
-            Map.of(
-                "data_mart_id",
-                a.id(),
-                "monitor_definition_id",
-                "performance",
-                "target",
-                Map.of("target_type", "subscription", "target_id", subscription)));
+    String performance = a.monitor("performance", subscription, Map.of());
     a.runUntil(performance, "finished");
 
     String export =

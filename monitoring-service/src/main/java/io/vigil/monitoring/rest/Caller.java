@@ -1,5 +1,6 @@
 package io.vigil.monitoring.rest;
 
+import io.vigil.monitoring.service.ResourceService;
 import jakarta.enterprise.context.RequestScoped;
 
 /** Who is calling, as the authentication filter established it for this request. */
@@ -22,5 +23,10 @@ public class Caller {
   /** Who acts, for {@code created_by}/{@code modified_by}: the key's name. */
   public String principal() {
     return principal;
+  }
+
+  /** The tenant and principal, as the services take them. */
+  public ResourceService.Tenant tenant() {
+    return new ResourceService.Tenant(serviceInstanceId, principal);
   }
 }

@@ -41,17 +41,13 @@ public class ConfigurationResource {
     this.caller = caller;
   }
 
-  private ResourceService.Tenant tenant() {
-    return new ResourceService.Tenant(caller.serviceInstanceId(), caller.principal());
-  }
-
   @GET
   public Uni<ObjectNode> list(@PathParam("kind") String kind, @Context UriInfo uri) {
     ResourceKind k = ResourceKind.ofPath(kind);
     Map<String, String> filters = new HashMap<>();
     uri.getQueryParameters().forEach((name, values) -> filters.put(name, values.get(0)));
     return service
-        .list(tenant(), k, filters)
+        .list(caller.tenant(), k, filters)
         .map(
             all -> {
               ObjectNode out = JsonNodeFactory.instance.objectNode();
@@ -65,7 +61,7 @@ public class ConfigurationResource {
   @Consumes(MediaType.APPLICATION_JSON)
   public Uni<Response> create(@PathParam("kind") String kind, String body) {
     return service
-        .create(tenant(), ResourceKind.ofPath(kind), Json.object(body))
+        .create(caller.tenant(), ResourceKind.ofPath(kind), Json.object(body))
         .map(
             r ->
                 Response.status(201)
@@ -77,7 +73,7 @@ public class ConfigurationResource {
   @GET
   @Path("/{id}")
   public Uni<ObjectNode> get(@PathParam("kind") String kind, @PathParam("id") String id) {
-    return service.get(tenant(), ResourceKind.ofPath(kind), id).map(StoredResource::toJson);
+    return service.get(caller.tenant(), ResourceKind.ofPath(kind), id).map(StoredResource::toJson);
   }
 
   @PATCH
@@ -86,7 +82,7 @@ public class ConfigurationResource {
   public Uni<ObjectNode> patch(
       @PathParam("kind") String kind, @PathParam("id") String id, String body) {
     return service
-        .patch(tenant(), ResourceKind.ofPath(kind), id, Json.parse(body))
+        .patch(caller.tenant(), ResourceKind.ofPath(kind), id, Json.parse(body))
         .map(StoredResource::toJson);
   }
 
@@ -96,7 +92,7 @@ public class ConfigurationResource {
   public Uni<ObjectNode> put(
       @PathParam("kind") String kind, @PathParam("id") String id, String body) {
     return service
-        .put(tenant(), ResourceKind.ofPath(kind), id, Json.object(body))
+        .put(caller.tenant(), ResourceKind.ofPath(kind), id, Json.object(body))
         .map(StoredResource::toJson);
   }
 
@@ -104,7 +100,7 @@ public class ConfigurationResource {
   @Path("/{id}")
   public Uni<Response> delete(@PathParam("kind") String kind, @PathParam("id") String id) {
     return service
-        .delete(tenant(), ResourceKind.ofPath(kind), id)
+        .delete(caller.tenant(), ResourceKind.ofPath(kind), id)
         .replaceWith(Response.noContent().build());
   }
 }

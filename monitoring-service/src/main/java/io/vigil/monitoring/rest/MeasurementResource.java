@@ -2,7 +2,6 @@ package io.vigil.monitoring.rest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
-import io.vigil.monitoring.service.ResourceService;
 import io.vigil.monitoring.service.RunService;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -33,12 +32,7 @@ public class MeasurementResource {
     if (recent < 1 || recent > 100) {
       throw ApiException.badRequest("'recent_count' must be between 1 and 100");
     }
-    return runs.latest(
-            new ResourceService.Tenant(caller.serviceInstanceId(), caller.principal()),
-            targetId,
-            targetType,
-            definition,
-            recent)
+    return runs.latest(caller.tenant(), targetId, targetType, definition, recent)
         .map(MonitorRunResource::list);
   }
 }

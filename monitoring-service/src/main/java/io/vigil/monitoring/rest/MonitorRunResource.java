@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vigil.monitoring.repository.MeasurementRepository;
 import io.vigil.monitoring.service.MetricAggregation;
-import io.vigil.monitoring.service.ResourceService;
 import io.vigil.monitoring.service.RunService;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -32,15 +31,12 @@ public class MonitorRunResource {
     this.caller = caller;
   }
 
-  private ResourceService.Tenant tenant() {
-    return new ResourceService.Tenant(caller.serviceInstanceId(), caller.principal());
-  }
-
   @POST
   @Path("/runs")
   @Consumes(MediaType.APPLICATION_JSON)
   public Uni<Response> queueRun(@PathParam("monitor") String monitor, String body) {
-    return runs.queue(tenant(), monitor, body == null || body.isBlank() ? null : Json.object(body))
+    return runs.queue(
+            caller.tenant(), monitor, body == null || body.isBlank() ? null : Json.object(body))
         .map(r -> Response.status(201).entity(r.toJson()).build());
   }
 
@@ -51,7 +47,7 @@ public class MonitorRunResource {
     if (limit < 1 || limit > 1000) {
       throw ApiException.badRequest("'limit' must be between 1 and 1000");
     }
-    return runs.list(tenant(), monitor, limit)
+    return runs.list(caller.tenant(), monitor, limit)
         .map(
             all -> {
               ObjectNode out = Json.MAPPER.createObjectNode();
@@ -65,14 +61,14 @@ public class MonitorRunResource {
   @Path("/runs/{run}")
   public Uni<ObjectNode> getRun(
       @PathParam("monitor") String monitor, @PathParam("run") String run) {
-    return runs.get(tenant(), monitor, run).map(r -> r.toJson());
+    return runs.get(caller.tenant(), monitor, run).map(r -> r.toJson());
   }
 
   @POST
   @Path("/measurements")
   @Consumes(MediaType.APPLICATION_JSON)
   public Uni<Response> post(@PathParam("monitor") String monitor, String body) {
-    return runs.post(tenant(), monitor, Json.parse(body))
+    return runs.post(caller.tenant(), monitor, Json.parse(body))
         .map(
             stored -> {
               ArrayNode out = Json.MAPPER.createArrayNode();
@@ -92,7 +88,7 @@ public class MonitorRunResource {
     if (limit < 1 || limit > 1000) {
       throw ApiException.badRequest("'limit' must be between 1 and 1000");
     }
-    return runs.measurements(tenant(), monitor, start, end, runId, limit)
+    return runs.measurements(caller.tenant(), monitor, start, end, runId, limit)
         .map(MonitorRunResource::list);
   }
 
@@ -105,7 +101,7 @@ public class MonitorRunResource {
       @QueryParam("agg") List<String> agg,
       @QueryParam("interval") @DefaultValue("hour") String interval) {
     var aggregations = MetricAggregation.aggregations(agg);
-    return runs.measurements(tenant(), monitor, start, end, null, 1000)
+    return runs.measurements(caller.tenant(), monitor, start, end, null, 1000)
         .map(all -> MetricAggregation.aggregate(all, aggregations, interval, start, end));
   }
 

@@ -8,7 +8,6 @@ import io.smallrye.mutiny.Uni;
 import io.vigil.monitoring.repository.RecordRepository;
 import io.vigil.monitoring.service.RecordQuery;
 import io.vigil.monitoring.service.RecordService;
-import io.vigil.monitoring.service.ResourceService;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -38,10 +37,6 @@ public class RecordResource {
     this.caller = caller;
   }
 
-  private ResourceService.Tenant tenant() {
-    return new ResourceService.Tenant(caller.serviceInstanceId(), caller.principal());
-  }
-
   @POST
   @Path("/records")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -52,7 +47,7 @@ public class RecordResource {
       String body) {
     JsonNode json = Json.parse(body);
     return records
-        .store(tenant(), dataSet, json, idempotencyKey)
+        .store(caller.tenant(), dataSet, json, idempotencyKey)
         .map(
             stored -> {
               ObjectNode out = JsonNodeFactory.instance.objectNode();
@@ -79,7 +74,7 @@ public class RecordResource {
   public Uni<ObjectNode> request(
       @PathParam("dataSet") String dataSet, @PathParam("request") String request) {
     return records
-        .request(tenant(), dataSet, request)
+        .request(caller.tenant(), dataSet, request)
         .map(
             r -> {
               ObjectNode out = JsonNodeFactory.instance.objectNode();
@@ -109,7 +104,7 @@ public class RecordResource {
     RecordQuery query = new RecordQuery(3).window(start, end).filter(filter);
     return records
         .read(
-            tenant(),
+            caller.tenant(),
             dataSet,
             query,
             RecordQuery.limit(limit),

@@ -3,7 +3,6 @@ package io.vigil.monitoring.rest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vigil.monitoring.service.ResourceService;
 import io.vigil.monitoring.service.TenantTransfer;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -31,16 +30,12 @@ public class TenantTransferResource {
     this.caller = caller;
   }
 
-  private ResourceService.Tenant tenant() {
-    return new ResourceService.Tenant(caller.serviceInstanceId(), caller.principal());
-  }
-
   @GET
   @Path("/export")
   @Produces(NDJSON)
   @RestStreamElementType(MediaType.APPLICATION_JSON)
   public Multi<ObjectNode> export() {
-    return transfer.export(tenant());
+    return transfer.export(caller.tenant());
   }
 
   @POST
@@ -49,7 +44,7 @@ public class TenantTransferResource {
   @Produces(MediaType.APPLICATION_JSON)
   public Uni<Response> importInto(String body) {
     return transfer
-        .importInto(tenant(), body)
+        .importInto(caller.tenant(), body)
         .map(
             imported -> {
               ObjectNode out = Json.MAPPER.createObjectNode();

@@ -94,14 +94,7 @@ final class EntityRules {
         refs.add(dataMart(e, tenant));
         Fields.text(e, "name");
         Fields.oneOf(e, "type", DATA_SET_TYPES, null);
-        Fields.object(e, "target", true);
-        String targetType =
-            Fields.oneOf(
-                e, "target.target_type", Set.of("subscription", "instance", "data_mart"), null);
-        String targetId = Fields.text(e, "target.target_id");
-        if (targetType.equals("subscription")) {
-          refs.add(new Reference(ResourceKind.SUBSCRIPTIONS, targetId, "target.target_id"));
-        }
+        target(e, refs);
       }
       case MONITOR_DEFINITIONS -> {
         Fields.text(e, "name");
@@ -129,14 +122,7 @@ final class EntityRules {
                 ResourceKind.MONITOR_DEFINITIONS,
                 Fields.text(e, "monitor_definition_id"),
                 "monitor_definition_id"));
-        Fields.object(e, "target", true);
-        String targetType =
-            Fields.oneOf(
-                e, "target.target_type", Set.of("subscription", "instance", "data_mart"), null);
-        String targetId = Fields.text(e, "target.target_id");
-        if (targetType.equals("subscription")) {
-          refs.add(new Reference(ResourceKind.SUBSCRIPTIONS, targetId, "target.target_id"));
-        }
+        target(e, refs);
         if (Fields.object(e, "parameters", false) == null) {
           e.putObject("parameters");
         }
@@ -166,6 +152,18 @@ final class EntityRules {
       default -> throw new IllegalStateException(kind.toString());
     }
     return refs;
+  }
+
+  /** The {@code target} of a data set or monitor: a subscription it names must exist. */
+  private static void target(ObjectNode e, List<Reference> refs) {
+    Fields.object(e, "target", true);
+    String type =
+        Fields.oneOf(
+            e, "target.target_type", Set.of("subscription", "instance", "data_mart"), null);
+    String id = Fields.text(e, "target.target_id");
+    if (type.equals("subscription")) {
+      refs.add(new Reference(ResourceKind.SUBSCRIPTIONS, id, "target.target_id"));
+    }
   }
 
   private static Reference dataMart(ObjectNode e, String tenant) {
