@@ -3,168 +3,249 @@ package io.vigil.router;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.response.Response;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
-import io.vigil.testkit.Ports;
+import io.vigil.router.ZoneBackends.Mode;
 import io.vigil.testkit.quarkus.EtcdResource;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The router in front of three in-process backends on loopback, one per zone, found through etcd:
- * it balances, marks responses with the zone, survives a zone that dies, passes a large upload
- * intact, and answers 503 in the API's format when no zone is ready.
+ * it balances, marks responses with the zone, loses no idempotent request when a zone dies or
+ * hangs, replays only retry-safe requests, drains and activates zones, passes a large upload
+ * intact, and answers errors in the API's format.
  */
 @QuarkusTest
 @QuarkusTestResource(value = EtcdResource.class, restrictToAnnotatedClass = true)
 class RouterProxyTest {
 
-  private final Vertx vertx = Vertx.vertx();
-  private final Map<String, HttpServer> servers = new HashMap<>();
-  private final AtomicBoolean ready = new AtomicBoolean(true);
+  private static final String API = "/openscale/i/v2/subscriptions";
+  private ZoneBackends backends;
 
   @BeforeEach
   void backends() throws Exception {
-    try (Client etcd =
-        Client.builder()
-            .endpoints(EtcdResource.current().endpoints().toArray(String[]::new))
-            .build()) {
-      for (String zone : new String[] {"zone-a", "zone-b", "zone-c"}) {
-        int port = Ports.free();
-        HttpServer server =
-            vertx
-                .createHttpServer()
-                .requestHandler(
-                    req -> {
-                      if (req.path().equals("/q/health/ready")) {
-                        req.response().setStatusCode(ready.get() ? 200 : 503).end();
-                        return;
-                      }
-                      req.body()
-                          .onSuccess(
-                              body -> {
-                                String sha = sha256(body.getBytes());
-                                req.response()
-                                    .putHeader("Content-Type", "application/json")
-                                    .end(
-                                        "{\"zone\":\""
-                                            + zone
-                                            + "\",\"path\":\""
-                                            + req.path()
-                                            + "\",\"length\":"
-                                            + body.length()
-                                            + ",\"sha\":\""
-                                            + sha
-                                            + "\"}");
-                              });
-                    })
-                .listen(port, "127.0.0.1")
-                .toCompletionStage()
-                .toCompletableFuture()
-                .get(5, TimeUnit.SECONDS);
-        servers.put(zone, server);
-        etcd.getKVClient()
-            .put(
-                bytes(
-                    "/vigil/regions/us-south/zones/"
-                        + zone
-                        + "/instances/monitoring-service/m-"
-                        + zone),
-                bytes(
-                    "{\"url\":\"http://127.0.0.1:"
-                        + port
-                        + "\",\"service\":\"monitoring-service\",\"zone\":\""
-                        + zone
-                        + "\",\"region\":\"us-south\",\"version\":\"t\",\"startedAt\":\"2026-01-01T00:00:00Z\"}"))
-            .get(5, TimeUnit.SECONDS);
-      }
-    }
+    backends =
+        ZoneBackends.start(
+            EtcdResource.current().endpoints(), "us-south", "zone-a", "zone-b", "zone-c");
+    awaitServing(backends, "zone-a", "zone-b", "zone-c");
+  }
+
+  /** Waits until the router routes to exactly these backends, all healthy. */
+  static void awaitServing(ZoneBackends backends, String... zones) {
     await()
         .atMost(Duration.ofSeconds(15))
-        .untilAsserted(() -> given().get("/openscale/i/v2/data_marts").then().statusCode(200));
+        .untilAsserted(
+            () -> {
+              var view = given().get("/routing/zones").jsonPath();
+              for (String zone : zones) {
+                String at = "zones.find { it.zone == '" + zone + "' }";
+                assertThat(view.getString(at + ".state")).isEqualTo("UP");
+                assertThat(view.getList(at + ".instances.url"))
+                    .containsExactly("http://127.0.0.1:" + backends.port(zone));
+              }
+            });
   }
 
   @AfterEach
   void stop() throws Exception {
-    try (Client etcd =
-        Client.builder()
-            .endpoints(EtcdResource.current().endpoints().toArray(String[]::new))
-            .build()) {
-      etcd.getKVClient()
-          .delete(
-              bytes("/vigil/regions/us-south/zones/"),
-              io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build())
-          .get(5, TimeUnit.SECONDS);
-    }
-    vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    backends.close();
   }
 
   @Test
   void balancesAcrossZonesAndMarksTheZone() {
     Map<String, Integer> byZone = new HashMap<>();
     for (int i = 0; i < 60; i++) {
-      Response r = given().get("/openscale/i/v2/subscriptions");
+      Response r = given().get(API);
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.header("Vigil-Zone")).isEqualTo(r.jsonPath().getString("zone"));
       assertThat(r.header("Vigil-Region")).isEqualTo("us-south");
-      assertThat(r.jsonPath().getString("path")).isEqualTo("/openscale/i/v2/subscriptions");
+      assertThat(r.header("Vigil-Attempts")).isEqualTo("1");
+      assertThat(r.jsonPath().getString("path")).isEqualTo(API);
       byZone.merge(r.header("Vigil-Zone"), 1, Integer::sum);
     }
     assertThat(byZone.keySet()).containsExactlyInAnyOrder("zone-a", "zone-b", "zone-c");
   }
 
   @Test
-  void aKilledZoneLosesNoRequest() throws Exception {
-    servers
-        .get("zone-b")
-        .close()
-        .toCompletionStage()
-        .toCompletableFuture()
-        .get(5, TimeUnit.SECONDS);
-    for (int i = 0; i < 60; i++) {
-      Response r = given().get("/openscale/i/v2/subscriptions");
-      assertThat(r.statusCode()).as("request " + i).isEqualTo(200);
-      assertThat(r.header("Vigil-Zone")).isNotEqualTo("zone-b");
-    }
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .untilAsserted(
-            () ->
-                given()
-                    .get("/routing/zones")
-                    .then()
-                    .statusCode(200)
-                    .body("zones.find { it.zone == 'zone-b' }.state", is("DOWN"))
-                    .body("zones.find { it.zone == 'zone-a' }.state", is("UP"))
-                    .body("zones.find { it.zone == 'zone-b' }.instances[0].healthy", is(false)));
+  void aZoneKilledUnderLoadLosesNoRequest() throws Exception {
+    List<SteadyLoad.Outcome> outcomes =
+        SteadyLoad.run(
+            url(API),
+            8,
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(1),
+            () -> backends.kill("zone-b"));
+    assertThat(outcomes).hasSizeGreaterThan(300);
+    assertThat(outcomes).allSatisfy(o -> assertThat(o.status()).isEqualTo(200));
+    assertThat(outcomes.stream().filter(o -> o.startNanos() > 1_500_000_000L))
+        .noneMatch(o -> "zone-b".equals(o.zone()));
+    given()
+        .get("/routing/zones")
+        .then()
+        .body("zones.find { it.zone == 'zone-b' }.state", is("DOWN"))
+        .body("zones.find { it.zone == 'zone-a' }.state", is("UP"))
+        .body("zones.find { it.zone == 'zone-b' }.instances[0].healthy", is(false));
     given()
         .get("/q/metrics")
         .then()
+        .body(containsString("vigil_router_requests_total{status=\"2xx\",zone=\"zone-a\"}"))
+        .body(containsString("vigil_router_ejections_total{zone=\"zone-b\"}"))
+        .body(containsString("vigil_router_latency_seconds_count{zone=\"zone-a\"}"));
+  }
+
+  @Test
+  void aZoneHungUnderLoadLosesNoRequestAndAddsAtMostThePerTryTimeout() throws Exception {
+    // enough traffic for the per-try timeout to follow the observed latency
+    SteadyLoad.run(url(API), 4, Duration.ofSeconds(1), Duration.ZERO, () -> {});
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> given().get("/routing/zones").jsonPath().getLong("per_try_timeout_ms") < 1000);
+    long perTryMs = given().get("/routing/zones").jsonPath().getLong("per_try_timeout_ms");
+
+    List<SteadyLoad.Outcome> outcomes =
+        SteadyLoad.run(
+            url(API),
+            8,
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(1),
+            () -> backends.mode("zone-b", Mode.HANG));
+
+    assertThat(outcomes).hasSizeGreaterThan(300);
+    assertThat(outcomes).allSatisfy(o -> assertThat(o.status()).isEqualTo(200));
+    long slowestMs =
+        outcomes.stream().mapToLong(o -> TimeUnit.NANOSECONDS.toMillis(o.nanos())).max().orElse(0);
+    assertThat(slowestMs)
+        .as("slowest request vs per-try timeout %d ms", perTryMs)
+        .isLessThan(perTryMs + 400);
+    given()
+        .get("/routing/zones")
+        .then()
+        .body("zones.find { it.zone == 'zone-b' }.state", is("DOWN"))
         .body(
-            org.hamcrest.Matchers.containsString(
-                "vigil_router_requests_total{status=\"2xx\",zone=\"zone-a\"}"));
+            "zones.find { it.zone == 'zone-b' }.last_transition.reason",
+            containsString("per-try timeout"));
+  }
+
+  @Test
+  void aPostWithoutIdempotencyKeyIsNotReplayedOnceSent() {
+    backends.resetNext.set(1);
+    given()
+        .contentType("application/json")
+        .body("{\"n\":1}")
+        .post("/openscale/i/v2/data_sets/d/records")
+        .then()
+        .statusCode(502)
+        .body("errors[0].code", is("bad_gateway"));
+    assertThat(backends.received).hasSize(1);
+  }
+
+  @Test
+  void aPostWithIdempotencyKeyIsReplayedOnceOnAnotherZone() {
+    byte[] body = new byte[300_000];
+    new Random(11).nextBytes(body);
+    backends.resetNext.set(1);
+    Response r =
+        given()
+            .contentType("application/octet-stream")
+            .header("Idempotency-Key", "k-1")
+            .body(body)
+            .post("/openscale/i/v2/data_sets/d/records");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.header("Vigil-Attempts")).isEqualTo("2");
+    assertThat(r.jsonPath().getString("sha")).isEqualTo(ZoneBackends.sha256(body));
+    List<ZoneBackends.Received> got = List.copyOf(backends.received);
+    assertThat(got).hasSize(2);
+    assertThat(got).allSatisfy(g -> assertThat(g.sha()).isEqualTo(ZoneBackends.sha256(body)));
+    assertThat(got).allSatisfy(g -> assertThat(g.key()).isEqualTo("k-1"));
+    assertThat(got.get(0).zone()).isNotEqualTo(got.get(1).zone());
+  }
+
+  @Test
+  void aServiceUnavailableAnswerIsRetriedOnAnotherZone() {
+    backends.unavailableNext.set(1);
+    Response r = given().get(API);
+    assertThat(r.statusCode()).as(r.asString() + r.headers()).isEqualTo(200);
+    assertThat(r.header("Vigil-Attempts")).isEqualTo("2");
+    List<ZoneBackends.Received> got = List.copyOf(backends.received);
+    assertThat(got).hasSize(2);
+    assertThat(got.get(0).zone()).isNotEqualTo(got.get(1).zone());
+  }
+
+  @Test
+  void drainMovesTrafficOffAtOnceAndActivateBringsItBackGradually() throws Exception {
+    long t0 = System.nanoTime();
+    given()
+        .post("/routing/zones/zone-a/drain")
+        .then()
+        .statusCode(200)
+        .body("zones.find { it.zone == 'zone-a' }.state", is("DRAINING"));
+    for (int i = 0; i < 60; i++) {
+      assertThat(given().get(API).header("Vigil-Zone")).isNotEqualTo("zone-a");
+    }
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(1000 + 60 * 50);
+    try (Client etcd =
+        Client.builder()
+            .endpoints(EtcdResource.current().endpoints().toArray(String[]::new))
+            .build()) {
+      assertThat(
+              etcd.getKVClient()
+                  .get(ZoneBackends.bytes("/vigil/regions/us-south/zones/zone-a/admin-state"))
+                  .get(5, TimeUnit.SECONDS)
+                  .getKvs()
+                  .get(0)
+                  .getValue()
+                  .toString(StandardCharsets.UTF_8))
+          .isEqualTo("draining");
+    }
+
+    given()
+        .post("/routing/zones/zone-a/activate")
+        .then()
+        .statusCode(200)
+        .body("zones.find { it.zone == 'zone-a' }.state", is("UP"));
+    int early = share("zone-a", 60);
+    Thread.sleep(2_200); // the test profile's slow start is 2 s
+    int late = share("zone-a", 150);
+    assertThat(early).as("zone-a's requests out of 60 right after activation").isLessThan(12);
+    assertThat(late).as("zone-a's requests out of 150 after slow start").isGreaterThan(30);
+  }
+
+  @Test
+  void zoneAdminRejectsUnknownAndInvalidZones() {
+    given()
+        .post("/routing/zones/zone-x/drain")
+        .then()
+        .statusCode(404)
+        .body("errors[0].code", is("zone_not_found"));
+    given()
+        .post("/routing/zones/Zone_A!/drain")
+        .then()
+        .statusCode(400)
+        .body("errors[0].code", is("invalid_zone"));
   }
 
   @Test
   void aLargeUploadPassesIntact() {
     byte[] body = new byte[10 * 1024 * 1024];
-    new java.util.Random(7).nextBytes(body);
+    new Random(7).nextBytes(body);
     given()
         .contentType("application/octet-stream")
         .body(body)
@@ -172,34 +253,60 @@ class RouterProxyTest {
         .then()
         .statusCode(200)
         .body("length", is(body.length))
-        .body("sha", is(sha256(body)));
+        .body("sha", is(ZoneBackends.sha256(body)));
   }
 
   @Test
   void noReadyZoneGetsAServiceUnavailableInTheApiFormat() {
-    ready.set(false);
+    for (String zone : List.of("zone-a", "zone-b", "zone-c")) {
+      backends.mode(zone, Mode.NOT_READY);
+    }
     await()
         .atMost(Duration.ofSeconds(5))
         .untilAsserted(
             () ->
                 given()
-                    .get("/openscale/i/v2/subscriptions")
+                    .get(API)
                     .then()
                     .statusCode(503)
                     .header("Retry-After", "1")
                     .body("errors[0].code", is("service_unavailable")));
-    ready.set(true);
   }
 
-  private static ByteSequence bytes(String s) {
-    return ByteSequence.from(s, StandardCharsets.UTF_8);
-  }
-
-  private static String sha256(byte[] data) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
+  @Test
+  void unknownRoutesAndOversizeBodiesGetClearErrors() throws Exception {
+    given()
+        .get("/no/such/route")
+        .then()
+        .statusCode(404)
+        .contentType("application/json")
+        .body("errors[0].code", is("not_found"));
+    given().get("/q/health/ready").then().statusCode(200);
+    try (Socket s = new Socket("127.0.0.1", RestAssured.port)) {
+      OutputStream out = s.getOutputStream();
+      out.write(
+          ("POST /openscale/i/v2/data_sets/d/records HTTP/1.1\r\nHost: x\r\n"
+                  + "Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      String head = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
+      assertThat(head).isEqualTo("HTTP/1.1 413");
     }
+    assertThat(backends.received).isEmpty();
+  }
+
+  private static int share(String zone, int requests) {
+    int n = 0;
+    for (int i = 0; i < requests; i++) {
+      if (zone.equals(given().get(API).header("Vigil-Zone"))) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static String url(String path) {
+    return "http://127.0.0.1:" + RestAssured.port + path;
   }
 }

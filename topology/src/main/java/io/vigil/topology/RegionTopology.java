@@ -13,8 +13,11 @@ import org.jboss.logging.Logger;
  *
  * @param region region name
  * @param instances every parsed instance, with the key it was found under
+ * @param adminStates zone → operator-set admin state ({@code active}, {@code draining}, {@code
+ *     disabled}); zones without one are active
  */
-public record RegionTopology(String region, List<Registered> instances) {
+public record RegionTopology(
+    String region, List<Registered> instances, Map<String, String> adminStates) {
 
   private static final Logger LOG = Logger.getLogger(RegionTopology.class);
 
@@ -23,11 +26,17 @@ public record RegionTopology(String region, List<Registered> instances) {
 
   /**
    * Builds the topology from the key/value pairs under {@link TopologyKeys#zonesPrefix}; entries
-   * that are not instance keys or do not parse are skipped.
+   * that are neither instance keys nor admin states, or do not parse, are skipped.
    */
   public static RegionTopology parse(String region, Map<String, String> kvs, ObjectMapper json) {
     List<Registered> found = new ArrayList<>();
+    Map<String, String> adminStates = new TreeMap<>();
     for (Map.Entry<String, String> e : new TreeMap<>(kvs).entrySet()) {
+      String zone = TopologyKeys.parseAdminState(region, e.getKey());
+      if (zone != null) {
+        adminStates.put(zone, e.getValue().trim());
+        continue;
+      }
       TopologyKeys.InstanceKey key = TopologyKeys.parseInstance(region, e.getKey());
       if (key == null) {
         continue;
@@ -38,6 +47,6 @@ public record RegionTopology(String region, List<Registered> instances) {
         LOG.debugf("skipping %s: not an instance record (%s)", e.getKey(), ex.getMessage());
       }
     }
-    return new RegionTopology(region, List.copyOf(found));
+    return new RegionTopology(region, List.copyOf(found), Map.copyOf(adminStates));
   }
 }

@@ -54,6 +54,20 @@ public final class TopologyKeys {
     return new InstanceKey(parts[0], parts[2], parts[3]);
   }
 
+  /**
+   * The zone of an admin-state key ({@link #zoneAdminState}) of the given region, or null when the
+   * key is not one.
+   */
+  public static String parseAdminState(String region, String key) {
+    String prefix = zonesPrefix(region);
+    String suffix = "/admin-state";
+    if (!key.startsWith(prefix) || !key.endsWith(suffix)) {
+      return null;
+    }
+    String zone = key.substring(prefix.length(), key.length() - suffix.length());
+    return zone.isEmpty() || zone.contains("/") ? null : zone;
+  }
+
   /** The parts of an instance key. */
   public record InstanceKey(String zone, String service, String instanceId) {}
 }

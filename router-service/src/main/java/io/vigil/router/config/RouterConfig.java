@@ -46,7 +46,90 @@ public interface RouterConfig {
     int rise();
   }
 
-  /** Connection attempts of one request, each on another instance (another zone first). */
-  @WithDefault("3")
-  int connectAttempts();
+  /** Largest request body the router accepts (larger ones get 413). */
+  @WithDefault("64M")
+  io.quarkus.runtime.configuration.MemorySize maxBodySize();
+
+  /**
+   * Zone that gets the traffic while it is UP and not overloaded (its least busy instance has fewer
+   * than {@link #spillOverOutstanding()} requests in flight); the other zones take the rest.
+   */
+  Optional<String> preferredZone();
+
+  /** Requests in flight on the preferred zone's least busy instance above which traffic spills. */
+  @WithDefault("32")
+  int spillOverOutstanding();
+
+  /**
+   * Time over which an instance that comes back (health restored, zone activated) ramps from a
+   * tenth of its share of new requests to all of it.
+   */
+  @WithDefault("5s")
+  Duration slowStart();
+
+  /** Retries of one request. */
+  Retry retry();
+
+  /** When and how often a request is tried again on another instance. */
+  interface Retry {
+    /** Tries of one request in all, the first included, each on another instance. */
+    @WithDefault("3")
+    int attempts();
+
+    /**
+     * Retries allowed as a share of the requests of the last {@link #budgetWindow()}: a retry storm
+     * stops there.
+     */
+    @WithDefault("0.2")
+    double budgetRatio();
+
+    /** Retries always allowed per second, whatever the traffic. */
+    @WithDefault("10")
+    int budgetMinPerSecond();
+
+    /** Window over which the retry budget counts requests. */
+    @WithDefault("10s")
+    Duration budgetWindow();
+
+    /**
+     * Bodies up to this size of retry-safe requests are buffered so they can be sent again; larger
+     * ones are streamed and not replayed once sent.
+     */
+    @WithDefault("4M")
+    io.quarkus.runtime.configuration.MemorySize maxReplayBody();
+
+    /**
+     * Time a retry-safe request may wait for its first answer before it is tried again elsewhere:
+     * the recent 99th percentile latency times {@link #perTryTimeoutMultiplier()}, kept between
+     * {@link #perTryTimeoutMin()} and {@link #perTryTimeoutMax()}. The last try gets the rest of
+     * the deadline.
+     */
+    @WithDefault("100ms")
+    Duration perTryTimeoutMin();
+
+    /** Upper bound of the per-try timeout. */
+    @WithDefault("5s")
+    Duration perTryTimeoutMax();
+
+    /** Multiple of the recent p99 latency that makes the per-try timeout. */
+    @WithDefault("4")
+    double perTryTimeoutMultiplier();
+
+    /** Time a request may take in all, retries included. */
+    @WithDefault("60s")
+    Duration deadline();
+  }
+
+  /** The standby region the router fails over to when no zone of its own region is UP. */
+  Standby standby();
+
+  /** Region failover settings. */
+  interface Standby {
+    /** The standby region's routers, e.g. {@code http://127.0.0.1:9080}; none = no failover. */
+    Optional<List<String>> routers();
+
+    /** Time the primary region must stay UP before traffic goes back to it. */
+    @WithDefault("30s")
+    Duration failbackHold();
+  }
 }

@@ -3,33 +3,82 @@ package io.vigil.router.rest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
 import io.vigil.router.service.Backend;
 import io.vigil.router.service.BackendPool;
+import io.vigil.router.service.RegionFailover;
+import io.vigil.router.service.ZoneAdmin;
 import io.vigil.topology.RegionConfig;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
 
-/** The operator's view of routing: zones, their state and last transition, their instances. */
-@Path("/routing/zones")
+/**
+ * The operator's view and control of routing: zones with their state, last transition, instances
+ * and counters; drain, activate or disable a zone (stored in etcd, so every router replica of the
+ * region agrees); the region failover state.
+ */
+@Path("/routing")
 @Produces(MediaType.APPLICATION_JSON)
 public class RoutingResource {
 
+  private static final Pattern ZONE = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
   private final BackendPool pool;
+  private final RegionFailover failover;
+  private final ZoneAdmin admin;
+  private final ProxyRoute proxy;
   private final RegionConfig region;
+  private final MeterRegistry metrics;
   private final ObjectMapper json;
 
-  RoutingResource(BackendPool pool, RegionConfig region, ObjectMapper json) {
+  RoutingResource(
+      BackendPool pool,
+      RegionFailover failover,
+      ZoneAdmin admin,
+      ProxyRoute proxy,
+      RegionConfig region,
+      MeterRegistry metrics,
+      ObjectMapper json) {
     this.pool = pool;
+    this.failover = failover;
+    this.admin = admin;
+    this.proxy = proxy;
     this.region = region;
+    this.metrics = metrics;
     this.json = json;
   }
 
   @GET
+  @Path("/zones")
   public ObjectNode zones() {
     ObjectNode out = json.createObjectNode();
     out.put("region", region.name());
+    Duration perTry = proxy.latency().perTryTimeout();
+    out.put("per_try_timeout_ms", perTry.toMillis());
+    ObjectNode regionState = out.putObject("failover");
+    regionState.put("serving", failover.onStandby() ? "standby" : "primary");
+    regionState.put("reason", failover.reason());
+    regionState.put("since", failover.since().toString());
+    ArrayNode standby = regionState.putArray("standby_routers");
+    for (Backend b : failover.routers()) {
+      standby
+          .addObject()
+          .put("url", "http://" + b.host() + ":" + b.port())
+          .put("healthy", b.healthy())
+          .put("reason", b.reason());
+    }
     ArrayNode zones = out.putArray("zones");
     pool.zones()
         .values()
@@ -42,6 +91,10 @@ public class RoutingResource {
                   .put("to", z.state())
                   .put("reason", z.reason())
                   .put("at", z.since().toString());
+              zone.putObject("counters")
+                  .put("requests", sum("vigil.router.requests", z.name()))
+                  .put("retries", sum("vigil.router.retries", z.name()))
+                  .put("ejections", sum("vigil.router.ejections", z.name()));
               ArrayNode instances = zone.putArray("instances");
               for (Backend b : pool.all()) {
                 if (b.zone().equals(z.name())) {
@@ -57,5 +110,51 @@ public class RoutingResource {
               }
             });
     return out;
+  }
+
+  /** New traffic leaves the zone; it serves only when no other zone can. */
+  @POST
+  @Path("/zones/{zone}/drain")
+  public Uni<ObjectNode> drain(@PathParam("zone") String zone) {
+    return set(zone, BackendPool.DRAINING);
+  }
+
+  /** The zone takes traffic again, ramping up over the slow-start time. */
+  @POST
+  @Path("/zones/{zone}/activate")
+  public Uni<ObjectNode> activate(@PathParam("zone") String zone) {
+    return set(zone, BackendPool.ACTIVE);
+  }
+
+  /** The zone takes no traffic at all. */
+  @POST
+  @Path("/zones/{zone}/disable")
+  public Uni<ObjectNode> disable(@PathParam("zone") String zone) {
+    return set(zone, BackendPool.DISABLED);
+  }
+
+  private Uni<ObjectNode> set(String zone, String state) {
+    if (!ZONE.matcher(zone).matches()) {
+      throw error(400, "invalid_zone", "zone name '" + zone + "' is not a DNS label");
+    }
+    Map<String, BackendPool.Zone> known = pool.zones();
+    if (!known.containsKey(zone)) {
+      throw error(404, "zone_not_found", "zone '" + zone + "' has no instance and no admin state");
+    }
+    return admin.set(zone, state).map(v -> zones());
+  }
+
+  private double sum(String name, String zone) {
+    return metrics.find(name).tag("zone", zone).counters().stream()
+        .mapToDouble(Counter::count)
+        .sum();
+  }
+
+  private WebApplicationException error(int status, String code, String message) {
+    ObjectNode body = json.createObjectNode();
+    body.put("trace", UUID.randomUUID().toString());
+    body.putArray("errors").addObject().put("code", code).put("message", message);
+    return new WebApplicationException(
+        Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build());
   }
 }

@@ -19,6 +19,9 @@ public final class Backend {
   private int successes;
   private volatile String reason = "not checked yet";
   private volatile Instant since = Instant.now();
+  private volatile long rampFrom = System.nanoTime();
+  private final java.util.concurrent.atomic.AtomicBoolean probing =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   Backend(String id, String zone, String host, int port) {
     this.id = id;
@@ -77,6 +80,33 @@ public final class Backend {
     outstanding.decrementAndGet();
   }
 
+  /**
+   * Share of its normal traffic the instance takes now: ramps from 0.1 to 1 over {@code slowStart}
+   * after it came back into rotation or its zone was activated.
+   */
+  public double weight(long nowNanos, long slowStartNanos) {
+    long elapsed = nowNanos - rampFrom;
+    if (slowStartNanos <= 0 || elapsed >= slowStartNanos) {
+      return 1.0;
+    }
+    return Math.max(0.1, (double) elapsed / slowStartNanos);
+  }
+
+  /** Starts the slow-start ramp again (its zone was activated). */
+  public void restartRamp() {
+    rampFrom = System.nanoTime();
+  }
+
+  /** Claims the right to run an out-of-turn probe; false when one is already running. */
+  boolean startProbe() {
+    return probing.compareAndSet(false, true);
+  }
+
+  /** The out-of-turn probe ended. */
+  void endProbe() {
+    probing.set(false);
+  }
+
   /** An active check passed; back in rotation after {@code rise} in a row. */
   synchronized void checkPassed(int rise) {
     failures = 0;
@@ -95,7 +125,10 @@ public final class Backend {
     }
   }
 
-  /** Connection refused or reset: out of rotation at once, the active checks bring it back. */
+  /**
+   * Connection refused or reset, or a probe after a timeout failed: out of rotation at once, the
+   * active checks bring it back.
+   */
   public synchronized void eject(String why) {
     successes = 0;
     if (healthy) {
@@ -104,6 +137,9 @@ public final class Backend {
   }
 
   private void transition(boolean up, String why) {
+    if (up) {
+      rampFrom = System.nanoTime();
+    }
     healthy = up;
     reason = why;
     since = Instant.now();

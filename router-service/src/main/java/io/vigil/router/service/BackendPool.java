@@ -1,22 +1,23 @@
 package io.vigil.router.service;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vigil.router.config.RouterConfig;
 import io.vigil.topology.RegionTopology;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.net.URI;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jboss.logging.Logger;
@@ -24,32 +25,51 @@ import org.jboss.logging.Logger;
 /**
  * The monitoring-service instances of the region, kept in step with the topology, checked with
  * {@code GET /q/health/ready} at a fixed interval (with hysteresis), and chosen for a request by
- * the power of two choices on outstanding requests among the healthy ones.
+ * the power of two choices on outstanding requests among the healthy ones of the active zones.
+ * Zones are UP or DOWN from their instances, DRAINING or DISABLED from the operator's admin state.
  */
 @ApplicationScoped
 public class BackendPool {
 
   private static final Logger LOG = Logger.getLogger(BackendPool.class);
 
+  /** Admin states of a zone, as stored in etcd. */
+  public static final String ACTIVE = "active";
+
+  /** New traffic goes elsewhere; the zone still serves when no other zone can. */
+  public static final String DRAINING = "draining";
+
+  /** No traffic at all. */
+  public static final String DISABLED = "disabled";
+
   private final TopologyCache topology;
   private final RouterConfig config;
   private final Vertx vertx;
+  private final MeterRegistry metrics;
   private final Map<String, Backend> backends = new ConcurrentHashMap<>();
-  private HttpClient checks;
+  private final Map<String, Zone> zones = new ConcurrentHashMap<>();
+  private final long slowStartNanos;
+  private volatile Map<String, String> adminStates = Map.of();
+  private volatile Instant upSince;
+  private volatile boolean servedOnce;
+  private final ReadinessProbe probe;
   private long timer = -1;
 
-  BackendPool(TopologyCache topology, RouterConfig config, Vertx vertx) {
+  BackendPool(
+      TopologyCache topology,
+      RouterConfig config,
+      Vertx vertx,
+      MeterRegistry metrics,
+      ReadinessProbe probe) {
+    this.probe = probe;
     this.topology = topology;
     this.config = config;
     this.vertx = vertx;
+    this.metrics = metrics;
+    this.slowStartNanos = config.slowStart().toNanos();
   }
 
   void onStart(@Observes StartupEvent event) {
-    checks =
-        vertx.createHttpClient(
-            new HttpClientOptions()
-                .setConnectTimeout((int) config.healthCheck().timeout().toMillis())
-                .setKeepAlive(true));
     timer = vertx.setPeriodic(config.healthCheck().interval().toMillis(), id -> tick());
   }
 
@@ -65,26 +85,120 @@ public class BackendPool {
   }
 
   /**
-   * A healthy backend outside {@code avoid} (zones first, then instances), by the power of two
-   * choices on outstanding requests; null when there is none.
+   * A healthy backend of an active zone outside {@code avoid} (zones first, then instances), in the
+   * preferred zone while it has room, by the power of two choices on outstanding requests weighted
+   * by slow start; a draining zone only when no active zone can serve; null when there is none.
    */
   public Backend choose(Set<String> avoidZones, Set<String> avoidIds) {
-    List<Backend> candidates = new ArrayList<>();
+    Map<String, String> admin = adminStates;
+    List<Backend> active = new ArrayList<>();
+    List<Backend> draining = new ArrayList<>();
     for (Backend b : backends.values()) {
-      if (b.healthy() && !avoidZones.contains(b.zone()) && !avoidIds.contains(b.id())) {
-        candidates.add(b);
+      if (!b.healthy() || avoidIds.contains(b.id())) {
+        continue;
+      }
+      String state = admin.getOrDefault(b.zone(), ACTIVE);
+      if (state.equals(ACTIVE)) {
+        active.add(b);
+      } else if (state.equals(DRAINING)) {
+        draining.add(b);
       }
     }
-    if (candidates.isEmpty() && !avoidZones.isEmpty()) {
-      return choose(Set.of(), avoidIds);
+    List<Backend> candidates = outside(active, avoidZones);
+    if (candidates.isEmpty()) {
+      candidates = active;
+    }
+    if (candidates.isEmpty()) {
+      candidates = draining;
     }
     if (candidates.isEmpty()) {
       return null;
     }
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    Backend a = candidates.get(random.nextInt(candidates.size()));
-    Backend b = candidates.get(random.nextInt(candidates.size()));
-    return a.outstanding() <= b.outstanding() ? a : b;
+    if (config.preferredZone().isPresent()) {
+      List<Backend> preferred = new ArrayList<>();
+      int least = Integer.MAX_VALUE;
+      for (Backend b : candidates) {
+        if (b.zone().equals(config.preferredZone().get())) {
+          preferred.add(b);
+          least = Math.min(least, b.outstanding());
+        }
+      }
+      if (!preferred.isEmpty() && least < config.spillOverOutstanding()) {
+        candidates = preferred;
+      }
+    }
+    return twoChoices(candidates, System.nanoTime(), slowStartNanos);
+  }
+
+  private static List<Backend> outside(List<Backend> backends, Set<String> avoidZones) {
+    if (avoidZones.isEmpty()) {
+      return backends;
+    }
+    List<Backend> out = new ArrayList<>(backends.size());
+    for (Backend b : backends) {
+      if (!avoidZones.contains(b.zone())) {
+        out.add(b);
+      }
+    }
+    return out;
+  }
+
+  /** Whether some zone can serve: a healthy instance in an active or draining zone. */
+  public boolean anyServing() {
+    Map<String, String> admin = adminStates;
+    for (Backend b : backends.values()) {
+      if (b.healthy() && !admin.getOrDefault(b.zone(), ACTIVE).equals(DISABLED)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether some zone has served since the router started. */
+  public boolean servedOnce() {
+    return servedOnce;
+  }
+
+  /** Since when some zone has been serving without a break, or null while none is. */
+  public Instant servingSince() {
+    return upSince;
+  }
+
+  /**
+   * A try timed out on {@code b}: its readiness is probed at once, and a failed probe takes it out
+   * of rotation without waiting for the regular checks (a hung instance accepts connections and
+   * never answers).
+   */
+  public void suspect(Backend b) {
+    if (!b.startProbe()) {
+      return;
+    }
+    probe
+        .probe(b)
+        .onComplete(
+            outcome -> {
+              b.endProbe();
+              if (outcome.failed()) {
+                ejected(b, "no answer within the per-try timeout; " + outcome.cause().getMessage());
+              }
+            });
+  }
+
+  /** Takes {@code b} out of rotation at once. */
+  public void ejected(Backend b, String why) {
+    if (b.healthy()) {
+      b.eject(why);
+      metrics.counter("vigil.router.ejections", "zone", b.zone()).increment();
+    }
+    zones();
+  }
+
+  /** Sets a zone's admin state here (the caller stores it in etcd for every replica). */
+  public void setAdminState(String zone, String state) {
+    Map<String, String> next = new TreeMap<>(adminStates);
+    next.put(zone, state);
+    adminStates = Map.copyOf(next);
+    zones();
   }
 
   private void tick() {
@@ -96,40 +210,90 @@ public class BackendPool {
   }
 
   /** A zone's state and its last transition. */
-  public record Zone(String name, String state, String reason, java.time.Instant since) {}
-
-  private final Map<String, Zone> zones = new ConcurrentHashMap<>();
+  public record Zone(String name, String state, String reason, Instant since) {}
 
   /**
-   * Zone states from their instances: UP while one is healthy, DOWN otherwise; every transition is
-   * kept with its reason and time, and logged.
+   * Zone states: DISABLED or DRAINING from the admin state, else UP while one instance is healthy
+   * and DOWN otherwise; every transition is kept with its reason and time, and logged.
    */
-  public Map<String, Zone> zones() {
-    Map<String, List<Backend>> byZone = new java.util.TreeMap<>();
+  public synchronized Map<String, Zone> zones() {
+    Map<String, List<Backend>> byZone = new TreeMap<>();
     backends.values().forEach(b -> byZone.computeIfAbsent(b.zone(), z -> new ArrayList<>()).add(b));
-    for (Map.Entry<String, List<Backend>> e : byZone.entrySet()) {
-      long healthy = e.getValue().stream().filter(Backend::healthy).count();
-      String state = healthy > 0 ? "UP" : "DOWN";
-      Zone previous = zones.get(e.getKey());
+    Map<String, String> admin = adminStates;
+    Set<String> names = new TreeSet<>(byZone.keySet());
+    names.addAll(admin.keySet());
+    boolean serving = false;
+    for (String name : names) {
+      List<Backend> members = byZone.getOrDefault(name, List.of());
+      long healthy = members.stream().filter(Backend::healthy).count();
+      String adminState = admin.getOrDefault(name, ACTIVE);
+      String state;
+      String reason;
+      switch (adminState) {
+        case DISABLED -> {
+          state = "DISABLED";
+          reason = "disabled by an operator";
+        }
+        case DRAINING -> {
+          state = "DRAINING";
+          reason = "drained by an operator; serves only when no other zone can";
+          serving |= healthy > 0;
+        }
+        default -> {
+          state = healthy > 0 ? "UP" : "DOWN";
+          reason =
+              healthy > 0
+                  ? healthy + " of " + members.size() + " instances healthy"
+                  : members.isEmpty()
+                      ? "no instance registered"
+                      : "no healthy instance: " + members.get(0).reason();
+          serving |= healthy > 0;
+        }
+      }
+      Zone previous = zones.get(name);
       if (previous == null || !previous.state().equals(state)) {
-        String reason =
-            healthy > 0
-                ? healthy + " of " + e.getValue().size() + " instances healthy"
-                : "no healthy instance: " + e.getValue().get(0).reason();
-        zones.put(e.getKey(), new Zone(e.getKey(), state, reason, java.time.Instant.now()));
+        zones.put(name, new Zone(name, state, reason, Instant.now()));
         if (previous != null) {
-          LOG.infof("Zone %s is %s: %s", e.getKey(), state, reason);
+          LOG.infof("Zone %s is %s: %s", name, state, reason);
+          metrics
+              .counter(
+                  "vigil.router.zone.transitions",
+                  "zone",
+                  name,
+                  "to",
+                  state.toLowerCase(Locale.ROOT))
+              .increment();
+          boolean wasOff =
+              previous.state().equals("DRAINING") || previous.state().equals("DISABLED");
+          if (wasOff && (state.equals("UP") || state.equals("DOWN"))) {
+            members.forEach(Backend::restartRamp);
+          }
         }
       }
     }
-    zones.keySet().retainAll(byZone.keySet());
-    return new java.util.TreeMap<>(zones);
+    zones.keySet().retainAll(names);
+    if (!serving) {
+      upSince = null;
+    } else if (upSince == null) {
+      upSince = Instant.now();
+      servedOnce = true;
+    }
+    return new TreeMap<>(zones);
+  }
+
+  /** Reads the topology in force now (instances and admin states) without waiting for a tick. */
+  public void refresh() {
+    sync();
+    zones();
   }
 
   private void sync() {
     RegionTopology t = topology.topology();
     if (t == null) {
       return;
+    }
+    if (topology.fromEtcd()) {
+      adminStates = normalized(t.adminStates());
     }
     Set<String> seen = ConcurrentHashMap.newKeySet();
     for (RegionTopology.Registered r : t.instances()) {
@@ -150,29 +314,50 @@ public class BackendPool {
     backends.keySet().removeIf(id -> !seen.contains(id));
   }
 
+  private static Map<String, String> normalized(Map<String, String> states) {
+    Map<String, String> out = new TreeMap<>();
+    states.forEach(
+        (zone, state) -> {
+          String s = state.toLowerCase(Locale.ROOT);
+          if (s.equals(DRAINING) || s.equals(DISABLED)) {
+            out.put(zone, s);
+          } else if (!s.equals(ACTIVE)) {
+            LOG.warnf("Zone %s has an unknown admin state '%s'; treated as active", zone, state);
+          }
+        });
+    return Map.copyOf(out);
+  }
+
   private void check(Backend b) {
-    checks
-        .request(
-            new RequestOptions()
-                .setMethod(HttpMethod.GET)
-                .setHost(b.host())
-                .setPort(b.port())
-                .setURI("/q/health/ready")
-                .setIdleTimeout(config.healthCheck().timeout().toMillis()))
-        .compose(req -> req.send())
-        .onSuccess(
-            response -> {
-              response.body();
-              if (response.statusCode() == 200) {
-                b.checkPassed(config.healthCheck().rise());
-              } else {
-                b.checkFailed(
-                    config.healthCheck().fall(), "readiness answered " + response.statusCode());
-              }
-            })
-        .onFailure(
-            f ->
-                b.checkFailed(
-                    config.healthCheck().fall(), "health check failed: " + f.getMessage()));
+    probe
+        .probe(b)
+        .onSuccess(v -> b.checkPassed(config.healthCheck().rise()))
+        .onFailure(f -> b.checkFailed(config.healthCheck().fall(), f.getMessage()));
+  }
+
+  /** Chooses among {@code candidates} by two picks weighted by slow start. */
+  static Backend twoChoices(List<Backend> candidates, long now, long slowStartNanos) {
+    if (candidates.size() == 1) {
+      return candidates.get(0);
+    }
+    double[] cumulative = new double[candidates.size()];
+    double total = 0;
+    for (int i = 0; i < cumulative.length; i++) {
+      total += candidates.get(i).weight(now, slowStartNanos);
+      cumulative[i] = total;
+    }
+    Backend a = pick(candidates, cumulative, total);
+    Backend b = pick(candidates, cumulative, total);
+    return a.outstanding() <= b.outstanding() ? a : b;
+  }
+
+  private static Backend pick(List<Backend> candidates, double[] cumulative, double total) {
+    double r = ThreadLocalRandom.current().nextDouble(total);
+    for (int i = 0; i < cumulative.length; i++) {
+      if (r < cumulative[i]) {
+        return candidates.get(i);
+      }
+    }
+    return candidates.get(candidates.size() - 1);
   }
 }

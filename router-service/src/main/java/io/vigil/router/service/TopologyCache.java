@@ -113,7 +113,17 @@ public class TopologyCache {
               new InstanceRecord(
                   url, "monitoring-service", zone, region.name(), "static", Instant.EPOCH)));
     }
-    return new RegionTopology(region.name(), List.copyOf(found));
+    return new RegionTopology(region.name(), List.copyOf(found), java.util.Map.of());
+  }
+
+  /** Reads the topology from etcd now (after the router wrote to it). */
+  public Uni<String> reload() {
+    return etcd.enabled() ? load() : Uni.createFrom().item("static topology");
+  }
+
+  /** Whether the topology comes from etcd (else from the static list). */
+  public boolean fromEtcd() {
+    return etcd.enabled();
   }
 
   /** The topology in force, or null when none has been loaded yet. */

@@ -1,0 +1,152 @@
+package io.vigil.router.service;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import io.vigil.router.config.RouterConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * Region failover: when no zone of this region can serve and a router of the standby region is
+ * ready, traffic goes to the standby region; it comes back only after this region has served
+ * without a break for the fail-back hold time. The standby routers are health-checked like the
+ * instances.
+ */
+@ApplicationScoped
+public class RegionFailover {
+
+  private static final Logger LOG = Logger.getLogger(RegionFailover.class);
+
+  private final BackendPool pool;
+  private final ReadinessProbe probe;
+  private final RouterConfig config;
+  private final Vertx vertx;
+  private final MeterRegistry metrics;
+  private final List<Backend> routers = new ArrayList<>();
+  private volatile boolean onStandby;
+  private volatile String reason = "primary region serving";
+  private volatile Instant since = Instant.now();
+  private final Instant started = Instant.now();
+  private long timer = -1;
+
+  RegionFailover(
+      BackendPool pool,
+      ReadinessProbe probe,
+      RouterConfig config,
+      Vertx vertx,
+      MeterRegistry metrics) {
+    this.pool = pool;
+    this.probe = probe;
+    this.config = config;
+    this.vertx = vertx;
+    this.metrics = metrics;
+    for (String url : config.standby().routers().orElse(List.of())) {
+      URI uri = URI.create(url.trim());
+      if (uri.getHost() == null || uri.getPort() < 0) {
+        throw new IllegalArgumentException(
+            "vigil.router.standby.routers entry '" + url + "' is not http://host:port");
+      }
+      routers.add(
+          new Backend(
+              "standby@" + uri.getHost() + ":" + uri.getPort(),
+              "standby",
+              uri.getHost(),
+              uri.getPort()));
+    }
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    if (!routers.isEmpty()) {
+      timer = vertx.setPeriodic(config.healthCheck().interval().toMillis(), id -> tick());
+    }
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  private void tick() {
+    for (Backend b : routers) {
+      probe
+          .probe(b)
+          .onSuccess(v -> b.checkPassed(config.healthCheck().rise()))
+          .onFailure(f -> b.checkFailed(config.healthCheck().fall(), f.getMessage()));
+    }
+    evaluate();
+  }
+
+  /**
+   * Whether requests go to the standby region now; re-evaluated on the spot, so the first request
+   * that finds no zone of this region serving fails over without waiting for a tick.
+   */
+  public boolean onStandby() {
+    if (!onStandby && !routers.isEmpty() && !pool.anyServing()) {
+      evaluate();
+    }
+    return onStandby;
+  }
+
+  private synchronized void evaluate() {
+    boolean standbyReady = routers.stream().anyMatch(Backend::healthy);
+    Duration hold = config.standby().failbackHold();
+    if (!onStandby) {
+      // a router that has not yet seen its region serve gives it the hold time to come up
+      boolean known = pool.servedOnce() || !started.plus(hold).isAfter(Instant.now());
+      if (standbyReady && known && !pool.anyServing()) {
+        switchTo(true, "no zone of this region can serve");
+      }
+      return;
+    }
+    Instant serving = pool.servingSince();
+    if (serving != null && !serving.plus(hold).isAfter(Instant.now())) {
+      switchTo(false, "this region has served for " + hold.toSeconds() + " s");
+    }
+  }
+
+  private void switchTo(boolean standby, String why) {
+    onStandby = standby;
+    reason = why;
+    since = Instant.now();
+    metrics.counter("vigil.router.failovers", "to", standby ? "standby" : "primary").increment();
+    LOG.warnf(
+        "Region failover: traffic goes to the %s region (%s)",
+        standby ? "standby" : "primary", why);
+  }
+
+  /** A ready standby router outside {@code avoidIds}, or null. */
+  public Backend choose(Set<String> avoidIds) {
+    List<Backend> ready = new ArrayList<>();
+    for (Backend b : routers) {
+      if (b.healthy() && !avoidIds.contains(b.id())) {
+        ready.add(b);
+      }
+    }
+    return ready.isEmpty() ? null : BackendPool.twoChoices(ready, System.nanoTime(), 0);
+  }
+
+  /** The standby routers. */
+  public List<Backend> routers() {
+    return List.copyOf(routers);
+  }
+
+  /** Why traffic goes where it goes. */
+  public String reason() {
+    return reason;
+  }
+
+  /** Since when. */
+  public Instant since() {
+    return since;
+  }
+}

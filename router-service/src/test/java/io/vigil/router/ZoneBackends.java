@@ -1,0 +1,186 @@
+package io.vigil.router;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.DeleteOption;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vigil.testkit.Ports;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Monitoring-service stand-ins for router tests: one HTTP server per zone on loopback, registered
+ * in etcd like real instances. Each answers readiness and echoes what it received (zone, path, body
+ * length and SHA-256), and can be made to hang (accept, never answer), refuse readiness, reset the
+ * next requests after reading them, or answer the next ones with 503.
+ */
+final class ZoneBackends implements AutoCloseable {
+
+  enum Mode {
+    SERVE,
+    NOT_READY,
+    HANG
+  }
+
+  /** What one backend received: zone, method, path, Idempotency-Key, body SHA-256. */
+  record Received(String zone, String method, String path, String key, String sha) {}
+
+  private final Vertx vertx = Vertx.vertx();
+  private final List<String> endpoints;
+  private final String region;
+  private final Map<String, HttpServer> servers = new ConcurrentHashMap<>();
+  private final Map<String, Integer> ports = new ConcurrentHashMap<>();
+  private final Map<String, Mode> modes = new ConcurrentHashMap<>();
+  final Queue<Received> received = new ConcurrentLinkedQueue<>();
+  final AtomicInteger resetNext = new AtomicInteger();
+  final AtomicInteger unavailableNext = new AtomicInteger();
+
+  private ZoneBackends(List<String> endpoints, String region) {
+    this.endpoints = endpoints;
+    this.region = region;
+  }
+
+  /** Starts one backend per zone and registers each under the region's instance keys. */
+  static ZoneBackends start(List<String> etcdEndpoints, String region, String... zones)
+      throws Exception {
+    ZoneBackends b = new ZoneBackends(etcdEndpoints, region);
+    for (String zone : zones) {
+      b.startZone(zone);
+    }
+    return b;
+  }
+
+  int port(String zone) {
+    return ports.get(zone);
+  }
+
+  void mode(String zone, Mode mode) {
+    modes.put(zone, mode);
+  }
+
+  /** Closes the zone's server: connections are refused from now on. */
+  void kill(String zone) throws Exception {
+    servers.remove(zone).close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+  }
+
+  private void startZone(String zone) throws Exception {
+    int port = Ports.free();
+    modes.put(zone, Mode.SERVE);
+    HttpServer server =
+        vertx
+            .createHttpServer()
+            .requestHandler(req -> handle(zone, req))
+            .listen(port, "127.0.0.1")
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS);
+    servers.put(zone, server);
+    ports.put(zone, port);
+    if (region == null) {
+      return;
+    }
+    try (Client etcd = Client.builder().endpoints(endpoints.toArray(String[]::new)).build()) {
+      etcd.getKVClient()
+          .put(
+              bytes(
+                  "/vigil/regions/"
+                      + region
+                      + "/zones/"
+                      + zone
+                      + "/instances/monitoring-service/m-"
+                      + zone),
+              bytes(
+                  "{\"url\":\"http://127.0.0.1:"
+                      + port
+                      + "\",\"service\":\"monitoring-service\",\"zone\":\""
+                      + zone
+                      + "\",\"region\":\""
+                      + region
+                      + "\",\"version\":\"t\",\"startedAt\":\"2026-01-01T00:00:00Z\"}"))
+          .get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private void handle(String zone, HttpServerRequest req) {
+    Mode mode = modes.get(zone);
+    if (mode == Mode.HANG) {
+      return;
+    }
+    if (req.path().equals("/q/health/ready")) {
+      req.response().setStatusCode(mode == Mode.SERVE ? 200 : 503).end();
+      return;
+    }
+    req.body()
+        .onSuccess(
+            body -> {
+              String sha = sha256(body.getBytes());
+              received.add(
+                  new Received(
+                      zone,
+                      req.method().name(),
+                      req.path(),
+                      req.getHeader("Idempotency-Key"),
+                      sha));
+              if (resetNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                req.connection().close();
+                return;
+              }
+              if (unavailableNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                req.response().setStatusCode(503).putHeader("Retry-After", "1").end();
+                return;
+              }
+              req.response()
+                  .putHeader("Content-Type", "application/json")
+                  .end(
+                      "{\"zone\":\""
+                          + zone
+                          + "\",\"path\":\""
+                          + req.path()
+                          + "\",\"length\":"
+                          + body.length()
+                          + ",\"sha\":\""
+                          + sha
+                          + "\",\"failover_from\":\""
+                          + req.getHeader("Vigil-Failover-From")
+                          + "\"}");
+            });
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (region != null) {
+      try (Client etcd = Client.builder().endpoints(endpoints.toArray(String[]::new)).build()) {
+        etcd.getKVClient()
+            .delete(
+                bytes("/vigil/regions/" + region + "/zones/"),
+                DeleteOption.builder().isPrefix(true).build())
+            .get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // etcd may be gone (a test stopped it); the backends still close below
+      }
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+  }
+
+  static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  static String sha256(byte[] data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
