@@ -140,7 +140,13 @@ public class ProxyRoute {
     }
   }
 
-  void install(@Observes Router router) {
+  /**
+   * A proxy per event loop, each with its own client: a pooled connection then lives on the event
+   * loop of the requests that use it, so no response hops between threads.
+   */
+  private final ThreadLocal<HttpProxy> proxies = ThreadLocal.withInitial(this::newProxy);
+
+  private HttpProxy newProxy() {
     HttpProxy proxy =
         HttpProxy.reverseProxy(
                 vertx.createHttpClient(
@@ -158,6 +164,10 @@ public class ProxyRoute {
             return proxyResponse(context);
           }
         });
+    return proxy;
+  }
+
+  void install(@Observes Router router) {
     router
         .routeWithRegex("^/(openscale|v2)/.*")
         .order(-100)
@@ -189,7 +199,7 @@ public class ProxyRoute {
                     "no healthy monitoring-service instance in any zone; retry shortly");
                 return;
               }
-              proxy.handle(request);
+              proxies.get().handle(request);
             });
     // anything else the router does not serve: 404 in the API's error format
     router

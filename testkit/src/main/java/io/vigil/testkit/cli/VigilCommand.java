@@ -80,6 +80,8 @@ public final class VigilCommand {
                     time to ready and memory of each service, plain JVM vs AOT cache
           bench ingest [--records N] [--run-records N]
                     payload ingest through the API vs raw COPY; monitor runs over N records
+          bench router [--seconds S]
+                    router vs HAProxy vs direct (wrk), then a zone killed and hung under load
           test      run the test suite (handled by the script)
         options:
           --state-dir DIR   where region.json, data and logs live (default .vigil)
@@ -148,9 +150,20 @@ public final class VigilCommand {
           throw new IllegalStateException("the ingest benchmark failed: " + e, e);
         }
       }
+      case "router" -> {
+        try {
+          io.vigil.testkit.bench.RouterBenchmark.run(
+              stateDir,
+              java.time.Duration.ofSeconds(Long.parseLong(option(args, "--seconds", "10"))),
+              out);
+        } catch (Exception e) {
+          throw new IllegalStateException("the router benchmark failed: " + e, e);
+        }
+      }
       default ->
           throw new IllegalArgumentException(
-              "usage: ./vigil bench startup [--runs N] | ingest [--records N] [--run-records N]");
+              "usage: ./vigil bench startup [--runs N] | ingest [--records N] [--run-records N]"
+                  + " | router [--seconds S]");
     }
     return 0;
   }
