@@ -43,6 +43,15 @@ public final class Http {
     return send(b);
   }
 
+  /** POSTs JSON and waits up to {@code timeout} for the answer (long operations). */
+  public static Response postJsonWithin(String url, String body, Duration timeout) {
+    return send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "application/json")
+            .timeout(timeout)
+            .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
   private static Response send(HttpRequest.Builder request) {
     try {
       HttpRequest r = request.build();

@@ -79,6 +79,7 @@ public final class LocalRegion {
         backup.put("vigil.region.zone", zone);
         backup.put(
             "vigil.backup.repository.path", options.stateDir().resolve("backups").toString());
+        backup.putAll(backupSources.getOrDefault(zone, Map.of()));
         service("backup-service", "backup-" + zone, zone, backup);
       }
       createDemoTenant();
@@ -101,6 +102,21 @@ public final class LocalRegion {
    * Patroni (one member per zone, synchronous mode, fast timings) when it is installed, else a
    * single PostgreSQL with a warning; answers the monitoring service's datasource settings.
    */
+  /** Per zone: the PostgreSQL member its backup-service takes base backups from. */
+  private final Map<String, Map<String, String>> backupSources = new LinkedHashMap<>();
+
+  private static Map<String, String> backupSource(int port, String user, String password) {
+    return Map.of(
+        "vigil.backup.postgres.host",
+        "127.0.0.1",
+        "vigil.backup.postgres.port",
+        Integer.toString(port),
+        "vigil.backup.postgres.user",
+        user,
+        "vigil.backup.postgres.password",
+        password);
+  }
+
   private Map<String, String> startDatabase(EtcdCluster etcd) {
     Map<String, String> config = new LinkedHashMap<>();
     config.put("quarkus.datasource.username", PostgresServer.USER);
@@ -117,6 +133,12 @@ public final class LocalRegion {
             "postgres",
             options.zones().get(i),
             "postgresql://127.0.0.1:" + m.pgPort() + " (patroni " + m.restUrl() + ")");
+      }
+      for (int i = 0; i < names.size(); i++) {
+        backupSources.put(
+            options.zones().get(i),
+            backupSource(
+                patroni.members().get(i).pgPort(), "replicator", patroni.replicationPassword()));
       }
       PatroniCluster.Member leader = patroni.awaitLeader(Duration.ofSeconds(60));
       String hosts =
@@ -152,6 +174,9 @@ public final class LocalRegion {
                 : "Patroni is turned off")
             + ": one PostgreSQL server, the data layer is NOT highly available");
     PostgresServer pg = PostgresServer.start(ws, "postgres");
+    for (String zone : options.zones()) {
+      backupSources.put(zone, backupSource(pg.port(), PostgresServer.USER, pg.password()));
+    }
     state.add(pg.process(), "postgres", zone(0), pg.jdbcUrl(PostgresServer.DATABASE));
     state.postgresUrl = pg.jdbcUrl(PostgresServer.DATABASE);
     state.postgresPassword = pg.password();

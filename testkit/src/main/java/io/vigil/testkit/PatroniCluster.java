@@ -231,6 +231,11 @@ public final class PatroniCluster implements AutoCloseable {
     return scope;
   }
 
+  /** Password of the {@code replicator} role (REPLICATION; pg_basebackup). */
+  public String replicationPassword() {
+    return replicationPassword;
+  }
+
   /** Superuser password. */
   public String password() {
     return password;

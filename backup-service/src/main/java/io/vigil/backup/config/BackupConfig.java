@@ -15,6 +15,51 @@ public interface BackupConfig {
   /** Recovery point objectives per target. */
   Rpo rpo();
 
+  /** Time between two backups of each target, run by the region's backup leader. */
+  Schedule schedule();
+
+  /** The PostgreSQL server base backups are taken from. */
+  Postgres postgres();
+
+  /** Backup schedules. */
+  interface Schedule {
+    /** Whether the leader takes backups on schedule (off: only on request). */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Time between two PostgreSQL base backups. */
+    @WithDefault("30m")
+    Duration postgres();
+
+    /** Time between two etcd snapshots. */
+    @WithDefault("60s")
+    Duration etcd();
+
+    /** How often the leader looks for a due backup. */
+    @WithDefault("1s")
+    Duration tick();
+  }
+
+  /** Connection of {@code pg_basebackup} (a role with the REPLICATION attribute). */
+  interface Postgres {
+    /** Host of a PostgreSQL member (the primary or a replica); none = no PostgreSQL backups. */
+    java.util.Optional<String> host();
+
+    /** Port. */
+    @WithDefault("5432")
+    int port();
+
+    /** Role. */
+    @WithDefault("postgres")
+    String user();
+
+    /** Password (passed to the tools in {@code PGPASSWORD}). */
+    java.util.Optional<String> password();
+
+    /** Directory of {@code pg_basebackup} and {@code pg_verifybackup}; found when not set. */
+    java.util.Optional<Path> binDir();
+  }
+
   /** Backup repository settings. */
   interface Repository {
     /** Directory of a filesystem repository. */

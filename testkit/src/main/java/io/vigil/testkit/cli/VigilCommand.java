@@ -42,6 +42,7 @@ public final class VigilCommand {
             case "down" -> vigil.down();
             case "status" -> vigil.status();
             case "bench" -> vigil.bench(rest);
+            case "backup" -> vigil.backup(rest);
             case "help", "--help", "-h" -> vigil.usage(0);
             default -> {
               System.err.println("vigil: unknown command '" + command + "'");
@@ -76,6 +77,10 @@ public final class VigilCommand {
           up        start a local region (etcd, PostgreSQL/Patroni, S3Proxy, services per zone, router)
           status    show every process of the region and its health
           down      stop every process of the region
+          backup now [postgres|etcd|all]
+                    back up now through the region's backup leader; prints the recovery points
+          backup list
+                    recovery points and recovery window per target
           bench startup [--runs N]
                     time to ready and memory of each service, plain JVM vs AOT cache
           bench ingest [--records N] [--run-records N]
@@ -130,6 +135,58 @@ public final class VigilCommand {
     out.println("  Logs:              " + stateDir.resolve("logs"));
     out.println();
     out.println("Stop it with ./vigil down; see it with ./vigil status.");
+    return 0;
+  }
+
+  int backup(List<String> args) {
+    RegionState state =
+        RegionState.read(stateDir.resolve("region.json"))
+            .orElseThrow(() -> new IllegalStateException("no region is up here (./vigil up)"));
+    List<String> endpoints =
+        state.processes.stream()
+            .filter(p -> p.role().equals("backup-service"))
+            .map(RegionState.Process::endpoint)
+            .toList();
+    if (endpoints.isEmpty()) {
+      throw new IllegalStateException("the region has no backup-service");
+    }
+    String which = args.isEmpty() ? "" : args.remove(0);
+    if (which.equals("list")) {
+      for (String e : endpoints) {
+        Http.Response r = Http.get(e + "/backups", java.time.Duration.ofSeconds(30));
+        if (r.status() == 200) {
+          out.println(r.body());
+          return 0;
+        }
+      }
+      throw new IllegalStateException("no backup-service answered " + endpoints);
+    }
+    if (!which.equals("now")) {
+      throw new IllegalArgumentException("usage: ./vigil backup now [postgres|etcd|all] | list");
+    }
+    String what = args.isEmpty() ? "all" : args.remove(0);
+    List<String> targets = what.equals("all") ? List.of("etcd", "postgres") : List.of(what);
+    for (String target : targets) {
+      boolean done = false;
+      for (String e : endpoints) {
+        out.printf("Backing up %s through %s ...%n", target, e);
+        Http.Response r =
+            Http.postJsonWithin(e + "/backups/" + target, "", java.time.Duration.ofMinutes(30));
+        if (r.status() == 201) {
+          out.println("  " + r.body());
+          done = true;
+          break;
+        }
+        if (r.status() == 409 && r.body().contains("not_leader")) {
+          continue;
+        }
+        throw new IllegalStateException(
+            target + " backup failed (" + r.status() + "): " + r.body());
+      }
+      if (!done) {
+        throw new IllegalStateException("no backup-service of the region leads the backups");
+      }
+    }
     return 0;
   }
 

@@ -1,0 +1,38 @@
+package io.vigil.backup.repository;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import java.time.Instant;
+
+/**
+ * The metadata of one backup artifact, stored beside it in the repository: everything a restore
+ * needs to find, check and place it.
+ *
+ * @param target {@code postgres} or {@code etcd}
+ * @param id backup id (sortable by time)
+ * @param region region the backup was taken in
+ * @param file artifact path relative to the region's directory of the repository
+ * @param size artifact size in bytes
+ * @param sha256 SHA-256 of the artifact, hex
+ * @param startedAt when the backup began
+ * @param time the recovery point: the state the artifact restores to
+ * @param revision etcd revision of a snapshot
+ * @param lsn PostgreSQL start LSN of a base backup
+ * @param endLsn PostgreSQL LSN the base backup is consistent at
+ * @param timeline PostgreSQL timeline
+ * @param verifiedWith the check the artifact passed before it counted
+ */
+@RegisterForReflection
+public record RecoveryPoint(
+    String target,
+    String id,
+    String region,
+    String file,
+    long size,
+    String sha256,
+    Instant startedAt,
+    Instant time,
+    Long revision,
+    String lsn,
+    String endLsn,
+    Integer timeline,
+    String verifiedWith) {}

@@ -1,0 +1,202 @@
+package io.vigil.backup.rest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import io.vigil.backup.repository.BackupRepository;
+import io.vigil.backup.repository.RecoveryPoint;
+import io.vigil.backup.service.BackupLeader;
+import io.vigil.backup.service.BackupService;
+import io.vigil.backup.service.Progress;
+import io.vigil.topology.RegionConfig;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The backup API: recovery points and the recovery window per target, a backup now, the status of
+ * the running backup with its progress, and a verification of the whole repository.
+ */
+@Path("/backups")
+@Produces(MediaType.APPLICATION_JSON)
+public class BackupResource {
+
+  private final BackupService backups;
+  private final BackupRepository repository;
+  private final BackupLeader leader;
+  private final RegionConfig region;
+  private final ObjectMapper json;
+
+  BackupResource(
+      BackupService backups,
+      BackupRepository repository,
+      BackupLeader leader,
+      RegionConfig region,
+      ObjectMapper json) {
+    this.backups = backups;
+    this.repository = repository;
+    this.leader = leader;
+    this.region = region;
+    this.json = json;
+  }
+
+  @GET
+  @Blocking
+  public ObjectNode list() {
+    ObjectNode out = json.createObjectNode();
+    out.put("region", region.name());
+    ObjectNode points = out.putObject("recovery_points");
+    ObjectNode window = out.putObject("recovery_window");
+    for (String target : BackupService.TARGETS) {
+      List<RecoveryPoint> list = repository.list(target);
+      points.set(target, json.valueToTree(list));
+      ObjectNode w = window.putObject(target);
+      if (!list.isEmpty()) {
+        w.put("from", list.get(0).time().toString());
+        w.put("to", list.get(list.size() - 1).time().toString());
+      }
+    }
+    return out;
+  }
+
+  @GET
+  @Path("/status")
+  public ObjectNode status() {
+    ObjectNode out = json.createObjectNode();
+    out.put("region", region.name());
+    out.put("leader", leader.leader());
+    Progress p = backups.running().orElse(null);
+    if (p == null) {
+      out.putNull("running");
+    } else {
+      out.putObject("running")
+          .put("target", p.target())
+          .put("id", p.id())
+          .put("phase", p.phase())
+          .put("started_at", p.startedAt().toString())
+          .put("bytes", p.bytes())
+          .put("total_bytes", p.total())
+          .put("percent", p.percent())
+          .put("bytes_per_second", Math.round(p.rate()));
+    }
+    ObjectNode last = out.putObject("last");
+    backups.last().forEach((target, o) -> last.set(target, json.valueToTree(o)));
+    ObjectNode rpo = out.putObject("rpo");
+    for (String target : BackupService.TARGETS) {
+      ObjectNode t = rpo.putObject(target);
+      t.put("configured", backups.enabled(target));
+      t.put("objective_seconds", backups.objective(target).toSeconds());
+      backups
+          .exposure(target)
+          .ifPresentOrElse(
+              e -> t.put("exposure_seconds", e.toMillis() / 1000.0),
+              () -> t.putNull("exposure_seconds"));
+    }
+    return out;
+  }
+
+  /** Backs {@code target} up now and answers with the new recovery point. */
+  @POST
+  @Path("/{target}")
+  @Blocking
+  public Uni<Response> now(@PathParam("target") String target) {
+    if (!BackupService.TARGETS.contains(target)) {
+      throw error(
+          404,
+          "unknown_target",
+          "no backup target '" + target + "'; targets: " + BackupService.TARGETS);
+    }
+    if (!backups.enabled(target)) {
+      throw error(409, "target_not_configured", target + " is not configured on this instance");
+    }
+    if (!leader.leader()) {
+      throw error(
+          409,
+          "not_leader",
+          "this instance does not lead the backups of "
+              + region.name()
+              + "; the leader is "
+              + leader.currentLeader());
+    }
+    CompletableFuture<RecoveryPoint> started =
+        backups
+            .start(target)
+            .orElseThrow(
+                () ->
+                    error(
+                        409,
+                        "backup_running",
+                        "backup "
+                            + backups.running().map(Progress::id).orElse("?")
+                            + " is running; try again when it ends"));
+    return Uni.createFrom()
+        .completionStage(started)
+        .map(point -> Response.status(201).entity(point).build())
+        .onFailure()
+        .recoverWithItem(
+            f ->
+                Response.status(500)
+                    .type(MediaType.APPLICATION_JSON)
+                    .entity(body("backup_failed", target + " backup failed: " + f.getMessage()))
+                    .build());
+  }
+
+  /** Checks every artifact's size and SHA-256 against its metadata. */
+  @POST
+  @Path("/verify")
+  @Blocking
+  public Response verify() {
+    int checked = 0;
+    List<String> problems = new ArrayList<>();
+    for (String target : BackupService.TARGETS) {
+      for (RecoveryPoint p : repository.list(target)) {
+        checked++;
+        String problem = repository.check(p);
+        if (problem != null) {
+          problems.add(problem);
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      ObjectNode body =
+          body(
+              "repository_corrupted",
+              problems.size() + " of " + checked + " artifacts failed verification");
+      problems.forEach(
+          p ->
+              ((com.fasterxml.jackson.databind.node.ArrayNode) body.get("errors"))
+                  .addObject()
+                  .put("code", "artifact_corrupted")
+                  .put("message", p));
+      return Response.status(409).type(MediaType.APPLICATION_JSON).entity(body).build();
+    }
+    ObjectNode out = json.createObjectNode();
+    out.put("verified", checked);
+    return Response.ok(out).build();
+  }
+
+  private ObjectNode body(String code, String message) {
+    ObjectNode body = json.createObjectNode();
+    body.put("trace", UUID.randomUUID().toString());
+    body.putArray("errors").addObject().put("code", code).put("message", message);
+    return body;
+  }
+
+  private WebApplicationException error(int status, String code, String message) {
+    return new WebApplicationException(
+        Response.status(status)
+            .type(MediaType.APPLICATION_JSON)
+            .entity(body(code, message))
+            .build());
+  }
+}

@@ -1,0 +1,149 @@
+package io.vigil.backup.service;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.election.LeaderKey;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vigil.topology.EtcdGateway;
+import io.vigil.topology.InstanceRegistrar;
+import io.vigil.topology.RegionConfig;
+import io.vigil.topology.TopologyKeys;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Leader election among the region's backup-service instances (jetcd {@code Election} on {@code
+ * /vigil/elections/backup/{region}}, under a lease of the region's TTL): only the leader runs
+ * schedules. When the leader dies its lease expires and a waiting instance is elected. Without etcd
+ * this instance is the leader.
+ */
+@ApplicationScoped
+public class BackupLeader {
+
+  private static final Logger LOG = Logger.getLogger(BackupLeader.class);
+
+  private final EtcdGateway etcd;
+  private final RegionConfig region;
+  private final InstanceRegistrar registrar;
+  private volatile boolean leader;
+  private volatile boolean stopping;
+  private volatile long lease;
+  private volatile LeaderKey key;
+  private Thread campaigner;
+
+  BackupLeader(EtcdGateway etcd, RegionConfig region, InstanceRegistrar registrar) {
+    this.etcd = etcd;
+    this.region = region;
+    this.registrar = registrar;
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    if (!etcd.enabled()) {
+      leader = true;
+      return;
+    }
+    campaigner = Thread.ofVirtual().name("backup-election").start(this::campaignLoop);
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    stopping = true;
+    leader = false;
+    if (campaigner != null) {
+      campaigner.interrupt();
+    }
+    LeaderKey k = key;
+    try {
+      if (k != null) {
+        etcd.client().getElectionClient().resign(k).get(2, TimeUnit.SECONDS);
+      }
+      if (lease != 0) {
+        etcd.client().getLeaseClient().revoke(lease).get(2, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      LOG.debugf("resigning the backup leadership: %s", e.toString());
+    }
+  }
+
+  private void campaignLoop() {
+    ByteSequence name =
+        ByteSequence.from(TopologyKeys.backupElection(region.name()), StandardCharsets.UTF_8);
+    while (!stopping) {
+      try {
+        long id =
+            etcd.client()
+                .getLeaseClient()
+                .grant(region.etcd().leaseTtl().toSeconds())
+                .get(region.etcd().callTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .getID();
+        lease = id;
+        Object lost = new Object();
+        try (var keeper =
+            etcd.keepAlive(
+                id,
+                failure -> {
+                  if (leader) {
+                    LOG.warnf("Lost the backup leadership (lease: %s)", failure);
+                  }
+                  leader = false;
+                  synchronized (lost) {
+                    lost.notifyAll();
+                  }
+                })) {
+          String me = registrar.instanceId();
+          key =
+              etcd.client()
+                  .getElectionClient()
+                  .campaign(name, id, ByteSequence.from(me, StandardCharsets.UTF_8))
+                  .get()
+                  .getLeader();
+          leader = true;
+          LOG.infof("This instance (%s) leads the backups of %s", me, region.name());
+          synchronized (lost) {
+            while (leader && !stopping) {
+              lost.wait(1000);
+            }
+          }
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        leader = false;
+        if (!stopping) {
+          LOG.debugf("backup election: %s; campaigning again", e.toString());
+          try {
+            Thread.sleep(1000);
+          } catch (InterruptedException ie) {
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  /** Whether this instance runs the schedules now. */
+  public boolean leader() {
+    return leader;
+  }
+
+  /** The current leader's instance id, or null when unknown. */
+  public String currentLeader() {
+    if (!etcd.enabled()) {
+      return registrar.instanceId();
+    }
+    try {
+      var response =
+          etcd.client()
+              .getElectionClient()
+              .leader(
+                  ByteSequence.from(
+                      TopologyKeys.backupElection(region.name()), StandardCharsets.UTF_8))
+              .get(region.etcd().callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      return response.getKv().getValue().toString(StandardCharsets.UTF_8);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+}

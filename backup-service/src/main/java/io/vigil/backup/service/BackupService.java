@@ -1,0 +1,226 @@
+package io.vigil.backup.service;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import io.vigil.backup.config.BackupConfig;
+import io.vigil.backup.repository.BackupRepository;
+import io.vigil.backup.repository.RecoveryPoint;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs backups one at a time: on the leader's schedule (a target is due when its newest recovery
+ * point is older than its interval, so a new leader re-runs a backup its predecessor did not
+ * finish) or on request. Keeps the running backup's progress and each target's last outcome, and
+ * publishes the RPO exposure of every target.
+ */
+@ApplicationScoped
+public class BackupService {
+
+  private static final Logger LOG = Logger.getLogger(BackupService.class);
+  private static final DateTimeFormatter ID =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  /** The targets a backup can be taken of. */
+  public static final List<String> TARGETS = List.of("postgres", "etcd");
+
+  private final BackupConfig config;
+  private final BackupRepository repository;
+  private final PostgresBaseBackups postgres;
+  private final EtcdSnapshots etcd;
+  private final BackupLeader leader;
+  private final MeterRegistry metrics;
+  private final Vertx vertx;
+  private final ExecutorService worker =
+      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("backup-worker").factory());
+  private final AtomicReference<Progress> running = new AtomicReference<>();
+  private final Map<String, Outcome> last = new ConcurrentHashMap<>();
+  private final Map<String, Instant> newest = new ConcurrentHashMap<>();
+  private long timer = -1;
+
+  /** The last outcome of a target's backup. */
+  public record Outcome(String id, boolean succeeded, String detail, Instant at, double seconds) {}
+
+  BackupService(
+      BackupConfig config,
+      BackupRepository repository,
+      PostgresBaseBackups postgres,
+      EtcdSnapshots etcd,
+      BackupLeader leader,
+      MeterRegistry metrics,
+      Vertx vertx) {
+    this.config = config;
+    this.repository = repository;
+    this.postgres = postgres;
+    this.etcd = etcd;
+    this.leader = leader;
+    this.metrics = metrics;
+    this.vertx = vertx;
+    for (String target : TARGETS) {
+      metrics.gauge(
+          "vigil.backup.rpo.exposure.seconds",
+          io.micrometer.core.instrument.Tags.of("target", target),
+          this,
+          s -> s.exposure(target).map(d -> d.toMillis() / 1000.0).orElse(Double.NaN));
+      metrics.gauge(
+          "vigil.backup.rpo.objective.seconds",
+          io.micrometer.core.instrument.Tags.of("target", target),
+          this,
+          s -> s.objective(target).toMillis() / 1000.0);
+      metrics.gauge(
+          "vigil.backup.last.success.timestamp.seconds",
+          io.micrometer.core.instrument.Tags.of("target", target),
+          this,
+          s -> Optional.ofNullable(s.newest.get(target)).map(i -> i.getEpochSecond()).orElse(0L));
+    }
+    metrics.gauge("vigil.backup.leader", this, s -> s.leader.leader() ? 1 : 0);
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    worker.execute(this::refreshNewest);
+    timer = vertx.setPeriodic(config.schedule().tick().toMillis(), id -> tick());
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+    worker.shutdownNow();
+  }
+
+  /** Whether the target is configured here. */
+  public boolean enabled(String target) {
+    return target.equals("postgres") ? postgres.enabled() : etcd.enabled();
+  }
+
+  /** The RPO of a target. */
+  public Duration objective(String target) {
+    return target.equals("postgres") ? config.rpo().postgres() : config.rpo().etcd();
+  }
+
+  /** Now minus the newest recovery point of the target; empty when there is none. */
+  public Optional<Duration> exposure(String target) {
+    return Optional.ofNullable(newest.get(target)).map(t -> Duration.between(t, Instant.now()));
+  }
+
+  /** The backup running now, if any. */
+  public Optional<Progress> running() {
+    return Optional.ofNullable(running.get());
+  }
+
+  /** The last outcome per target. */
+  public Map<String, Outcome> last() {
+    return Map.copyOf(last);
+  }
+
+  private void refreshNewest() {
+    for (String target : TARGETS) {
+      List<RecoveryPoint> points = repository.list(target);
+      if (!points.isEmpty()) {
+        newest.put(target, points.get(points.size() - 1).time());
+      }
+    }
+  }
+
+  private final Map<String, Boolean> broken = new ConcurrentHashMap<>();
+
+  /** Logs and counts every time a target's RPO is broken (and when it is kept again). */
+  private void watchRpo() {
+    for (String target : TARGETS) {
+      if (!enabled(target)) {
+        continue;
+      }
+      Optional<Duration> exposure = exposure(target);
+      boolean now = exposure.isEmpty() || exposure.get().compareTo(objective(target)) > 0;
+      Boolean before = broken.put(target, now);
+      if (now && !Boolean.TRUE.equals(before) && exposure.isPresent()) {
+        metrics.counter("vigil.backup.rpo.breaches", "target", target).increment();
+        LOG.warnf(
+            "RPO of %s broken: the newest recovery point is %d s old, the objective %d s",
+            target, exposure.get().toSeconds(), objective(target).toSeconds());
+      } else if (!now && Boolean.TRUE.equals(before)) {
+        LOG.infof("RPO of %s kept again", target);
+      }
+    }
+  }
+
+  private void tick() {
+    watchRpo();
+    if (!config.schedule().enabled() || !leader.leader() || running.get() != null) {
+      return;
+    }
+    for (String target : TARGETS) {
+      if (!enabled(target)) {
+        continue;
+      }
+      Duration interval =
+          target.equals("postgres") ? config.schedule().postgres() : config.schedule().etcd();
+      Instant latest = newest.get(target);
+      if (latest == null || !latest.plus(interval).isAfter(Instant.now())) {
+        start(target);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Starts a backup of {@code target} now; empty when another backup is running (one at a time).
+   */
+  public Optional<CompletableFuture<RecoveryPoint>> start(String target) {
+    String id = ID.format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 6);
+    Progress progress = new Progress(target, id);
+    if (!running.compareAndSet(null, progress)) {
+      return Optional.empty();
+    }
+    CompletableFuture<RecoveryPoint> done = new CompletableFuture<>();
+    try {
+      worker.execute(() -> run(target, progress, done));
+    } catch (RuntimeException e) {
+      running.set(null);
+      throw e;
+    }
+    return Optional.of(done);
+  }
+
+  private void run(String target, Progress progress, CompletableFuture<RecoveryPoint> done) {
+    long t0 = System.nanoTime();
+    try {
+      RecoveryPoint point =
+          target.equals("postgres")
+              ? postgres.backup(progress.id(), progress)
+              : etcd.snapshot(progress.id(), progress);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      newest.merge(target, point.time(), (a, b) -> a.isAfter(b) ? a : b);
+      last.put(
+          target, new Outcome(point.id(), true, point.size() + " bytes", Instant.now(), seconds));
+      metrics.counter("vigil.backup.runs", "target", target, "outcome", "success").increment();
+      metrics.counter("vigil.backup.bytes", "target", target).increment(point.size());
+      LOG.infof("Backup %s of %s: %d bytes in %.1f s", point.id(), target, point.size(), seconds);
+      done.complete(point);
+    } catch (Exception e) {
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      last.put(target, new Outcome(progress.id(), false, e.getMessage(), Instant.now(), seconds));
+      metrics.counter("vigil.backup.runs", "target", target, "outcome", "failure").increment();
+      LOG.errorf("Backup %s of %s failed: %s", progress.id(), target, e.getMessage());
+      done.completeExceptionally(e);
+    } finally {
+      running.set(null);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package io.vigil.backup;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.is;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.vigil.testkit.quarkus.EtcdResource;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The elected leader takes etcd snapshots on schedule and keeps the RPO. */
+@QuarkusTest
+@TestProfile(BackupScheduleTest.Schedule.class)
+@QuarkusTestResource(value = EtcdResource.class, restrictToAnnotatedClass = true)
+class BackupScheduleTest {
+
+  /** Snapshots every 2 s into a repository of its own. */
+  public static class Schedule implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of(
+          "vigil.backup.schedule.enabled", "true",
+          "vigil.backup.schedule.etcd", "2s",
+          "vigil.backup.rpo.etcd", "10s",
+          "vigil.backup.repository.path", "target/test-backups-schedule");
+    }
+  }
+
+  @Test
+  void theLeaderSnapshotsOnSchedule() {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                given()
+                    .get("/backups")
+                    .then()
+                    .body("recovery_points.etcd.size()", greaterThanOrEqualTo(2)));
+    given().get("/backups/status").then().body("leader", is(true));
+    given().get("/q/health/group/rpo").then().statusCode(200);
+    given()
+        .get("/q/metrics")
+        .then()
+        .body(
+            org.hamcrest.Matchers.containsString(
+                "vigil_backup_rpo_exposure_seconds{target=\"etcd\"}"));
+  }
+}
