@@ -2,7 +2,6 @@ package io.vigil.backup;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.is;
 
 import io.quarkus.test.common.QuarkusTestResource;
@@ -25,23 +24,35 @@ class BackupScheduleTest {
     @Override
     public Map<String, String> getConfigOverrides() {
       return Map.of(
-          "vigil.backup.schedule.enabled", "true",
-          "vigil.backup.schedule.etcd", "2s",
-          "vigil.backup.rpo.etcd", "10s",
-          "vigil.backup.repository.path", "target/test-backups-schedule");
+          "vigil.backup.schedule.enabled",
+          "true",
+          "vigil.backup.schedule.etcd",
+          "2s",
+          "vigil.backup.rpo.etcd",
+          "10s",
+          "vigil.backup.retention.etcd-count",
+          "2",
+          "vigil.backup.retention.min-age",
+          "0s",
+          "vigil.test.repository",
+          "target/test-backups-schedule-" + java.util.UUID.randomUUID().toString().substring(0, 8));
     }
   }
 
   @Test
-  void theLeaderSnapshotsOnSchedule() {
+  void theLeaderSnapshotsOnScheduleAndRetentionKeepsTheNewest() {
+    // four snapshots taken, two kept
     await()
-        .atMost(Duration.ofSeconds(20))
+        .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () ->
                 given()
-                    .get("/backups")
+                    .get("/q/metrics")
                     .then()
-                    .body("recovery_points.etcd.size()", greaterThanOrEqualTo(2)));
+                    .body(
+                        org.hamcrest.Matchers.containsString(
+                            "vigil_backup_pruned_total{target=\"etcd\"} 2.0")));
+    given().get("/backups").then().body("recovery_points.etcd.size()", is(2));
     given().get("/backups/status").then().body("leader", is(true));
     given().get("/q/health/group/rpo").then().statusCode(200);
     given()

@@ -21,7 +21,9 @@ public class PostgresForBackupsResource implements QuarkusTestResourceLifecycleM
         "vigil.backup.postgres.user",
         PostgresServer.USER,
         "vigil.backup.postgres.password",
-        current.password());
+        current.password(),
+        "vigil.test.repository",
+        "target/test-backups-" + java.util.UUID.randomUUID().toString().substring(0, 8));
   }
 
   /** The server of the running test application. */

@@ -21,6 +21,27 @@ public interface BackupConfig {
   /** The PostgreSQL server base backups are taken from. */
   Postgres postgres();
 
+  /** How many backups are kept, and for how long. */
+  Retention retention();
+
+  /**
+   * Retention by count and age: a recovery point is deleted once it is both beyond the newest
+   * {@code count} of its target and older than {@code min-age}; the newest is never deleted.
+   */
+  interface Retention {
+    /** PostgreSQL base backups always kept. */
+    @WithDefault("7")
+    int postgresCount();
+
+    /** etcd snapshots always kept. */
+    @WithDefault("60")
+    int etcdCount();
+
+    /** Recovery points younger than this are kept whatever their number. */
+    @WithDefault("1h")
+    Duration minAge();
+  }
+
   /** Backup schedules. */
   interface Schedule {
     /** Whether the leader takes backups on schedule (off: only on request). */

@@ -106,6 +106,22 @@ public class BackupRepository {
     return out;
   }
 
+  /**
+   * Deletes a recovery point: its metadata first (from then on it does not count), then its
+   * artifact.
+   */
+  public void delete(RecoveryPoint point) {
+    try {
+      Files.deleteIfExists(regionDir().resolve(metadataPath(point.target(), point.id())));
+      Files.deleteIfExists(file(point));
+      if (point.target().equals("postgres")) {
+        Files.deleteIfExists(file(point).getParent());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + point.file(), e);
+    }
+  }
+
   /** The artifact file of a recovery point. */
   public Path file(RecoveryPoint point) {
     return regionDir().resolve(point.file());

@@ -129,6 +129,25 @@ public class BackupService {
     return Map.copyOf(last);
   }
 
+  /** Applies the retention to {@code target} (a failure to prune does not fail the backup). */
+  private void prune(String target) {
+    try {
+      int keep =
+          target.equals("postgres")
+              ? config.retention().postgresCount()
+              : config.retention().etcdCount();
+      for (RecoveryPoint p :
+          Retention.expired(
+              repository.list(target), keep, config.retention().minAge(), Instant.now())) {
+        repository.delete(p);
+        metrics.counter("vigil.backup.pruned", "target", target).increment();
+        LOG.debugf("Retention: deleted %s of %s", p.id(), target);
+      }
+    } catch (RuntimeException e) {
+      LOG.warnf("Retention of %s failed: %s", target, e.getMessage());
+    }
+  }
+
   private void refreshNewest() {
     for (String target : TARGETS) {
       List<RecoveryPoint> points = repository.list(target);
@@ -212,6 +231,7 @@ public class BackupService {
       metrics.counter("vigil.backup.runs", "target", target, "outcome", "success").increment();
       metrics.counter("vigil.backup.bytes", "target", target).increment(point.size());
       LOG.infof("Backup %s of %s: %d bytes in %.1f s", point.id(), target, point.size(), seconds);
+      prune(target);
       done.complete(point);
     } catch (Exception e) {
       double seconds = (System.nanoTime() - t0) / 1e9;
