@@ -78,6 +78,38 @@ public final class EtcdCluster implements AutoCloseable {
     return cluster;
   }
 
+  /**
+   * A new cluster restored from a snapshot: every member's data directory is made by {@code etcdctl
+   * snapshot restore} with the new cluster's member names, peer URLs and token, then the members
+   * start on it.
+   */
+  public static EtcdCluster fromSnapshot(
+      Workspace workspace, String clusterName, int size, Path snapshot) {
+    EtcdCluster cluster = new EtcdCluster(workspace, clusterName, size);
+    String initialCluster =
+        cluster.members.stream()
+            .map(x -> x.name + "=" + x.peerUrl())
+            .collect(Collectors.joining(","));
+    for (Member m : cluster.members) {
+      Workspace.deleteTree(m.dataDir);
+      ManagedProcess.runChecked(
+          List.of(
+              Tools.etcdctl().toString(),
+              "snapshot",
+              "restore",
+              snapshot.toString(),
+              "--name=" + m.name,
+              "--data-dir=" + m.dataDir,
+              "--initial-cluster=" + initialCluster,
+              "--initial-cluster-token=" + clusterName,
+              "--initial-advertise-peer-urls=" + m.peerUrl()),
+          Duration.ofMinutes(2));
+    }
+    cluster.members.forEach(m -> cluster.launch(m, "new"));
+    cluster.members.forEach(cluster::awaitHealthy);
+    return cluster;
+  }
+
   /** The members, in order. */
   public List<Member> members() {
     return List.copyOf(members);

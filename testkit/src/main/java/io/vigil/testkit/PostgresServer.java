@@ -33,11 +33,40 @@ public final class PostgresServer implements AutoCloseable {
   private final Workspace workspace;
 
   private PostgresServer(Workspace workspace, String name) {
+    this(workspace, name, UUID.randomUUID().toString().replace("-", ""));
+  }
+
+  private PostgresServer(Workspace workspace, String name, String password) {
     this.workspace = workspace;
     this.name = name;
     this.dataDir = workspace.dir(name);
     this.port = Ports.free();
-    this.password = UUID.randomUUID().toString().replace("-", "");
+    this.password = password;
+  }
+
+  /**
+   * Starts a server on a restored data directory (a base backup unpacked by the backup service):
+   * the directory is moved into the workspace, handed to the unprivileged user, and started;
+   * PostgreSQL replays the WAL the backup carries up to its consistent point.
+   *
+   * @param restored the restored data directory
+   * @param password the superuser password of the cluster the backup was taken from
+   */
+  public static PostgresServer startRestored(
+      Workspace workspace, String name, Path restored, String password) {
+    PostgresServer server = new PostgresServer(workspace, name, password);
+    Path pgdata = server.dataDir.resolve("pgdata");
+    try {
+      Files.createDirectories(server.dataDir.resolve("sockets"));
+      Files.move(restored, pgdata);
+      Files.setPosixFilePermissions(
+          pgdata, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot place the restored data directory " + restored, e);
+    }
+    Workspace.handOver(server.dataDir);
+    server.launch();
+    return server;
   }
 
   /** Initialises and starts a server, waits until it accepts connections, creates the database. */

@@ -43,6 +43,7 @@ public final class VigilCommand {
             case "status" -> vigil.status();
             case "bench" -> vigil.bench(rest);
             case "backup" -> vigil.backup(rest);
+            case "restore" -> vigil.restore(rest);
             case "help", "--help", "-h" -> vigil.usage(0);
             default -> {
               System.err.println("vigil: unknown command '" + command + "'");
@@ -81,6 +82,9 @@ public final class VigilCommand {
                     back up now through the region's backup leader; prints the recovery points
           backup list
                     recovery points and recovery window per target
+          restore postgres|etcd --into DIR [--id ID | --time ISO-8601]
+                    unpack and verify a recovery point from the repository into DIR (a data
+                    directory to start PostgreSQL on, or a snapshot for etcdctl snapshot restore)
           bench startup [--runs N]
                     time to ready and memory of each service, plain JVM vs AOT cache
           bench ingest [--records N] [--run-records N]
@@ -187,6 +191,47 @@ public final class VigilCommand {
         throw new IllegalStateException("no backup-service of the region leads the backups");
       }
     }
+    return 0;
+  }
+
+  int restore(List<String> args) {
+    if (args.isEmpty()) {
+      throw new IllegalArgumentException(
+          "usage: ./vigil restore postgres|etcd --into DIR [--id ID | --time ISO-8601]");
+    }
+    String target = args.remove(0);
+    String into = option(args, "--into", "");
+    if (into.isEmpty()) {
+      throw new IllegalArgumentException("--into DIR is required");
+    }
+    String id = option(args, "--id", "");
+    String time = option(args, "--time", "");
+    com.fasterxml.jackson.databind.node.ObjectNode body =
+        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    body.put("target", target);
+    body.put("directory", java.nio.file.Path.of(into).toAbsolutePath().toString());
+    if (!id.isEmpty()) {
+      body.put("recovery_point", id);
+    }
+    if (!time.isEmpty()) {
+      body.put("time", time);
+    }
+    RegionState state =
+        RegionState.read(stateDir.resolve("region.json"))
+            .orElseThrow(() -> new IllegalStateException("no region is up here (./vigil up)"));
+    String endpoint =
+        state.processes.stream()
+            .filter(p -> p.role().equals("backup-service"))
+            .map(RegionState.Process::endpoint)
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("the region has no backup-service"));
+    Http.Response r =
+        Http.postJsonWithin(
+            endpoint + "/restores", body.toString(), java.time.Duration.ofMinutes(60));
+    if (r.status() != 201) {
+      throw new IllegalStateException("restore failed (" + r.status() + "): " + r.body());
+    }
+    out.println(r.body());
     return 0;
   }
 

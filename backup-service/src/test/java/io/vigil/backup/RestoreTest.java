@@ -1,0 +1,162 @@
+package io.vigil.backup;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.is;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.vigil.testkit.EtcdCluster;
+import io.vigil.testkit.PostgresServer;
+import io.vigil.testkit.Workspace;
+import io.vigil.testkit.quarkus.EtcdResource;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Restores from the repository alone: a PostgreSQL base backup restored into a new directory starts
+ * and holds exactly the rows committed before the backup; an etcd snapshot restored into a new
+ * cluster with new member names holds the keys it had. Bad requests change nothing.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = EtcdResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = PostgresForBackupsResource.class, restrictToAnnotatedClass = true)
+class RestoreTest {
+
+  private final Workspace ws = Workspace.forTests();
+
+  @Test
+  void aRestoredPostgresHoldsExactlyTheRowsCommittedBeforeTheBackup() throws Exception {
+    PostgresServer source = PostgresForBackupsResource.current();
+    source.execute(
+        "vigil",
+        "CREATE TABLE r(id int PRIMARY KEY); INSERT INTO r SELECT generate_series(1, 1000)");
+    given().post("/backups/postgres").then().statusCode(201);
+    source.execute("vigil", "INSERT INTO r SELECT generate_series(1001, 1500)");
+
+    Path dir = ws.root().resolve("restored-pg-" + UUID.randomUUID()).toAbsolutePath();
+    JsonPath restored =
+        given()
+            .contentType("application/json")
+            .body(
+                "{\"target\":\"postgres\",\"recovery_point\":\"latest\",\"directory\":\""
+                    + dir
+                    + "\"}")
+            .post("/restores")
+            .then()
+            .statusCode(201)
+            .extract()
+            .jsonPath();
+    assertThat(restored.getString("path")).isEqualTo(dir.toString());
+
+    try (PostgresServer copy =
+            PostgresServer.startRestored(ws, "restored-pg", dir, source.password());
+        Connection c = copy.connect("vigil");
+        ResultSet rs = c.createStatement().executeQuery("SELECT count(*), max(id) FROM r")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(1000);
+      assertThat(rs.getInt(2)).isEqualTo(1000);
+    }
+  }
+
+  @Test
+  void aRestoredEtcdHasTheSnapshotsKeysUnderNewMemberNames() throws Exception {
+    try (Client etcd =
+        Client.builder()
+            .endpoints(EtcdResource.current().endpoints().toArray(String[]::new))
+            .build()) {
+      etcd.getKVClient()
+          .put(bytes("/vigil/restore-test/before"), bytes("kept"))
+          .get(5, TimeUnit.SECONDS);
+      given().post("/backups/etcd").then().statusCode(201);
+      etcd.getKVClient()
+          .put(bytes("/vigil/restore-test/after"), bytes("later"))
+          .get(5, TimeUnit.SECONDS);
+    }
+    Path dir = ws.root().resolve("restored-etcd-" + UUID.randomUUID()).toAbsolutePath();
+    JsonPath restored =
+        given()
+            .contentType("application/json")
+            .body("{\"target\":\"etcd\",\"directory\":\"" + dir + "\"}")
+            .post("/restores")
+            .then()
+            .statusCode(201)
+            .extract()
+            .jsonPath();
+    Path snapshot = Path.of(restored.getString("path"));
+    assertThat(snapshot).isRegularFile();
+
+    try (EtcdCluster copy = EtcdCluster.fromSnapshot(ws, "dr-etcd", 1, snapshot);
+        Client client =
+            Client.builder().endpoints(copy.endpoints().toArray(String[]::new)).build()) {
+      assertThat(copy.members().get(0).name()).startsWith("dr-etcd");
+      var before =
+          client.getKVClient().get(bytes("/vigil/restore-test/before")).get(5, TimeUnit.SECONDS);
+      var after =
+          client.getKVClient().get(bytes("/vigil/restore-test/after")).get(5, TimeUnit.SECONDS);
+      assertThat(before.getKvs()).hasSize(1);
+      assertThat(before.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8))
+          .isEqualTo("kept");
+      assertThat(after.getKvs()).isEmpty();
+    }
+  }
+
+  @Test
+  void badRestoreRequestsGetClearErrorsAndWriteNothing() throws Exception {
+    given().post("/backups/etcd").then().statusCode(201);
+    Path dir = ws.root().resolve("untouched-" + UUID.randomUUID()).toAbsolutePath();
+    given()
+        .contentType("application/json")
+        .body("{\"target\":\"mysql\",\"directory\":\"" + dir + "\"}")
+        .post("/restores")
+        .then()
+        .statusCode(400)
+        .body("errors[0].code", is("unknown_target"));
+    given()
+        .contentType("application/json")
+        .body(
+            "{\"target\":\"etcd\",\"time\":\"2001-01-01T00:00:00Z\",\"directory\":\"" + dir + "\"}")
+        .post("/restores")
+        .then()
+        .statusCode(400)
+        .body("errors[0].code", is("outside_recovery_window"));
+    given()
+        .contentType("application/json")
+        .body("{\"target\":\"etcd\",\"recovery_point\":\"nope\",\"directory\":\"" + dir + "\"}")
+        .post("/restores")
+        .then()
+        .statusCode(404)
+        .body("errors[0].code", is("recovery_point_not_found"));
+    given()
+        .contentType("application/json")
+        .body("{\"target\":\"etcd\",\"directory\":\"relative/dir\"}")
+        .post("/restores")
+        .then()
+        .statusCode(400)
+        .body("errors[0].code", is("invalid_directory"));
+    assertThat(dir).doesNotExist();
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("keep.txt"), "x");
+    given()
+        .contentType("application/json")
+        .body("{\"target\":\"etcd\",\"directory\":\"" + dir + "\"}")
+        .post("/restores")
+        .then()
+        .statusCode(409)
+        .body("errors[0].code", is("directory_not_empty"));
+    assertThat(Files.list(dir).count()).isEqualTo(1);
+  }
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+}
