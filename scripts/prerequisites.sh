@@ -82,6 +82,12 @@ ensure_tools() {
       postgresql) [ -n "$(pg_bindir)" ] || missing_pkgs+=(postgresql) ;;
       patroni) command -v patroni >/dev/null 2>&1 || missing_pkgs+=(patroni) ;;
       setpriv) command -v setpriv >/dev/null 2>&1 || missing_pkgs+=(util-linux) ;;
+      wrk) command -v wrk >/dev/null 2>&1 || missing_pkgs+=(wrk) ;;
+      haproxy) command -v haproxy >/dev/null 2>&1 || missing_pkgs+=(haproxy) ;;
+      kubectl)
+        # optional: without it the k8s checks read the base files instead of rendered overlays
+        command -v kubectl >/dev/null 2>&1 ||
+          say "kubectl not found: the k8s tests check the base files, not rendered overlays (install kubectl to render them)" ;;
     esac
   done
   [ ${#missing_pkgs[@]} -eq 0 ] && return 0

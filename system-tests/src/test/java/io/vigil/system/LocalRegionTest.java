@@ -79,6 +79,24 @@ class LocalRegionTest {
       }
     }
 
+    // every metric the Kubernetes alerts name is exported by a service of the region
+    List<String> alerting = alertMetrics();
+    assertThat(alerting).contains("vigil_router_zone_up", "vigil_backup_rpo_exposure_seconds");
+    Readiness.await(
+        "every metric named by k8s/base/observability/prometheus-rules.yaml exported",
+        Duration.ofSeconds(30),
+        () -> {
+          StringBuilder exported = new StringBuilder();
+          for (RegionState.Process p : state.processes) {
+            if (p.role().endsWith("-service")) {
+              exported.append(Http.get(p.endpoint() + "/q/metrics").body()).append('\n');
+            }
+          }
+          String all = exported.toString();
+          return alerting.stream()
+              .allMatch(m -> all.contains("\n" + m + "{") || all.contains("\n" + m + " "));
+        });
+
     try (Client etcd = Client.builder().endpoints(state.etcdEndpoints.split(",")).build()) {
       assertThat(instanceKeys(etcd))
           .containsExactlyInAnyOrder(
@@ -119,6 +137,26 @@ class LocalRegionTest {
           .isFalse();
     }
     state = null;
+  }
+
+  /** The metric names in the expressions of the Kubernetes alert rules. */
+  private static List<String> alertMetrics() throws java.io.IOException {
+    String rules =
+        java.nio.file.Files.readString(
+            Tools.projectRoot().resolve("k8s/base/observability/prometheus-rules.yaml"));
+    List<String> names = new java.util.ArrayList<>();
+    for (String line : rules.split("\n")) {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("\\b(vigil_[a-z0-9_]+)").matcher(line);
+      if (line.contains("expr:") || line.startsWith("            ")) {
+        while (m.find()) {
+          if (!names.contains(m.group(1))) {
+            names.add(m.group(1));
+          }
+        }
+      }
+    }
+    return names;
   }
 
   private RegionState.Process process(String name) {

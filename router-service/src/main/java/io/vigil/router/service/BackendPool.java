@@ -251,6 +251,13 @@ public class BackendPool {
         }
       }
       Zone previous = zones.get(name);
+      if (previous == null) {
+        metrics.gauge(
+            "vigil.router.zone.up",
+            io.micrometer.core.instrument.Tags.of("zone", name),
+            zones,
+            z -> z.containsKey(name) && z.get(name).state().equals("UP") ? 1 : 0);
+      }
       if (previous == null || !previous.state().equals(state)) {
         zones.put(name, new Zone(name, state, reason, Instant.now()));
         if (previous != null) {

@@ -49,6 +49,9 @@ public class RegionFailover {
     this.config = config;
     this.vertx = vertx;
     this.metrics = metrics;
+    // registered at once so that dashboards and alerts see 0 rather than nothing
+    metrics.counter("vigil.router.failovers", "to", "standby");
+    metrics.counter("vigil.router.failovers", "to", "primary");
     for (String url : config.standby().routers().orElse(List.of())) {
       URI uri = URI.create(url.trim());
       if (uri.getHost() == null || uri.getPort() < 0) {
