@@ -37,6 +37,8 @@ public final class ManagedProcess implements AutoCloseable {
   private final long pid;
   private final Process process;
   private final Path log;
+  private List<String> command = List.of();
+  private Path workDir;
 
   private ManagedProcess(String name, Process process, Path log) {
     this.name = name;
@@ -81,6 +83,8 @@ public final class ManagedProcess implements AutoCloseable {
           java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);
       ManagedProcess p = new ManagedProcess(name, builder.start(), log);
+      p.command = List.copyOf(command);
+      p.workDir = workDir;
       if (!detached) {
         RUNNING.add(p);
       }
@@ -178,6 +182,34 @@ public final class ManagedProcess implements AutoCloseable {
       } catch (Exception e) {
         LOG.warnf("process %d of %s did not exit after SIGKILL: %s", h.pid(), name, e);
       }
+    }
+  }
+
+  /** The command it was started with (to start it again the same way). */
+  public List<String> command() {
+    return command;
+  }
+
+  /** Its working directory. */
+  public Path workDir() {
+    return workDir;
+  }
+
+  /**
+   * Sends a signal to a process started by this class in another JVM (by pid): its group and every
+   * descendant (a Patroni member's PostgreSQL included).
+   */
+  public static void signalTree(long pid, String signal) {
+    List<ProcessHandle> tree = new ArrayList<>();
+    handle(pid)
+        .ifPresent(
+            h -> {
+              h.descendants().forEach(tree::add);
+              tree.add(h);
+            });
+    signalGroup(pid, signal);
+    for (ProcessHandle h : tree) {
+      signal(h.pid(), signal);
     }
   }
 

@@ -30,7 +30,9 @@ public final class RegionState {
       String endpoint,
       long pid,
       long startedAt,
-      String log) {
+      String log,
+      List<String> command,
+      String workDir) {
 
     /** Whether this very process still runs (same PID and same start time: no PID reuse). */
     public boolean running() {
@@ -119,7 +121,25 @@ public final class RegionState {
             .map(java.time.Instant::toEpochMilli)
             .orElse(0L);
     processes.add(
-        new Process(p.name(), role, zone, endpoint, p.pid(), started, p.log().toString()));
+        new Process(
+            p.name(),
+            role,
+            zone,
+            endpoint,
+            p.pid(),
+            started,
+            p.log().toString(),
+            p.command(),
+            p.workDir() == null ? null : p.workDir().toString()));
+  }
+
+  /** Replaces the entry of a process that was started again. */
+  public void replace(Process old, ManagedProcess p) {
+    int i = processes.indexOf(old);
+    processes.remove(old);
+    add(p, old.role(), old.zone(), old.endpoint());
+    Process added = processes.remove(processes.size() - 1);
+    processes.add(i < 0 ? processes.size() : i, added);
   }
 
   /** The processes still running. */

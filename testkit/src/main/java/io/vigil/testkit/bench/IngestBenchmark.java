@@ -2,8 +2,8 @@ package io.vigil.testkit.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vigil.testkit.Http;
 import io.vigil.testkit.ManagedProcess;
+import io.vigil.testkit.MonitoringApi;
 import io.vigil.testkit.Ports;
 import io.vigil.testkit.PostgresServer;
 import io.vigil.testkit.QuarkusService;
@@ -68,8 +68,8 @@ public final class IngestBenchmark {
         String base = "http://127.0.0.1:" + port;
         JsonNode tenant =
             post(base + "/admin/v1/service_instances", "{\"name\":\"bench\"}", operator);
-        Api api =
-            new Api(
+        MonitoringApi api =
+            new MonitoringApi(
                 base + "/openscale/" + tenant.path("id").asText() + "/v2",
                 tenant.path("api_key").asText());
         String subscription = api.subscription();
@@ -83,7 +83,8 @@ public final class IngestBenchmark {
         // warm-up, not measured: the service's JIT and the benchmark's own HTTP and JDBC paths
         copy(pg, api, subscription, Math.max(1000, records / 10));
         for (int batch : new int[] {100, 1000}) {
-          api.ingest(
+          ingest(
+              api,
               api.dataSet(api.subscription(), "payload_logging"),
               Math.max(1000, records / 10),
               batch,
@@ -93,7 +94,8 @@ public final class IngestBenchmark {
         double copy = copy(pg, api, subscription, records);
         for (int batch : new int[] {100, 1000}) {
           double rate =
-              api.ingest(
+              ingest(
+                  api,
                   api.dataSet(subscription, "payload_logging"),
                   records,
                   batch,
@@ -178,7 +180,7 @@ public final class IngestBenchmark {
     }
   }
 
-  private static double copy(PostgresServer pg, Api api, String subscription, int records)
+  private static double copy(PostgresServer pg, MonitoringApi api, String subscription, int records)
       throws Exception {
     // the same rows the API stores, into a data set of their own
     String dataSet = api.dataSet(api.subscription(), "payload_logging");
@@ -255,128 +257,73 @@ public final class IngestBenchmark {
         + "\"}";
   }
 
-  private record Api(String base, String key) {
-
-    String tenant() {
-      return base.replaceAll(".*/openscale/([^/]+)/v2", "$1");
-    }
-
-    String subscription() throws IOException, InterruptedException {
-      Http.Response mart =
-          Http.postJson(
-              base + "/data_marts", "{\"name\":\"bench\"}", "Authorization", "Bearer " + key);
-      if (mart.status() != 201 && mart.status() != 409) {
-        throw new IllegalStateException("data mart: " + mart.body());
+  /** Stores {@code records} payload records in batches from {@code clients} threads; records/s. */
+  private static double ingest(
+      MonitoringApi api, String dataSet, int records, int batch, int clients, String prefix)
+      throws Exception {
+    String base = api.base();
+    String key = api.key();
+    List<String> bodies = new ArrayList<>();
+    for (int start = 0; start < records; start += batch) {
+      StringBuilder b = new StringBuilder("[");
+      for (int i = start; i < Math.min(records, start + batch); i++) {
+        double p = prediction(i).equals("Risk") ? 0.7 : 0.2;
+        b.append(i == start ? "" : ",")
+            .append("{\"scoring_id\":\"")
+            .append(prefix)
+            .append(i)
+            .append("\",\"scoring_timestamp\":\"2026-11-01T00:00:00Z\",")
+            .append("\"request\":{\"fields\":[\"Age\",\"Sex\",\"LoanAmount\"],\"values\":[[")
+            .append(20 + i % 50)
+            .append(",\"")
+            .append(sex(i))
+            .append("\",")
+            .append(1000 + i % 5000)
+            .append("]]},")
+            .append("\"response\":{\"fields\":[\"probability\",\"prediction\"],\"values\":[[[")
+            .append(1 - p)
+            .append(',')
+            .append(p)
+            .append("],\"")
+            .append(prediction(i))
+            .append("\"]]}}");
       }
-      String provider =
-          post(
-                  "/service_providers",
-                  "{\"name\":\"p\",\"service_type\":\"custom_machine_learning\"}")
-              .path("metadata")
-              .path("id")
-              .asText();
-      return post(
-              "/subscriptions",
-              "{\"data_mart_id\":\""
-                  + tenant()
-                  + "\",\"service_provider_id\":\""
-                  + provider
-                  + "\",\"asset\":{\"asset_id\":\"credit\",\"problem_type\":\"binary\"},"
-                  + "\"deployment\":{\"deployment_id\":\"d\"},\"asset_properties\":{\"label_column\":\"Risk\",\"prediction_field\":\"prediction\","
-                  + "\"probability_fields\":[\"probability\"],\"feature_fields\":[\"Age\",\"Sex\",\"LoanAmount\"],\"categorical_fields\":[\"Sex\"],\"labels\":[\"No Risk\",\"Risk\"]}}")
-          .path("metadata")
-          .path("id")
-          .asText();
+      bodies.add(b.append(']').toString());
     }
-
-    String dataSet(String subscription, String type) throws IOException, InterruptedException {
-      return get("/data_sets?target.target_id=" + subscription + "&type=" + type)
-          .path("data_sets")
-          .path(0)
-          .path("metadata")
-          .path("id")
-          .asText();
-    }
-
-    JsonNode post(String path, String body) throws IOException, InterruptedException {
-      return IngestBenchmark.post(base + path, body, key);
-    }
-
-    JsonNode get(String path) throws IOException, InterruptedException {
-      HttpResponse<String> r =
-          HTTP.send(
-              HttpRequest.newBuilder(URI.create(base + path))
-                  .header("Authorization", "Bearer " + key)
-                  .GET()
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      return JSON.readTree(r.body());
-    }
-
-    double ingest(String dataSet, int records, int batch, int clients, String prefix)
-        throws Exception {
-      List<String> bodies = new ArrayList<>();
-      for (int start = 0; start < records; start += batch) {
-        StringBuilder b = new StringBuilder("[");
-        for (int i = start; i < Math.min(records, start + batch); i++) {
-          double p = prediction(i).equals("Risk") ? 0.7 : 0.2;
-          b.append(i == start ? "" : ",")
-              .append("{\"scoring_id\":\"")
-              .append(prefix)
-              .append(i)
-              .append("\",\"scoring_timestamp\":\"2026-11-01T00:00:00Z\",")
-              .append("\"request\":{\"fields\":[\"Age\",\"Sex\",\"LoanAmount\"],\"values\":[[")
-              .append(20 + i % 50)
-              .append(",\"")
-              .append(sex(i))
-              .append("\",")
-              .append(1000 + i % 5000)
-              .append("]]},")
-              .append("\"response\":{\"fields\":[\"probability\",\"prediction\"],\"values\":[[[")
-              .append(1 - p)
-              .append(',')
-              .append(p)
-              .append("],\"")
-              .append(prediction(i))
-              .append("\"]]}}");
-        }
-        bodies.add(b.append(']').toString());
-      }
-      AtomicInteger next = new AtomicInteger();
-      ExecutorService pool = Executors.newFixedThreadPool(clients);
-      long t0 = System.nanoTime();
-      List<Future<?>> done = new ArrayList<>();
-      for (int c = 0; c < clients; c++) {
-        done.add(
-            pool.submit(
-                () -> {
-                  for (int i = next.getAndIncrement();
-                      i < bodies.size();
-                      i = next.getAndIncrement()) {
-                    HttpResponse<String> r =
-                        HTTP.send(
-                            HttpRequest.newBuilder(
-                                    URI.create(base + "/data_sets/" + dataSet + "/records"))
-                                .header("Authorization", "Bearer " + key)
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(bodies.get(i)))
-                                .build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() != 202) {
-                      throw new IllegalStateException(
-                          "store answered " + r.statusCode() + ": " + r.body());
-                    }
+    AtomicInteger next = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    long t0 = System.nanoTime();
+    List<Future<?>> done = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      done.add(
+          pool.submit(
+              () -> {
+                for (int i = next.getAndIncrement();
+                    i < bodies.size();
+                    i = next.getAndIncrement()) {
+                  HttpResponse<String> r =
+                      HTTP.send(
+                          HttpRequest.newBuilder(
+                                  URI.create(base + "/data_sets/" + dataSet + "/records"))
+                              .header("Authorization", "Bearer " + key)
+                              .header("Content-Type", "application/json")
+                              .POST(HttpRequest.BodyPublishers.ofString(bodies.get(i)))
+                              .build(),
+                          HttpResponse.BodyHandlers.ofString());
+                  if (r.statusCode() != 202) {
+                    throw new IllegalStateException(
+                        "store answered " + r.statusCode() + ": " + r.body());
                   }
-                  return null;
-                }));
-      }
-      for (Future<?> f : done) {
-        f.get();
-      }
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      pool.shutdown();
-      return records / seconds;
+                }
+                return null;
+              }));
     }
+    for (Future<?> f : done) {
+      f.get();
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    pool.shutdown();
+    return records / seconds;
   }
 
   static JsonNode post(String url, String body, String key)

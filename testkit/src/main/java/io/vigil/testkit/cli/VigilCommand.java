@@ -44,6 +44,8 @@ public final class VigilCommand {
             case "bench" -> vigil.bench(rest);
             case "backup" -> vigil.backup(rest);
             case "restore" -> vigil.restore(rest);
+            case "zone" -> vigil.zone(rest);
+            case "drill" -> vigil.drill(rest);
             case "help", "--help", "-h" -> vigil.usage(0);
             default -> {
               System.err.println("vigil: unknown command '" + command + "'");
@@ -78,6 +80,11 @@ public final class VigilCommand {
           up        start a local region (etcd, PostgreSQL/Patroni, S3Proxy, services per zone, router)
           status    show every process of the region and its health
           down      stop every process of the region
+          zone kill|hang|resume|start <zone>
+                    kill = SIGKILL, hang = SIGSTOP (accepts, never answers) every process of a zone
+          drill zone-loss [--zone Z] [--hang] [--seconds N]
+                    load through the router, a zone lost, then a report: failed requests, lost
+                    acknowledged records, time to recover
           backup now [postgres|etcd|all]
                     back up now through the region's backup leader; prints the recovery points
           backup list
@@ -192,6 +199,57 @@ public final class VigilCommand {
       }
     }
     return 0;
+  }
+
+  private RegionState region() {
+    return RegionState.read(stateDir.resolve("region.json"))
+        .orElseThrow(() -> new IllegalStateException("no region is up here (./vigil up)"));
+  }
+
+  int zone(List<String> args) {
+    if (args.size() != 2) {
+      throw new IllegalArgumentException("usage: ./vigil zone kill|hang|resume|start <zone>");
+    }
+    RegionState state = region();
+    String zone = args.get(1);
+    switch (args.get(0)) {
+      case "kill" -> io.vigil.testkit.drill.Zones.kill(state, zone, out);
+      case "hang" -> io.vigil.testkit.drill.Zones.hang(state, zone, out);
+      case "resume" -> io.vigil.testkit.drill.Zones.resume(state, zone, out);
+      case "start" ->
+          io.vigil.testkit.drill.Zones.start(state, stateDir.resolve("region.json"), zone, out);
+      default ->
+          throw new IllegalArgumentException("usage: ./vigil zone kill|hang|resume|start <zone>");
+    }
+    return 0;
+  }
+
+  int drill(List<String> args) {
+    if (args.isEmpty() || !args.remove(0).equals("zone-loss")) {
+      throw new IllegalArgumentException(
+          "usage: ./vigil drill zone-loss [--zone Z] [--hang] [--seconds N]");
+    }
+    boolean hang = args.remove("--hang");
+    String zone = option(args, "--zone", "zone-b");
+    long seconds = Long.parseLong(option(args, "--seconds", "30"));
+    try {
+      io.vigil.testkit.drill.ZoneLossDrill.Report report =
+          io.vigil.testkit.drill.ZoneLossDrill.run(
+              region(),
+              stateDir.resolve("region.json"),
+              zone,
+              hang,
+              java.time.Duration.ofSeconds(seconds),
+              out);
+      out.println();
+      out.println(io.vigil.testkit.drill.ZoneLossDrill.Report.header());
+      out.println(report.row());
+      return report.lost() == 0 ? 0 : 2;
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("the drill failed: " + e, e);
+    }
   }
 
   int restore(List<String> args) {

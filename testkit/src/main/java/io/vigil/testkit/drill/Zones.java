@@ -1,0 +1,105 @@
+package io.vigil.testkit.drill;
+
+import io.vigil.testkit.Http;
+import io.vigil.testkit.ManagedProcess;
+import io.vigil.testkit.Readiness;
+import io.vigil.testkit.RegionState;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Failures of one zone of a local region: every process of the zone (its etcd member, its
+ * PostgreSQL/Patroni member, its monitoring-service and backup-service) killed (SIGKILL), hung
+ * (SIGSTOP: connections accepted, never answered), resumed, or started again as it was started.
+ */
+public final class Zones {
+
+  private Zones() {}
+
+  /** The processes of {@code zone}; fails when the region has no such zone. */
+  public static List<RegionState.Process> of(RegionState state, String zone) {
+    List<RegionState.Process> in =
+        state.processes.stream().filter(p -> zone.equals(p.zone())).toList();
+    if (in.isEmpty()) {
+      throw new IllegalArgumentException(
+          "the region has no zone '"
+              + zone
+              + "'; zones: "
+              + state.processes.stream()
+                  .map(RegionState.Process::zone)
+                  .filter(z -> z != null)
+                  .distinct()
+                  .sorted()
+                  .toList());
+    }
+    return in;
+  }
+
+  /** SIGKILL to every process of the zone, waiting until they are gone. */
+  public static void kill(RegionState state, String zone, PrintStream out) {
+    for (RegionState.Process p : of(state, zone)) {
+      if (p.running()) {
+        ManagedProcess.signalTree(p.pid(), "CONT"); // a hung process dies too
+        ManagedProcess.signalTree(p.pid(), "KILL");
+        out.printf("  killed %s (pid %d)%n", p.name(), p.pid());
+      }
+    }
+    for (RegionState.Process p : of(state, zone)) {
+      Readiness.await(p.name() + " gone", Duration.ofSeconds(10), () -> !p.running());
+    }
+  }
+
+  /** SIGSTOP to every process of the zone. */
+  public static void hang(RegionState state, String zone, PrintStream out) {
+    signalRunning(state, zone, "STOP", "hung", out);
+  }
+
+  /** SIGCONT to every process of the zone. */
+  public static void resume(RegionState state, String zone, PrintStream out) {
+    signalRunning(state, zone, "CONT", "resumed", out);
+  }
+
+  private static void signalRunning(
+      RegionState state, String zone, String signal, String what, PrintStream out) {
+    for (RegionState.Process p : of(state, zone)) {
+      if (p.running()) {
+        ManagedProcess.signalTree(p.pid(), signal);
+        out.printf("  %s %s (pid %d)%n", what, p.name(), p.pid());
+      }
+    }
+  }
+
+  /**
+   * Starts every stopped process of the zone again with its command, and waits until its services
+   * are ready; the state file is updated with the new pids.
+   */
+  public static void start(RegionState state, Path stateFile, String zone, PrintStream out) {
+    for (RegionState.Process p : of(state, zone)) {
+      if (p.running()) {
+        continue;
+      }
+      if (p.command() == null || p.command().isEmpty()) {
+        throw new IllegalStateException(
+            p.name()
+                + " was started by an older vigil; restart the region (./vigil down; ./vigil up)");
+      }
+      ManagedProcess started =
+          ManagedProcess.start(
+              p.name(), p.command(), Map.of(), Path.of(p.workDir()), Path.of(p.log()), true);
+      state.replace(p, started);
+      state.write(stateFile);
+      out.printf("  started %s (pid %d)%n", p.name(), started.pid());
+    }
+    for (RegionState.Process p : of(state, zone)) {
+      if (p.role().endsWith("-service")) {
+        Readiness.await(
+            p.name() + " ready",
+            Duration.ofSeconds(90),
+            () -> Http.get(p.endpoint() + "/q/health/ready").status() == 200);
+      }
+    }
+  }
+}
