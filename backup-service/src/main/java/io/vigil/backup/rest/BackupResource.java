@@ -15,12 +15,10 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -111,16 +109,17 @@ public class BackupResource {
   @Blocking
   public Uni<Response> now(@PathParam("target") String target) {
     if (!BackupService.TARGETS.contains(target)) {
-      throw error(
+      throw Errors.exception(
           404,
           "unknown_target",
           "no backup target '" + target + "'; targets: " + BackupService.TARGETS);
     }
     if (!backups.enabled(target)) {
-      throw error(409, "target_not_configured", target + " is not configured on this instance");
+      throw Errors.exception(
+          409, "target_not_configured", target + " is not configured on this instance");
     }
     if (!leader.leader()) {
-      throw error(
+      throw Errors.exception(
           409,
           "not_leader",
           "this instance does not lead the backups of "
@@ -133,7 +132,7 @@ public class BackupResource {
             .start(target)
             .orElseThrow(
                 () ->
-                    error(
+                    Errors.exception(
                         409,
                         "backup_running",
                         "backup "
@@ -145,10 +144,8 @@ public class BackupResource {
         .onFailure()
         .recoverWithItem(
             f ->
-                Response.status(500)
-                    .type(MediaType.APPLICATION_JSON)
-                    .entity(body("backup_failed", target + " backup failed: " + f.getMessage()))
-                    .build());
+                Errors.response(
+                    500, "backup_failed", target + " backup failed: " + f.getMessage()));
   }
 
   /** Checks every artifact's size and SHA-256 against its metadata. */
@@ -169,7 +166,7 @@ public class BackupResource {
     }
     if (!problems.isEmpty()) {
       ObjectNode body =
-          body(
+          Errors.body(
               "repository_corrupted",
               problems.size() + " of " + checked + " artifacts failed verification");
       problems.forEach(
@@ -183,20 +180,5 @@ public class BackupResource {
     ObjectNode out = json.createObjectNode();
     out.put("verified", checked);
     return Response.ok(out).build();
-  }
-
-  private ObjectNode body(String code, String message) {
-    ObjectNode body = json.createObjectNode();
-    body.put("trace", UUID.randomUUID().toString());
-    body.putArray("errors").addObject().put("code", code).put("message", message);
-    return body;
-  }
-
-  private WebApplicationException error(int status, String code, String message) {
-    return new WebApplicationException(
-        Response.status(status)
-            .type(MediaType.APPLICATION_JSON)
-            .entity(body(code, message))
-            .build());
   }
 }

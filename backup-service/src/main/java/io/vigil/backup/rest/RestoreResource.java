@@ -16,7 +16,6 @@ import jakarta.ws.rs.core.Response;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * {@code POST /restores}: prepares a recovery point from the repository in a directory — {@code
@@ -41,15 +40,16 @@ public class RestoreResource {
   public Response restore(JsonNode body) {
     try {
       if (body == null || !body.isObject()) {
-        return error(400, "invalid_request", "the body must be a JSON object");
+        return Errors.response(400, "invalid_request", "the body must be a JSON object");
       }
       String target = body.path("target").asText("");
       if (!BackupService.TARGETS.contains(target)) {
-        return error(400, "unknown_target", "target must be one of " + BackupService.TARGETS);
+        return Errors.response(
+            400, "unknown_target", "target must be one of " + BackupService.TARGETS);
       }
       String directory = body.path("directory").asText("");
       if (directory.isEmpty()) {
-        return error(400, "invalid_directory", "directory is required");
+        return Errors.response(400, "invalid_directory", "directory is required");
       }
       Optional<String> id =
           body.hasNonNull("recovery_point")
@@ -62,11 +62,11 @@ public class RestoreResource {
                 ? Optional.of(Instant.parse(body.get("time").asText()))
                 : Optional.empty();
       } catch (DateTimeParseException e) {
-        return error(
+        return Errors.response(
             400, "invalid_time", "time is not an ISO-8601 instant: " + body.get("time").asText());
       }
       if (id.isPresent() && time.isPresent()) {
-        return error(400, "invalid_request", "give recovery_point or time, not both");
+        return Errors.response(400, "invalid_request", "give recovery_point or time, not both");
       }
       RecoveryPoint point = restores.choose(target, id, time);
       RestoreService.Restored done = restores.restore(point, java.nio.file.Path.of(directory));
@@ -77,16 +77,9 @@ public class RestoreResource {
       out.put("seconds", done.seconds());
       return Response.status(201).entity(out).build();
     } catch (RestoreService.RestoreException e) {
-      return error(e.status(), e.code(), e.getMessage());
+      return Errors.response(e.status(), e.code(), e.getMessage());
     } catch (Exception e) {
-      return error(500, "restore_failed", "restore failed: " + e.getMessage());
+      return Errors.response(500, "restore_failed", "restore failed: " + e.getMessage());
     }
-  }
-
-  private Response error(int status, String code, String message) {
-    ObjectNode body = json.createObjectNode();
-    body.put("trace", UUID.randomUUID().toString());
-    body.putArray("errors").addObject().put("code", code).put("message", message);
-    return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build();
   }
 }
