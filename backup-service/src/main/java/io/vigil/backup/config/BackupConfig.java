@@ -21,6 +21,24 @@ public interface BackupConfig {
   /** The PostgreSQL server base backups are taken from. */
   Postgres postgres();
 
+  /** Restore drills: the newest backup restored into a scratch instance on schedule. */
+  Drill drill();
+
+  /** Restore drill settings. */
+  interface Drill {
+    /** Whether the leader runs drills on schedule. */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Time between two drills of each target. */
+    @WithDefault("6h")
+    Duration interval();
+
+    /** Unprivileged user the scratch PostgreSQL runs as when this service runs as root. */
+    @WithDefault("postgres")
+    String postgresUser();
+  }
+
   /** How many backups are kept, and for how long. */
   Retention retention();
 

@@ -8,6 +8,7 @@ import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.backup.service.BackupLeader;
 import io.vigil.backup.service.BackupService;
+import io.vigil.backup.service.DrillService;
 import io.vigil.backup.service.Progress;
 import io.vigil.topology.RegionConfig;
 import jakarta.ws.rs.GET;
@@ -32,6 +33,7 @@ public class BackupResource {
   private final BackupService backups;
   private final BackupRepository repository;
   private final BackupLeader leader;
+  private final DrillService drills;
   private final RegionConfig region;
   private final ObjectMapper json;
 
@@ -39,8 +41,10 @@ public class BackupResource {
       BackupService backups,
       BackupRepository repository,
       BackupLeader leader,
+      DrillService drills,
       RegionConfig region,
       ObjectMapper json) {
+    this.drills = drills;
     this.backups = backups;
     this.repository = repository;
     this.leader = leader;
@@ -146,6 +150,45 @@ public class BackupResource {
             f ->
                 Errors.response(
                     500, "backup_failed", target + " backup failed: " + f.getMessage()));
+  }
+
+  /** The last restore drill of each target: when it was last proven restorable, and how fast. */
+  @GET
+  @Path("/drills")
+  public ObjectNode drills() {
+    ObjectNode out = json.createObjectNode();
+    drills.last().forEach((target, r) -> out.set(target, json.valueToTree(r)));
+    return out;
+  }
+
+  /** Restores the newest backup of {@code target} into a scratch instance now. */
+  @POST
+  @Path("/drills/{target}")
+  @Blocking
+  public Uni<Response> drill(@PathParam("target") String target) {
+    if (!BackupService.TARGETS.contains(target)) {
+      throw Errors.exception(404, "unknown_target", "no backup target '" + target + "'");
+    }
+    if (repository.list(target).isEmpty()) {
+      throw Errors.exception(
+          404, "no_recovery_point", "the repository has no " + target + " backup");
+    }
+    if (!leader.leader()) {
+      throw Errors.exception(
+          409, "not_leader", "drills run on the backup leader: " + leader.currentLeader());
+    }
+    CompletableFuture<DrillService.Result> started =
+        drills
+            .start(target)
+            .orElseThrow(() -> Errors.exception(409, "drill_running", "a drill is running"));
+    return Uni.createFrom()
+        .completionStage(started)
+        .map(
+            r ->
+                r.succeeded()
+                    ? Response.status(201).entity(r).build()
+                    : Errors.response(
+                        500, "drill_failed", target + " drill failed: " + r.detail()));
   }
 
   /** Checks every artifact's size and SHA-256 against its metadata. */

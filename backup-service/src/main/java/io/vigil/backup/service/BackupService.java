@@ -72,7 +72,8 @@ public class BackupService {
     this.leader = leader;
     this.metrics = metrics;
     this.vertx = vertx;
-    for (String target : TARGETS) {
+    // gauges only for the targets this instance backs up: alerts must not fire for the others
+    for (String target : TARGETS.stream().filter(this::enabled).toList()) {
       metrics.gauge(
           "vigil.backup.rpo.exposure.seconds",
           io.micrometer.core.instrument.Tags.of("target", target),
