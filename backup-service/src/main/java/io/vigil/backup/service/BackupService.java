@@ -1,12 +1,14 @@
 package io.vigil.backup.service;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
+import io.vigil.topology.OwnedGauges;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
@@ -52,6 +54,7 @@ public class BackupService {
   private final AtomicReference<Progress> running = new AtomicReference<>();
   private final Map<String, Outcome> last = new ConcurrentHashMap<>();
   private final Map<String, Instant> newest = new ConcurrentHashMap<>();
+  private final OwnedGauges gauges;
   private long timer = -1;
 
   /** The last outcome of a target's backup. */
@@ -72,28 +75,34 @@ public class BackupService {
     this.leader = leader;
     this.metrics = metrics;
     this.vertx = vertx;
-    // gauges only for the targets this instance backs up: alerts must not fire for the others
-    for (String target : TARGETS.stream().filter(this::enabled).toList()) {
-      metrics.gauge(
-          "vigil.backup.rpo.exposure.seconds",
-          io.micrometer.core.instrument.Tags.of("target", target),
-          this,
-          s -> s.exposure(target).map(d -> d.toMillis() / 1000.0).orElse(Double.NaN));
-      metrics.gauge(
-          "vigil.backup.rpo.objective.seconds",
-          io.micrometer.core.instrument.Tags.of("target", target),
-          this,
-          s -> s.objective(target).toMillis() / 1000.0);
-      metrics.gauge(
-          "vigil.backup.last.success.timestamp.seconds",
-          io.micrometer.core.instrument.Tags.of("target", target),
-          this,
-          s -> Optional.ofNullable(s.newest.get(target)).map(i -> i.getEpochSecond()).orElse(0L));
-    }
-    metrics.gauge("vigil.backup.leader", this, s -> s.leader.leader() ? 1 : 0);
+    this.gauges = new OwnedGauges(metrics);
   }
 
   void onStart(@Observes StartupEvent event) {
+    // gauges only for the targets this instance backs up: alerts must not fire for the others
+    for (String target : TARGETS.stream().filter(this::enabled).toList()) {
+      Tags tags = Tags.of("target", target);
+      gauges.gauge(
+          "vigil.backup.rpo.exposure.seconds",
+          tags,
+          "now minus the newest recovery point (NaN before the first)",
+          () -> exposure(target).map(d -> d.toMillis() / 1000.0).orElse(Double.NaN));
+      gauges.gauge(
+          "vigil.backup.rpo.objective.seconds",
+          tags,
+          "the recovery point objective",
+          () -> objective(target).toMillis() / 1000.0);
+      gauges.gauge(
+          "vigil.backup.last.success.timestamp.seconds",
+          tags,
+          "time of the newest recovery point (0 before the first)",
+          () -> Optional.ofNullable(newest.get(target)).map(Instant::getEpochSecond).orElse(0L));
+    }
+    gauges.gauge(
+        "vigil.backup.leader",
+        Tags.empty(),
+        "1 on the backup leader",
+        () -> leader.leader() ? 1 : 0);
     worker.execute(this::refreshNewest);
     timer = vertx.setPeriodic(config.schedule().tick().toMillis(), id -> tick());
   }
@@ -102,6 +111,7 @@ public class BackupService {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
+    gauges.close();
     worker.shutdownNow();
   }
 

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
+import io.vigil.topology.OwnedGauges;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
@@ -50,6 +51,7 @@ public class DrillService {
   private final AtomicBoolean running = new AtomicBoolean();
   private final Map<String, Result> last = new ConcurrentHashMap<>();
   private final Map<String, Instant> proven = new ConcurrentHashMap<>();
+  private final OwnedGauges gauges;
   private long timer = -1;
 
   /** The outcome of a drill. */
@@ -76,25 +78,27 @@ public class DrillService {
     this.backups = backups;
     this.metrics = metrics;
     this.vertx = vertx;
+    this.gauges = new OwnedGauges(metrics);
+  }
+
+  void onStart(@Observes StartupEvent event) {
     for (String target : BackupService.TARGETS.stream().filter(backups::enabled).toList()) {
-      metrics.gauge(
+      Tags tags = Tags.of("target", target);
+      gauges.gauge(
           "vigil.backup.drill.last.success.timestamp.seconds",
-          Tags.of("target", target),
-          this,
-          d -> Optional.ofNullable(d.proven.get(target)).map(Instant::getEpochSecond).orElse(0L));
-      metrics.gauge(
+          tags,
+          "when the newest backup was last proven restorable (0 before the first drill)",
+          () -> Optional.ofNullable(proven.get(target)).map(Instant::getEpochSecond).orElse(0L));
+      gauges.gauge(
           "vigil.backup.drill.restore.seconds",
-          Tags.of("target", target),
-          this,
-          d ->
-              Optional.ofNullable(d.last.get(target))
+          tags,
+          "restore time of the last successful drill",
+          () ->
+              Optional.ofNullable(last.get(target))
                   .filter(Result::succeeded)
                   .map(Result::restoreSeconds)
                   .orElse(Double.NaN));
     }
-  }
-
-  void onStart(@Observes StartupEvent event) {
     timer = vertx.setPeriodic(config.schedule().tick().toMillis(), id -> tick());
   }
 
@@ -102,6 +106,7 @@ public class DrillService {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
+    gauges.close();
     worker.shutdownNow();
   }
 

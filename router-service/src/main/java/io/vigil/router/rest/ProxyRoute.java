@@ -2,7 +2,9 @@ package io.vigil.router.rest;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,6 +29,7 @@ import io.vigil.router.service.BackendPool;
 import io.vigil.router.service.LatencyWindow;
 import io.vigil.router.service.RegionFailover;
 import io.vigil.router.service.RetryBudget;
+import io.vigil.topology.OwnedGauges;
 import io.vigil.topology.RegionConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -75,6 +78,8 @@ public class ProxyRoute {
   private final LatencyWindow latency;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private final OwnedGauges gauges;
+  private long timer;
 
   ProxyRoute(
       BackendPool pool,
@@ -102,12 +107,21 @@ public class ProxyRoute {
             retry.perTryTimeoutMin(),
             retry.perTryTimeoutMax(),
             retry.perTryTimeoutMultiplier());
-    metrics.gauge(
-        "vigil.router.per_try_timeout.seconds", latency, l -> l.perTryTimeout().toNanos() / 1e9);
+    this.gauges = new OwnedGauges(metrics);
   }
 
   void onStart(@Observes StartupEvent event) {
-    vertx.setPeriodic(100, id -> latency.update());
+    gauges.gauge(
+        "vigil.router.per_try_timeout.seconds",
+        Tags.empty(),
+        "time a retry-safe try waits for an answer before it is tried elsewhere",
+        () -> latency.perTryTimeout().toNanos() / 1e9);
+    timer = vertx.setPeriodic(100, id -> latency.update());
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    vertx.cancelTimer(timer);
+    gauges.close();
   }
 
   /** The per-try timeout in force and the latency it comes from. */

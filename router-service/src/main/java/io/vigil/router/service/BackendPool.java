@@ -52,6 +52,7 @@ public class BackendPool {
   private volatile Map<String, String> adminStates = Map.of();
   private volatile Instant upSince;
   private volatile boolean servedOnce;
+  private final io.vigil.topology.OwnedGauges gauges;
   private final ReadinessProbe probe;
   private long timer = -1;
 
@@ -67,6 +68,7 @@ public class BackendPool {
     this.vertx = vertx;
     this.metrics = metrics;
     this.slowStartNanos = config.slowStart().toNanos();
+    this.gauges = new io.vigil.topology.OwnedGauges(metrics);
   }
 
   void onStart(@Observes StartupEvent event) {
@@ -77,6 +79,7 @@ public class BackendPool {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
+    gauges.close();
   }
 
   /** Every backend known now. */
@@ -252,11 +255,11 @@ public class BackendPool {
       }
       Zone previous = zones.get(name);
       if (previous == null) {
-        metrics.gauge(
+        gauges.gauge(
             "vigil.router.zone.up",
             io.micrometer.core.instrument.Tags.of("zone", name),
-            zones,
-            z -> z.containsKey(name) && z.get(name).state().equals("UP") ? 1 : 0);
+            "1 while the zone takes traffic (UP), else 0",
+            () -> zones.containsKey(name) && zones.get(name).state().equals("UP") ? 1 : 0);
       }
       if (previous == null || !previous.state().equals(state)) {
         zones.put(name, new Zone(name, state, reason, Instant.now()));
