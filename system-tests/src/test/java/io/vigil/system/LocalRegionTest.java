@@ -13,7 +13,8 @@ import io.vigil.testkit.Readiness;
 import io.vigil.testkit.RegionState;
 import io.vigil.testkit.Tools;
 import io.vigil.testkit.Workspace;
-import io.vigil.testkit.drill.ZoneLossDrill;
+import io.vigil.testkit.drill.Failure;
+import io.vigil.testkit.drill.LoadDrill;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -102,10 +103,10 @@ class LocalRegionTest {
     // failed request, no lost acknowledged record (the zone holds neither the PostgreSQL leader
     // nor its synchronous standby; losing those is the Patroni failover case)
     String zone = quietZone();
-    for (boolean hang : new boolean[] {false, true}) {
-      ZoneLossDrill.Report report =
-          ZoneLossDrill.run(
-              state, stateDir.resolve("region.json"), zone, hang, Duration.ofSeconds(12), out);
+    for (Failure failure : List.of(Failure.zoneKilled(zone), Failure.zoneHung(zone))) {
+      LoadDrill.Report report =
+          LoadDrill.run(
+              state, stateDir.resolve("region.json"), failure, Duration.ofSeconds(12), out);
       out.println(report.row());
       assertThat(report.acknowledged()).as(report.row()).isGreaterThan(20);
       assertThat(report.reads()).as(report.row()).isGreaterThan(100);
@@ -115,6 +116,25 @@ class LocalRegionTest {
       for (RegionState.Process p : state.processes) {
         assertThat(p.running()).as(p.name() + " running after the drill").isTrue();
       }
+    }
+
+    // the full set (-Dvigil.drills=full): the Patroni leader, an etcd member and the backup leader
+    // during a backup, each under load; the results table goes to target/drill-results.md
+    if ("full".equals(System.getProperty("vigil.drills"))) {
+      StringBuilder table = new StringBuilder(LoadDrill.Report.header()).append('\n');
+      for (Failure failure :
+          List.of(Failure.patroniLeader(), Failure.etcdMember("etcd-2"), Failure.backupLeader())) {
+        LoadDrill.Report report =
+            LoadDrill.run(
+                state, stateDir.resolve("region.json"), failure, Duration.ofSeconds(30), out);
+        table.append(report.row()).append('\n');
+        // no lost acknowledged record in any case (failed requests are reported, not required
+        // to be zero: these are not zone losses)
+        assertThat(report.lost()).as(report.row()).isZero();
+        assertThat(report.acknowledged()).as(report.row()).isGreaterThan(20);
+      }
+      java.nio.file.Files.writeString(Path.of("target/drill-results.md"), table);
+      out.println(table);
     }
 
     try (Client etcd = Client.builder().endpoints(state.etcdEndpoints.split(",")).build()) {

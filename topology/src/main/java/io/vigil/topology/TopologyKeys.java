@@ -33,6 +33,14 @@ public final class TopologyKeys {
     return region(region) + "zones/";
   }
 
+  /**
+   * {@code /vigil/backups/{region}/running}: the target of the backup the leader is taking (no
+   * lease: it outlives a leader that dies, so the next one re-runs that backup).
+   */
+  public static String backupRunning(String region) {
+    return ROOT + "/backups/" + region + "/running";
+  }
+
   /** {@code /vigil/elections/backup/{region}}: the backup leader election. */
   public static String backupElection(String region) {
     return ROOT + "/elections/backup/" + region;

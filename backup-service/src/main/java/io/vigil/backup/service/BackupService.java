@@ -8,7 +8,10 @@ import io.vertx.core.Vertx;
 import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
+import io.vigil.topology.EtcdGateway;
 import io.vigil.topology.OwnedGauges;
+import io.vigil.topology.RegionConfig;
+import io.vigil.topology.TopologyKeys;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
@@ -55,6 +58,8 @@ public class BackupService {
   private final Map<String, Outcome> last = new ConcurrentHashMap<>();
   private final Map<String, Instant> newest = new ConcurrentHashMap<>();
   private final OwnedGauges gauges;
+  private final EtcdGateway gateway;
+  private final RegionConfig region;
   private long timer = -1;
 
   /** The last outcome of a target's backup. */
@@ -66,8 +71,12 @@ public class BackupService {
       PostgresBaseBackups postgres,
       EtcdSnapshots etcd,
       BackupLeader leader,
+      EtcdGateway gateway,
+      RegionConfig region,
       MeterRegistry metrics,
       Vertx vertx) {
+    this.gateway = gateway;
+    this.region = region;
     this.config = config;
     this.repository = repository;
     this.postgres = postgres;
@@ -190,9 +199,35 @@ public class BackupService {
     }
   }
 
+  private boolean wasLeader;
+
   private void tick() {
     watchRpo();
-    if (!config.schedule().enabled() || !leader.leader() || running.get() != null) {
+    boolean leading = leader.leader();
+    boolean elected = leading && !wasLeader;
+    wasLeader = leading;
+    if (!config.schedule().enabled() || !leading || running.get() != null) {
+      return;
+    }
+    if (elected && etcd.enabled()) {
+      // a backup the previous leader did not finish is taken again at once
+      gateway
+          .getPrefix(TopologyKeys.backupRunning(region.name()))
+          .subscribe()
+          .with(
+              kvs ->
+                  kvs.values().stream()
+                      .filter(TARGETS::contains)
+                      .filter(this::enabled)
+                      .findFirst()
+                      .ifPresent(
+                          target -> {
+                            LOG.infof(
+                                "Re-running the %s backup the previous leader did not finish",
+                                target);
+                            start(target);
+                          }),
+              failure -> LOG.debugf("reading the running backup marker: %s", failure));
       return;
     }
     for (String target : TARGETS) {
@@ -230,7 +265,11 @@ public class BackupService {
 
   private void run(String target, Progress progress, CompletableFuture<RecoveryPoint> done) {
     long t0 = System.nanoTime();
+    String marker = TopologyKeys.backupRunning(region.name());
     try {
+      if (etcd.enabled()) {
+        gateway.put(marker, target, 0).await().atMost(region.etcd().callTimeout());
+      }
       RecoveryPoint point =
           target.equals("postgres")
               ? postgres.backup(progress.id(), progress)
@@ -251,6 +290,12 @@ public class BackupService {
       LOG.errorf("Backup %s of %s failed: %s", progress.id(), target, e.getMessage());
       done.completeExceptionally(e);
     } finally {
+      if (etcd.enabled()) {
+        gateway
+            .delete(marker)
+            .subscribe()
+            .with(v -> {}, f -> LOG.debugf("clearing the running backup marker: %s", f));
+      }
       running.set(null);
     }
   }

@@ -82,8 +82,9 @@ public final class VigilCommand {
           down      stop every process of the region
           zone kill|hang|resume|start <zone>
                     kill = SIGKILL, hang = SIGSTOP (accepts, never answers) every process of a zone
-          drill zone-loss [--zone Z] [--hang] [--seconds N]
-                    load through the router, a zone lost, then a report: failed requests, lost
+          drill zone-loss [--zone Z] [--hang] | patroni-leader | etcd-member [--member NAME]
+                | backup-leader   [--seconds N]
+                    load through the router, a failure, then a report: failed requests, lost
                     acknowledged records, time to recover
           backup now [postgres|etcd|all]
                     back up now through the region's backup leader; prints the recovery points
@@ -225,24 +226,39 @@ public final class VigilCommand {
   }
 
   int drill(List<String> args) {
-    if (args.isEmpty() || !args.remove(0).equals("zone-loss")) {
-      throw new IllegalArgumentException(
-          "usage: ./vigil drill zone-loss [--zone Z] [--hang] [--seconds N]");
+    String usage =
+        "usage: ./vigil drill zone-loss [--zone Z] [--hang] | patroni-leader | etcd-member"
+            + " [--member NAME] | backup-leader   [--seconds N]";
+    if (args.isEmpty()) {
+      throw new IllegalArgumentException(usage);
     }
-    boolean hang = args.remove("--hang");
-    String zone = option(args, "--zone", "zone-b");
+    String scenario = args.remove(0);
     long seconds = Long.parseLong(option(args, "--seconds", "30"));
+    io.vigil.testkit.drill.Failure failure =
+        switch (scenario) {
+          case "zone-loss" -> {
+            boolean hang = args.remove("--hang");
+            String zone = option(args, "--zone", "zone-b");
+            yield hang
+                ? io.vigil.testkit.drill.Failure.zoneHung(zone)
+                : io.vigil.testkit.drill.Failure.zoneKilled(zone);
+          }
+          case "patroni-leader" -> io.vigil.testkit.drill.Failure.patroniLeader();
+          case "etcd-member" ->
+              io.vigil.testkit.drill.Failure.etcdMember(option(args, "--member", "etcd-2"));
+          case "backup-leader" -> io.vigil.testkit.drill.Failure.backupLeader();
+          default -> throw new IllegalArgumentException(usage);
+        };
     try {
-      io.vigil.testkit.drill.ZoneLossDrill.Report report =
-          io.vigil.testkit.drill.ZoneLossDrill.run(
+      io.vigil.testkit.drill.LoadDrill.Report report =
+          io.vigil.testkit.drill.LoadDrill.run(
               region(),
               stateDir.resolve("region.json"),
-              zone,
-              hang,
+              failure,
               java.time.Duration.ofSeconds(seconds),
               out);
       out.println();
-      out.println(io.vigil.testkit.drill.ZoneLossDrill.Report.header());
+      out.println(io.vigil.testkit.drill.LoadDrill.Report.header());
       out.println(report.row());
       return report.lost() == 0 ? 0 : 2;
     } catch (RuntimeException e) {

@@ -42,13 +42,8 @@ public final class Zones {
   public static void kill(RegionState state, String zone, PrintStream out) {
     for (RegionState.Process p : of(state, zone)) {
       if (p.running()) {
-        ManagedProcess.signalTree(p.pid(), "CONT"); // a hung process dies too
-        ManagedProcess.signalTree(p.pid(), "KILL");
-        out.printf("  killed %s (pid %d)%n", p.name(), p.pid());
+        kill(p, out); // a hung process dies too: it is resumed first
       }
-    }
-    for (RegionState.Process p : of(state, zone)) {
-      Readiness.await(p.name() + " gone", Duration.ofSeconds(10), () -> !p.running());
     }
   }
 
@@ -77,7 +72,32 @@ public final class Zones {
    * are ready; the state file is updated with the new pids.
    */
   public static void start(RegionState state, Path stateFile, String zone, PrintStream out) {
-    for (RegionState.Process p : of(state, zone)) {
+    startAgain(state, stateFile, of(state, zone), out);
+  }
+
+  /** The process called {@code name}. */
+  public static RegionState.Process named(RegionState state, String name) {
+    return state.processes.stream()
+        .filter(p -> p.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("the region has no process " + name));
+  }
+
+  /** SIGKILL to one process (and its children), waiting until it is gone. */
+  public static void kill(RegionState.Process p, PrintStream out) {
+    ManagedProcess.signalTree(p.pid(), "CONT");
+    ManagedProcess.signalTree(p.pid(), "KILL");
+    out.printf("  killed %s (pid %d)%n", p.name(), p.pid());
+    Readiness.await(p.name() + " gone", Duration.ofSeconds(10), () -> !p.running());
+  }
+
+  /**
+   * Starts the stopped ones of {@code processes} again with their commands and waits until the
+   * services among them are ready; the state file is updated with the new pids.
+   */
+  public static void startAgain(
+      RegionState state, Path stateFile, List<RegionState.Process> processes, PrintStream out) {
+    for (RegionState.Process p : processes) {
       if (p.running()) {
         continue;
       }
@@ -93,12 +113,15 @@ public final class Zones {
       state.write(stateFile);
       out.printf("  started %s (pid %d)%n", p.name(), started.pid());
     }
-    for (RegionState.Process p : of(state, zone)) {
+    for (RegionState.Process p : processes) {
       if (p.role().endsWith("-service")) {
+        // ready, then started: registered in etcd again
         Readiness.await(
-            p.name() + " ready",
+            p.name() + " ready and registered",
             Duration.ofSeconds(90),
-            () -> Http.get(p.endpoint() + "/q/health/ready").status() == 200);
+            () ->
+                Http.get(p.endpoint() + "/q/health/ready").status() == 200
+                    && Http.get(p.endpoint() + "/q/health/started").status() == 200);
       }
     }
   }

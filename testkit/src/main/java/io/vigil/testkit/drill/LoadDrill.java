@@ -26,11 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * an {@code Idempotency-Key} (their record id), so the router may replay them and the service
  * stores each once.
  */
-public final class ZoneLossDrill {
+public final class LoadDrill {
 
   /** What a drill measured. */
   public record Report(
-      String zone,
       String failure,
       int reads,
       int failedReads,
@@ -39,13 +38,13 @@ public final class ZoneLossDrill {
       int acknowledged,
       int lost,
       double recoverySeconds,
-      double slowestMs) {
+      double slowestMs,
+      String observed) {
 
     /** The report as a Markdown table row. */
     public String row() {
       return String.format(
-          "| %s %s | %,d | %d | %,d | %d | %,d | %d | %.1f s | %.0f ms |",
-          zone,
+          "| %s | %,d | %d | %,d | %d | %,d | %d | %.1f s | %.0f ms | %s |",
           failure,
           reads,
           failedReads,
@@ -54,39 +53,31 @@ public final class ZoneLossDrill {
           acknowledged,
           lost,
           recoverySeconds,
-          slowestMs);
+          slowestMs,
+          observed);
     }
 
     /** The table header. */
     public static String header() {
-      return "| zone | reads | failed reads | writes | failed writes | acknowledged records |"
-          + " lost | time to recover | slowest request |\n"
-          + "|---|---:|---:|---:|---:|---:|---:|---:|---:|";
+      return "| failure | reads | failed reads | writes | failed writes | acknowledged records |"
+          + " lost | time to recover | slowest request | also observed |\n"
+          + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|";
     }
   }
 
   private record Outcome(boolean write, long startNanos, long nanos, int status) {}
 
-  private ZoneLossDrill() {}
+  private LoadDrill() {}
 
-  /**
-   * Runs the drill.
-   *
-   * @param hang SIGSTOP the zone instead of killing it
-   */
+  /** Runs the drill. */
   public static Report run(
-      RegionState state,
-      Path stateFile,
-      String zone,
-      boolean hang,
-      Duration duration,
-      PrintStream out)
+      RegionState state, Path stateFile, Failure failure, Duration duration, PrintStream out)
       throws Exception {
-    Zones.of(state, zone);
     MonitoringApi api = new MonitoringApi(state.apiUrl, state.apiKey);
     String subscription = api.subscription();
     String dataSet = api.dataSet(subscription, "payload_logging");
     String run = UUID.randomUUID().toString().substring(0, 8);
+    awaitSteady(state, api, dataSet, run);
     Set<String> acked = Collections.synchronizedSet(new HashSet<>());
     List<Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
     AtomicInteger ids = new AtomicInteger();
@@ -131,22 +122,14 @@ public final class ZoneLossDrill {
     }
     Thread.sleep(duration.toMillis() / 3);
     long brokenAt = System.nanoTime() - begin;
-    out.printf("Zone %s %s under load:%n", zone, hang ? "hung (SIGSTOP)" : "killed (SIGKILL)");
-    if (hang) {
-      Zones.hang(state, zone, out);
-    } else {
-      Zones.kill(state, zone, out);
-    }
+    out.printf("%s, under load:%n", failure.name());
+    failure.inflict(state, out);
     for (Future<?> loop : loops) {
       loop.get(duration.toSeconds() + 60, TimeUnit.SECONDS);
     }
     pool.shutdown();
-    out.printf("Mending zone %s:%n", zone);
-    if (hang) {
-      Zones.resume(state, zone, out);
-    } else {
-      Zones.start(state, stateFile, zone, out);
-    }
+    out.println("Mending:");
+    String observed = failure.mend(state, stateFile, out);
 
     int reads = 0;
     int failedReads = 0;
@@ -154,8 +137,17 @@ public final class ZoneLossDrill {
     int failedWrites = 0;
     long lastFailure = -1;
     long slowest = 0;
+    java.util.Map<String, Integer> failedStatuses = new java.util.TreeMap<>();
     for (Outcome o : List.copyOf(outcomes)) {
       boolean ok = o.write() ? o.status() == 202 : o.status() == 200;
+      if (!ok) {
+        failedStatuses.merge(
+            (o.write() ? "write " : "read ")
+                + (o.status() < 0 ? "no answer" : Integer.toString(o.status()))
+                + (o.startNanos() < brokenAt ? " before" : " after"),
+            1,
+            Integer::sum);
+      }
       if (o.write()) {
         writes++;
         failedWrites += ok ? 0 : 1;
@@ -176,9 +168,11 @@ public final class ZoneLossDrill {
       }
     }
     double recovery = lastFailure < brokenAt ? 0 : (lastFailure - brokenAt) / 1e9;
+    if (!failedStatuses.isEmpty()) {
+      observed = (observed.equals("-") ? "" : observed + "; ") + "failed: " + failedStatuses;
+    }
     return new Report(
-        zone,
-        hang ? "hung" : "killed",
+        failure.name(),
         reads,
         failedReads,
         writes,
@@ -186,7 +180,48 @@ public final class ZoneLossDrill {
         acked.size(),
         lost,
         recovery,
-        slowest / 1e6);
+        slowest / 1e6,
+        observed);
+  }
+
+  /**
+   * Waits until the region has settled (after an earlier drill, say): every process running and
+   * every service ready, and ten writes in a row acknowledged.
+   */
+  private static void awaitSteady(RegionState state, MonitoringApi api, String dataSet, String run)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    int inARow = 0;
+    int n = 0;
+    while (inARow < 10) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the region did not settle within 120 s before the drill");
+      }
+      boolean ready =
+          state.processes.stream()
+              .allMatch(
+                  p ->
+                      p.running()
+                          && (!p.role().endsWith("-service")
+                              || io.vigil.testkit.Http.get(p.endpoint() + "/q/health/ready")
+                                      .status()
+                                  == 200));
+      String id = "settle-" + run + "-" + n++;
+      boolean stored =
+          ready
+              && api.send(
+                          "POST",
+                          "/data_sets/" + dataSet + "/records",
+                          record(id),
+                          "Idempotency-Key",
+                          id)
+                      .statusCode()
+                  == 202;
+      inARow = stored ? inARow + 1 : 0;
+      if (!stored) {
+        Thread.sleep(500);
+      }
+    }
   }
 
   private static Set<String> storedIds(MonitoringApi api, String dataSet) throws Exception {
