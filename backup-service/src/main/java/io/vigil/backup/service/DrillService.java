@@ -120,7 +120,7 @@ public class DrillService {
       return;
     }
     for (String target : BackupService.TARGETS) {
-      if (!backups.enabled(target) || repository.list(target).isEmpty()) {
+      if (!backups.enabled(target) || backups.exposure(target).isEmpty()) {
         continue;
       }
       Result previous = last.get(target);
@@ -207,16 +207,7 @@ public class DrillService {
     }
     Files.setPosixFilePermissions(
         data, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-    List<String> command = new ArrayList<>();
-    if (root) {
-      command.addAll(
-          List.of(
-              "setpriv",
-              "--reuid=" + config.drill().postgresUser(),
-              "--regid=" + config.drill().postgresUser(),
-              "--init-groups",
-              "--"));
-    }
+    List<String> command = asPostgresUser(root);
     command.addAll(
         List.of(
             bin.resolve("postgres").toString(),
@@ -243,16 +234,7 @@ public class DrillService {
             .start();
     try {
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-      List<String> query = new ArrayList<>();
-      if (root) {
-        query.addAll(
-            List.of(
-                "setpriv",
-                "--reuid=" + config.drill().postgresUser(),
-                "--regid=" + config.drill().postgresUser(),
-                "--init-groups",
-                "--"));
-      }
+      List<String> query = asPostgresUser(root);
       query.addAll(
           List.of(
               bin.resolve("psql").toString(),
@@ -289,6 +271,20 @@ public class DrillService {
       }
       BackupRepository.deleteTree(sockets);
     }
+  }
+
+  /**
+   * The start of a command that runs as the drill's PostgreSQL user when this service is root
+   * (PostgreSQL refuses to run as root), else empty; the caller appends the command.
+   */
+  private List<String> asPostgresUser(boolean root) {
+    List<String> prefix = new ArrayList<>();
+    if (root) {
+      String user = config.drill().postgresUser();
+      prefix.addAll(
+          List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--"));
+    }
+    return prefix;
   }
 
   /** Restores the snapshot as a one-member cluster with a new name, checks its health, stops it. */

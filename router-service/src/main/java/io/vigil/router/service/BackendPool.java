@@ -207,7 +207,7 @@ public class BackendPool {
   private void tick() {
     sync();
     for (Backend b : backends.values()) {
-      check(b);
+      probe.check(b);
     }
     zones();
   }
@@ -336,13 +336,6 @@ public class BackendPool {
           }
         });
     return Map.copyOf(out);
-  }
-
-  private void check(Backend b) {
-    probe
-        .probe(b)
-        .onSuccess(v -> b.checkPassed(config.healthCheck().rise()))
-        .onFailure(f -> b.checkFailed(config.healthCheck().fall(), f.getMessage()));
   }
 
   /** Chooses among {@code candidates} by two picks weighted by slow start. */

@@ -32,6 +32,13 @@ public class ReadinessProbe {
                 .setKeepAlive(true));
   }
 
+  /** One active check of {@code b}: a pass or a failure counted toward its rise/fall hysteresis. */
+  public void check(Backend b) {
+    probe(b)
+        .onSuccess(v -> b.checkPassed(config.healthCheck().rise()))
+        .onFailure(f -> b.checkFailed(config.healthCheck().fall(), f.getMessage()));
+  }
+
   /** Succeeds when the backend answers 200 in time; fails with the reason otherwise. */
   public Future<Void> probe(Backend b) {
     HttpClient c = client;

@@ -81,10 +81,7 @@ public class RegionFailover {
 
   private void tick() {
     for (Backend b : routers) {
-      probe
-          .probe(b)
-          .onSuccess(v -> b.checkPassed(config.healthCheck().rise()))
-          .onFailure(f -> b.checkFailed(config.healthCheck().fall(), f.getMessage()));
+      probe.check(b);
     }
     evaluate();
   }
