@@ -4,6 +4,7 @@ import io.vigil.testkit.Http;
 import io.vigil.testkit.ManagedProcess;
 import io.vigil.testkit.Readiness;
 import io.vigil.testkit.RegionState;
+import io.vigil.testkit.Tools;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,9 +53,10 @@ public final class Zones {
     signalRunning(state, zone, "STOP", "hung", out);
   }
 
-  /** SIGCONT to every process of the zone. */
+  /** SIGCONT to every process of the zone, then waits until its services serve again. */
   public static void resume(RegionState state, String zone, PrintStream out) {
     signalRunning(state, zone, "CONT", "resumed", out);
+    awaitServing(state, of(state, zone));
   }
 
   private static void signalRunning(
@@ -113,15 +115,42 @@ public final class Zones {
       state.write(stateFile);
       out.printf("  started %s (pid %d)%n", p.name(), started.pid());
     }
+    awaitServing(state, processes);
+  }
+
+  /**
+   * Waits until the services among {@code processes} are ready and their instance keys are in etcd
+   * again (a resumed service whose lease ran out while it was stopped registers anew, and may not
+   * have noticed yet that its key is gone).
+   */
+  private static void awaitServing(RegionState state, List<RegionState.Process> processes) {
     for (RegionState.Process p : processes) {
       if (p.role().endsWith("-service")) {
-        // ready, then started: registered in etcd again
+        // the instance key of DESIGN.md §2; the local region's instance ids are process names
+        String key =
+            "/vigil/regions/"
+                + state.region
+                + "/zones/"
+                + p.zone()
+                + "/instances/"
+                + p.role()
+                + "/"
+                + p.name();
         Readiness.await(
             p.name() + " ready and registered",
             Duration.ofSeconds(90),
             () ->
                 Http.get(p.endpoint() + "/q/health/ready").status() == 200
-                    && Http.get(p.endpoint() + "/q/health/started").status() == 200);
+                    && !ManagedProcess.run(
+                            List.of(
+                                Tools.etcdctl().toString(),
+                                "--endpoints=" + state.etcdEndpoints,
+                                "get",
+                                key,
+                                "--keys-only"),
+                            Duration.ofSeconds(5))
+                        .output()
+                        .isBlank());
       }
     }
   }
