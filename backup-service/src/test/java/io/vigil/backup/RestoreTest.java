@@ -40,7 +40,7 @@ class RestoreTest {
     source.execute(
         "vigil",
         "CREATE TABLE r(id int PRIMARY KEY); INSERT INTO r SELECT generate_series(1, 1000)");
-    given().post("/backups/postgres").then().statusCode(201);
+    String id = given().post("/backups/postgres").then().statusCode(201).extract().path("id");
     source.execute("vigil", "INSERT INTO r SELECT generate_series(1001, 1500)");
 
     Path dir = ws.root().resolve("restored-pg-" + UUID.randomUUID()).toAbsolutePath();
@@ -48,7 +48,9 @@ class RestoreTest {
         given()
             .contentType("application/json")
             .body(
-                "{\"target\":\"postgres\",\"recovery_point\":\"latest\",\"directory\":\""
+                "{\"target\":\"postgres\",\"recovery_point\":\""
+                    + id
+                    + "\",\"directory\":\""
                     + dir
                     + "\"}")
             .post("/restores")

@@ -41,6 +41,14 @@ public final class TopologyKeys {
     return ROOT + "/backups/" + region + "/running";
   }
 
+  /**
+   * {@code /vigil/backups/{region}/newest/{target}}: the time of the target's newest durable
+   * recovery point, written by the backup leader so every instance reports the same RPO exposure.
+   */
+  public static String backupNewest(String region, String target) {
+    return ROOT + "/backups/" + region + "/newest/" + target;
+  }
+
   /** {@code /vigil/elections/backup/{region}}: the backup leader election. */
   public static String backupElection(String region) {
     return ROOT + "/elections/backup/" + region;

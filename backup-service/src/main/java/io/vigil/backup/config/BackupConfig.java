@@ -2,8 +2,10 @@ package io.vigil.backup.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Configuration of the backup service. */
 @ConfigMapping(prefix = "vigil.backup")
@@ -14,6 +16,12 @@ public interface BackupConfig {
 
   /** Recovery point objectives per target. */
   Rpo rpo();
+
+  /** Copies of every artifact in another region's repository. */
+  Copy copy();
+
+  /** Continuous WAL archiving. */
+  Wal wal();
 
   /** Time between two backups of each target, run by the region's backup leader. */
   Schedule schedule();
@@ -84,6 +92,16 @@ public interface BackupConfig {
     /** Host of a PostgreSQL member (the primary or a replica); none = no PostgreSQL backups. */
     java.util.Optional<String> host();
 
+    /**
+     * Patroni's scope: WAL is then streamed from the leader Patroni records in etcd, followed
+     * across failovers (else from {@code host}).
+     */
+    java.util.Optional<String> patroniScope();
+
+    /** Patroni's etcd namespace. */
+    @WithDefault("/service/")
+    String patroniNamespace();
+
     /** Port. */
     @WithDefault("5432")
     int port();
@@ -101,13 +119,79 @@ public interface BackupConfig {
 
   /** Backup repository settings. */
   interface Repository {
-    /** Directory of a filesystem repository. */
+    /** Directory of a filesystem repository (used when no {@code s3} bucket is configured). */
     @WithDefault(".vigil/backups")
     Path path();
+
+    /** An S3-compatible bucket as the repository instead of a directory. */
+    Optional<S3> s3();
+
+    /** Local directory where artifacts are built before they go to an S3 repository. */
+    @WithDefault("${java.io.tmpdir}/vigil-backup")
+    Path staging();
 
     /** Time between two checks that the repository is writable. */
     @WithDefault("2s")
     Duration checkInterval();
+  }
+
+  /** An S3-compatible bucket (AWS S3, MinIO, Ceph, S3Proxy), reached with path-style requests. */
+  interface S3 {
+    /** Endpoint URL, e.g. {@code https://s3.us-south.cloud-object-storage.appdomain.cloud}. */
+    URI endpoint();
+
+    /** Bucket (created when absent). */
+    String bucket();
+
+    /** Key prefix inside the bucket (none: the bucket's root). */
+    Optional<String> prefix();
+
+    /** Access key id. */
+    String accessKey();
+
+    /** Secret access key. */
+    String secretKey();
+
+    /** Region named in request signatures (none: {@code us-east-1}). */
+    Optional<String> region();
+  }
+
+  /**
+   * The other region's repository: every artifact stored here is copied there and its checksum
+   * verified there (a directory or a bucket; neither = no copies).
+   */
+  interface Copy {
+    /** Directory of the other region's repository. */
+    Optional<Path> path();
+
+    /** Bucket of the other region's repository. */
+    Optional<S3> s3();
+
+    /** Time between two attempts to copy what is still missing there. */
+    @WithDefault("5s")
+    Duration retryInterval();
+  }
+
+  /** Continuous WAL archiving with {@code pg_receivewal} (point-in-time recovery). */
+  interface Wal {
+    /** Whether the leader streams WAL into the repository. */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Local directory {@code pg_receivewal} writes into before segments are shipped. */
+    @WithDefault("${java.io.tmpdir}/vigil-wal")
+    Path spool();
+
+    /**
+     * Time between two copies of the segment being written (the {@code .partial} one) into the
+     * repository: the PostgreSQL RPO while the stream is up.
+     */
+    @WithDefault("5s")
+    Duration partialInterval();
+
+    /** Wait before restarting a {@code pg_receivewal} that stopped (a lost primary). */
+    @WithDefault("1s")
+    Duration restartDelay();
   }
 
   /** Recovery point objectives. */

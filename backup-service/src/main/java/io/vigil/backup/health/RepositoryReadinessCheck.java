@@ -6,21 +6,21 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Vertx;
 import io.vigil.backup.config.BackupConfig;
+import io.vigil.backup.repository.BackupRepository;
+import io.vigil.backup.repository.ObjectStore;
 import io.vigil.topology.BackgroundProbe;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready when the backup repository can be written: a probe file is written, synced and deleted in
- * the background on a worker thread.
+ * Ready when the backup repository can be written: a probe object is written (and synced, for a
+ * directory) in the background on a worker thread.
  */
 @Readiness
 @ApplicationScoped
@@ -29,9 +29,9 @@ public class RepositoryReadinessCheck implements HealthCheck {
   private final BackgroundProbe probe;
   private final Vertx vertx;
 
-  RepositoryReadinessCheck(BackupConfig config, Vertx vertx) {
+  RepositoryReadinessCheck(BackupConfig config, BackupRepository repository, Vertx vertx) {
     this.vertx = vertx;
-    Path repository = config.repository().path().toAbsolutePath();
+    ObjectStore store = repository.store();
     this.probe =
         new BackgroundProbe(
             "backup-repository",
@@ -39,24 +39,18 @@ public class RepositoryReadinessCheck implements HealthCheck {
             Duration.ofSeconds(5),
             () ->
                 Uni.createFrom()
-                    .item(() -> writeProbe(repository))
+                    .item(() -> writeProbe(store))
                     .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
   }
 
-  private static String writeProbe(Path repository) {
+  private static String writeProbe(ObjectStore store) {
     try {
-      Files.createDirectories(repository);
-      Path probe = Files.createTempFile(repository, ".probe-", ".tmp");
-      try (var channel =
-          java.nio.channels.FileChannel.open(probe, java.nio.file.StandardOpenOption.WRITE)) {
-        channel.write(java.nio.ByteBuffer.wrap(new byte[] {1}));
-        channel.force(true);
-      } finally {
-        Files.deleteIfExists(probe);
-      }
-      return "writable: " + repository;
-    } catch (IOException e) {
-      throw new UncheckedIOException("repository " + repository + " is not writable", e);
+      store.probe();
+      return "writable: " + store.describe();
+    } catch (IOException | RuntimeException e) {
+      throw new UncheckedIOException(
+          new IOException(
+              "repository " + store.describe() + " is not writable: " + e.getMessage(), e));
     }
   }
 

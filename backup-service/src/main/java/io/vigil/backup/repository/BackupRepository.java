@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.backup.config.BackupConfig;
 import io.vigil.topology.RegionConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -17,145 +19,248 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * A filesystem backup repository, self-describing: every artifact has a JSON metadata file beside
- * it ({@link RecoveryPoint}) written last, so an artifact without metadata never counts.
+ * The backup repository, self-describing: every artifact has a JSON metadata object beside it
+ * ({@link RecoveryPoint}) written last, so an artifact without metadata never counts. Kept in an
+ * {@link ObjectStore} (a directory or an S3 bucket), one tree per region:
  *
  * <pre>
- * {repo}/{region}/etcd/{id}.db          {repo}/{region}/etcd/{id}.json
- * {repo}/{region}/pg/base/{id}/base.tar.gz   {repo}/{region}/pg/base/{id}/backup.json
+ * {region}/etcd/{id}.db                     {region}/etcd/{id}.json
+ * {region}/pg/base/{id}/base.tar.gz         {region}/pg/base/{id}/backup.json
+ * {region}/pg/wal/{timeline}/{segment}      {region}/pg/wal/{timeline}/{segment}.json
  * </pre>
+ *
+ * The WAL segment being written is kept as {@code {segment}.partial} until it is complete.
  */
 @ApplicationScoped
 public class BackupRepository {
 
-  private final Path root;
+  /** Target name of WAL segments in the metadata. */
+  public static final String WAL = "wal";
+
+  private final ObjectStore store;
   private final String region;
   private final ObjectMapper json;
+  private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<String>> deletions = new CopyOnWriteArrayList<>();
 
+  @Inject
   BackupRepository(BackupConfig config, RegionConfig region, ObjectMapper json) {
-    this.root = config.repository().path().toAbsolutePath();
-    this.region = region.name();
+    this(open(config.repository().path(), config.repository().s3(), config), region.name(), json);
+  }
+
+  /** A repository over {@code store} whose own region is {@code region}. */
+  public BackupRepository(ObjectStore store, String region, ObjectMapper json) {
+    this.store = store;
+    this.region = region;
     this.json = json;
   }
 
-  /** The region's directory. */
-  public Path regionDir() {
-    return root.resolve(region);
+  /** The store of a directory or, when given, a bucket. */
+  public static ObjectStore open(Path path, Optional<BackupConfig.S3> s3, BackupConfig config) {
+    if (s3.isPresent()) {
+      BackupConfig.S3 b = s3.get();
+      URI endpoint = b.endpoint();
+      return new S3Store(
+          endpoint,
+          b.bucket(),
+          b.prefix().orElse(""),
+          b.accessKey(),
+          b.secretKey(),
+          b.region().orElse("us-east-1"),
+          config.repository().staging());
+    }
+    return new FileStore(path);
   }
 
-  /** A scratch directory inside the repository's file system (moves into place are atomic). */
+  /** The region this service backs up. */
+  public String region() {
+    return region;
+  }
+
+  /** The store the repository lives in. */
+  public ObjectStore store() {
+    return store;
+  }
+
+  /** Called with every key stored (artifact first, metadata last), e.g. to copy it elsewhere. */
+  public void onStored(Consumer<String> listener) {
+    listeners.add(listener);
+  }
+
+  /** Called with every key deleted (metadata first, then the artifact). */
+  public void onDeleted(Consumer<String> listener) {
+    deletions.add(listener);
+  }
+
+  /** A local scratch directory (on the repository's file system for a directory repository). */
   public Path staging(String id) {
-    Path dir = root.resolve(".staging").resolve(id);
     try {
-      Files.createDirectories(dir);
+      return store.staging(id);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + dir, e);
+      throw new UncheckedIOException("cannot create a staging directory for " + id, e);
     }
-    return dir;
   }
 
-  /** Where an artifact of {@code target} with {@code id} lives, relative to the region dir. */
+  /** Where an artifact of {@code target} with {@code id} lives, relative to the region's tree. */
   public static String artifactPath(String target, String id) {
-    return target.equals("etcd") ? "etcd/" + id + ".db" : "pg/base/" + id + "/base.tar.gz";
+    return switch (target) {
+      case "etcd" -> "etcd/" + id + ".db";
+      case WAL -> "pg/wal/" + id.substring(0, 8) + "/" + id;
+      default -> "pg/base/" + id + "/base.tar.gz";
+    };
   }
 
-  private static String metadataPath(String target, String id) {
-    return target.equals("etcd") ? "etcd/" + id + ".json" : "pg/base/" + id + "/backup.json";
+  /** The metadata key of an artifact, relative to the region's tree. */
+  public static String metadataPath(String target, String id) {
+    return switch (target) {
+      case "etcd" -> "etcd/" + id + ".json";
+      case WAL -> artifactPath(WAL, id) + ".json";
+      default -> "pg/base/" + id + "/backup.json";
+    };
   }
 
-  /**
-   * Moves a finished artifact into place, then writes its metadata (the point at which it counts).
-   */
+  private static String listPrefix(String target) {
+    return switch (target) {
+      case "etcd" -> "etcd/";
+      case WAL -> "pg/wal/";
+      default -> "pg/base/";
+    };
+  }
+
+  /** Stores a finished artifact (the file is consumed), then its metadata: then it counts. */
   public RecoveryPoint store(Path artifact, RecoveryPoint point) {
-    Path target = regionDir().resolve(point.file());
-    Path meta = regionDir().resolve(metadataPath(point.target(), point.id()));
+    String key = point.region() + "/" + point.file();
+    String meta = point.region() + "/" + metadataPath(point.target(), point.id());
     try {
-      Files.createDirectories(target.getParent());
-      Files.move(artifact, target, StandardCopyOption.ATOMIC_MOVE);
-      Path tmp = meta.resolveSibling(meta.getFileName() + ".tmp");
-      Files.write(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(point));
-      try (var ch =
-          java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-      Files.move(tmp, meta, StandardCopyOption.ATOMIC_MOVE);
-      return point;
+      store.put(key, artifact, point.sha256());
+      store.put(meta, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(point));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot store " + point.file() + " in " + regionDir(), e);
+      throw new UncheckedIOException(
+          "cannot store " + point.file() + " in " + store.describe() + ": " + e.getMessage(), e);
     }
+    listeners.forEach(l -> l.accept(key));
+    listeners.forEach(l -> l.accept(meta));
+    return point;
   }
 
-  /** The recovery points of {@code target}, oldest first. */
+  /** The recovery points of {@code target} in this region, oldest first. */
   public List<RecoveryPoint> list(String target) {
-    Path dir = regionDir().resolve(target.equals("etcd") ? "etcd" : "pg/base");
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
+    return list(region, target);
+  }
+
+  /** The recovery points of {@code target} that {@code fromRegion} stored here, oldest first. */
+  public List<RecoveryPoint> list(String fromRegion, String target) {
     List<RecoveryPoint> out = new ArrayList<>();
-    try (Stream<Path> files = Files.walk(dir, 2)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
-        out.add(json.readValue(f.toFile(), RecoveryPoint.class));
+    try {
+      for (ObjectStore.Entry e : store.list(fromRegion + "/" + listPrefix(target))) {
+        if (e.key().endsWith(".json")) {
+          Optional<RecoveryPoint> p = read(e.key());
+          p.ifPresent(out::add);
+        }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the repository at " + dir, e);
+      throw new UncheckedIOException(
+          "cannot read the repository at " + store.describe() + ": " + e.getMessage(), e);
     }
     out.sort(Comparator.comparing(RecoveryPoint::time));
     return out;
   }
 
-  /**
-   * Deletes a recovery point: its metadata first (from then on it does not count), then its
-   * artifact.
-   */
+  /** The metadata stored under {@code key}; empty when it is gone. */
+  public Optional<RecoveryPoint> read(String key) throws IOException {
+    Optional<InputStream> in = store.open(key);
+    if (in.isEmpty()) {
+      return Optional.empty();
+    }
+    try (InputStream s = in.get()) {
+      return Optional.of(json.readValue(s, RecoveryPoint.class));
+    }
+  }
+
+  /** Deletes a recovery point: its metadata first (from then on it does not count), then it. */
   public void delete(RecoveryPoint point) {
     try {
-      Files.deleteIfExists(regionDir().resolve(metadataPath(point.target(), point.id())));
-      Files.deleteIfExists(file(point));
-      if (point.target().equals("postgres")) {
-        Files.deleteIfExists(file(point).getParent());
-      }
+      String meta = point.region() + "/" + metadataPath(point.target(), point.id());
+      store.delete(meta);
+      store.delete(point.region() + "/" + point.file());
+      deletions.forEach(l -> l.accept(meta));
+      deletions.forEach(l -> l.accept(point.region() + "/" + point.file()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + point.file(), e);
     }
   }
 
-  /** The artifact file of a recovery point. */
-  public Path file(RecoveryPoint point) {
-    return regionDir().resolve(point.file());
+  /** The artifact's content. */
+  public InputStream open(RecoveryPoint point) throws IOException {
+    return store
+        .open(point.region() + "/" + point.file())
+        .orElseThrow(() -> new IOException("missing: " + point.file()));
   }
 
-  /** Whether the artifact is present with the size and SHA-256 its metadata names. */
-  public String check(RecoveryPoint point) {
-    Path f = file(point);
-    if (!Files.isRegularFile(f)) {
-      return "missing: " + point.file();
+  /** Copies the artifact to {@code file}, checking its size and SHA-256 on the way. */
+  public void download(RecoveryPoint point, Path file) throws IOException {
+    MessageDigest digest = digest();
+    try (InputStream in = new DigestInputStream(open(point), digest);
+        OutputStream out = Files.newOutputStream(file)) {
+      in.transferTo(out);
     }
+    String sha = HexFormat.of().formatHex(digest.digest());
+    long size = Files.size(file);
+    if (size != point.size() || !sha.equals(point.sha256())) {
+      throw new IOException(
+          "artifact "
+              + point.file()
+              + " does not match its metadata: "
+              + size
+              + " bytes, SHA-256 "
+              + sha);
+    }
+  }
+
+  /** Null when the artifact is present with the size and SHA-256 its metadata names; else why. */
+  public String check(RecoveryPoint point) {
+    Optional<InputStream> in;
     try {
-      long size = Files.size(f);
-      if (size != point.size()) {
-        return "size " + size + " instead of " + point.size() + ": " + point.file();
-      }
-      String sha = sha256(f);
-      return sha.equals(point.sha256())
-          ? null
-          : "SHA-256 " + sha + " instead of " + point.sha256() + ": " + point.file();
+      in = store.open(point.region() + "/" + point.file());
     } catch (IOException e) {
       return "unreadable: " + point.file() + " (" + e.getMessage() + ")";
     }
+    if (in.isEmpty()) {
+      return "missing: " + point.file();
+    }
+    MessageDigest digest = digest();
+    long size;
+    try (InputStream s = new DigestInputStream(in.get(), digest)) {
+      size = s.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      return "unreadable: " + point.file() + " (" + e.getMessage() + ")";
+    }
+    if (size != point.size()) {
+      return "size " + size + " instead of " + point.size() + ": " + point.file();
+    }
+    String sha = HexFormat.of().formatHex(digest.digest());
+    return sha.equals(point.sha256())
+        ? null
+        : "SHA-256 " + sha + " instead of " + point.sha256() + ": " + point.file();
   }
 
   /** SHA-256 of a file, hex. */
   public static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest())) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    MessageDigest digest = digest();
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+      in.transferTo(OutputStream.nullOutputStream());
     }
+    return HexFormat.of().formatHex(digest.digest());
   }
 
-  static MessageDigest digest() {
+  /** A SHA-256 digest. */
+  public static MessageDigest digest() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -163,7 +268,7 @@ public class BackupRepository {
     }
   }
 
-  /** Deletes a directory tree (staging). */
+  /** Deletes a local directory tree (staging). */
   public static void deleteTree(Path dir) {
     if (!Files.exists(dir)) {
       return;

@@ -10,6 +10,9 @@ import io.vigil.backup.service.BackupLeader;
 import io.vigil.backup.service.BackupService;
 import io.vigil.backup.service.DrillService;
 import io.vigil.backup.service.Progress;
+import io.vigil.backup.service.RegionCopier;
+import io.vigil.backup.service.RestoreService;
+import io.vigil.backup.service.WalArchiver;
 import io.vigil.topology.RegionConfig;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -37,13 +40,23 @@ public class BackupResource {
   private final RegionConfig region;
   private final ObjectMapper json;
 
+  private final RestoreService restores;
+  private final WalArchiver wal;
+  private final RegionCopier copier;
+
   BackupResource(
       BackupService backups,
       BackupRepository repository,
       BackupLeader leader,
       DrillService drills,
+      RestoreService restores,
+      WalArchiver wal,
+      RegionCopier copier,
       RegionConfig region,
       ObjectMapper json) {
+    this.restores = restores;
+    this.wal = wal;
+    this.copier = copier;
     this.drills = drills;
     this.backups = backups;
     this.repository = repository;
@@ -63,10 +76,22 @@ public class BackupResource {
       List<RecoveryPoint> list = repository.list(target);
       points.set(target, json.valueToTree(list));
       ObjectNode w = window.putObject(target);
-      if (!list.isEmpty()) {
-        w.put("from", list.get(0).time().toString());
-        w.put("to", list.get(list.size() - 1).time().toString());
-      }
+      restores
+          .window(region.name(), target)
+          .ifPresent(
+              range -> {
+                w.put("from", range[0].toString());
+                w.put("to", range[1].toString());
+              });
+    }
+    List<RecoveryPoint> wal = repository.list(BackupRepository.WAL);
+    ObjectNode archive = out.putObject("wal");
+    archive.put("streaming", this.wal.streaming());
+    archive.put("segments", wal.stream().filter(p -> !p.id().endsWith(".history")).count());
+    archive.put("bytes", wal.stream().mapToLong(RecoveryPoint::size).sum());
+    if (!wal.isEmpty()) {
+      archive.put("newest", wal.get(wal.size() - 1).id());
+      archive.put("newest_time", wal.get(wal.size() - 1).time().toString());
     }
     return out;
   }
@@ -93,6 +118,18 @@ public class BackupResource {
     }
     ObjectNode last = out.putObject("last");
     backups.last().forEach((target, o) -> last.set(target, json.valueToTree(o)));
+    ObjectNode archive = out.putObject("wal");
+    archive.put("configured", wal.enabled());
+    archive.put("streaming", wal.streaming());
+    wal.durableAt()
+        .ifPresentOrElse(
+            t -> archive.put("durable_at", t.toString()), () -> archive.putNull("durable_at"));
+    ObjectNode c = out.putObject("copy");
+    c.put("configured", copier.enabled());
+    copier.destination().ifPresent(d -> c.put("destination", d));
+    c.put("pending", copier.pending());
+    copier.lastVerified().ifPresent(t -> c.put("last_verified", t.toString()));
+    copier.lastError().ifPresent(e -> c.put("last_error", e));
     ObjectNode rpo = out.putObject("rpo");
     for (String target : BackupService.TARGETS) {
       ObjectNode t = rpo.putObject(target);

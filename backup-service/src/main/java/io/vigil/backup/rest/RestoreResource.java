@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.common.annotation.Blocking;
-import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.backup.service.BackupService;
 import io.vigil.backup.service.RestoreService;
+import io.vigil.topology.RegionConfig;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -20,7 +20,10 @@ import java.util.Optional;
 /**
  * {@code POST /restores}: prepares a recovery point from the repository in a directory — {@code
  * {"target": "postgres"|"etcd", "recovery_point": "<id>"|"latest", "time": "<instant>",
- * "directory": "/abs/path"}} (id or time, not both; neither = the newest).
+ * "directory": "/abs/path", "source_region": "<region>"}} (id or time, not both; neither = the
+ * newest state; a backup id restores that backup as it was taken, {@code latest} or a time replay
+ * the archived WAL after it; the source region defaults to this one, another one's copies in this
+ * repository restore a lost region here).
  */
 @Path("/restores")
 @Produces(MediaType.APPLICATION_JSON)
@@ -30,8 +33,11 @@ public class RestoreResource {
   private final RestoreService restores;
   private final ObjectMapper json;
 
-  RestoreResource(RestoreService restores, ObjectMapper json) {
+  private final RegionConfig region;
+
+  RestoreResource(RestoreService restores, RegionConfig region, ObjectMapper json) {
     this.restores = restores;
+    this.region = region;
     this.json = json;
   }
 
@@ -68,10 +74,18 @@ public class RestoreResource {
       if (id.isPresent() && time.isPresent()) {
         return Errors.response(400, "invalid_request", "give recovery_point or time, not both");
       }
-      RecoveryPoint point = restores.choose(target, id, time);
-      RestoreService.Restored done = restores.restore(point, java.nio.file.Path.of(directory));
+      String from = body.path("source_region").asText(region.name());
+      if (!from.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+        return Errors.response(
+            400, "invalid_region", "source_region is not a region name: " + from);
+      }
+      RestoreService.Plan plan = restores.choose(from, target, id, time);
+      RestoreService.Restored done = restores.restore(plan, java.nio.file.Path.of(directory));
       ObjectNode out = json.createObjectNode();
-      out.set("recovery_point", json.valueToTree(point));
+      out.put("source_region", from);
+      out.set("recovery_point", json.valueToTree(plan.point()));
+      out.put("recovery_target", done.recoveryTarget());
+      out.put("wal_segments", done.walSegments());
       out.put("path", done.path().toString());
       out.put("bytes", done.bytes());
       out.put("seconds", done.seconds());

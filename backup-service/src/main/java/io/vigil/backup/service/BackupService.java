@@ -56,7 +56,18 @@ public class BackupService {
       Executors.newSingleThreadExecutor(Thread.ofPlatform().name("backup-worker").factory());
   private final AtomicReference<Progress> running = new AtomicReference<>();
   private final Map<String, Outcome> last = new ConcurrentHashMap<>();
+
+  /** The newest artifact of each target (what the schedule goes by). */
   private final Map<String, Instant> newest = new ConcurrentHashMap<>();
+
+  /**
+   * The newest durable recovery point of each target (what the RPO goes by): the newest artifact,
+   * or for PostgreSQL the archived WAL when later; shared through etcd by the leader.
+   */
+  private final Map<String, Instant> durable = new ConcurrentHashMap<>();
+
+  private final Map<String, Instant> published = new ConcurrentHashMap<>();
+  private final WalArchiver wal;
   private final OwnedGauges gauges;
   private final EtcdGateway gateway;
   private final RegionConfig region;
@@ -71,11 +82,13 @@ public class BackupService {
       PostgresBaseBackups postgres,
       EtcdSnapshots etcd,
       BackupLeader leader,
+      WalArchiver wal,
       EtcdGateway gateway,
       RegionConfig region,
       MeterRegistry metrics,
       Vertx vertx) {
     this.gateway = gateway;
+    this.wal = wal;
     this.region = region;
     this.config = config;
     this.repository = repository;
@@ -112,6 +125,8 @@ public class BackupService {
         Tags.empty(),
         "1 on the backup leader",
         () -> leader.leader() ? 1 : 0);
+    // a broken WAL chain needs a base backup to recover from: due at once
+    wal.onChainBroken(() -> newest.remove("postgres"));
     worker.execute(this::refreshNewest);
     timer = vertx.setPeriodic(config.schedule().tick().toMillis(), id -> tick());
   }
@@ -136,7 +151,60 @@ public class BackupService {
 
   /** Now minus the newest recovery point of the target; empty when there is none. */
   public Optional<Duration> exposure(String target) {
-    return Optional.ofNullable(newest.get(target)).map(t -> Duration.between(t, Instant.now()));
+    return recoveryPoint(target).map(t -> Duration.between(t, Instant.now()));
+  }
+
+  /** The newest durable recovery point of {@code target}. */
+  public Optional<Instant> recoveryPoint(String target) {
+    Instant at = latest(newest.get(target), durable.get(target));
+    Instant base = newest.get(target);
+    if (target.equals("postgres") && base != null && !base.isBefore(wal.chainStart())) {
+      // archived WAL counts once a base backup it can be replayed from exists
+      at = latest(at, wal.durableAt().orElse(null));
+    }
+    return Optional.ofNullable(at);
+  }
+
+  private static Instant latest(Instant a, Instant b) {
+    return a == null ? b : b == null || a.isAfter(b) ? a : b;
+  }
+
+  /**
+   * The leader publishes each target's recovery point in etcd; the other instances read it, so all
+   * report the same exposure.
+   */
+  private void shareRecoveryPoints(boolean leading) {
+    if (!gateway.enabled()) {
+      return;
+    }
+    if (leading) {
+      for (String target : TARGETS) {
+        Optional<Instant> at = recoveryPoint(target);
+        if (enabled(target) && at.isPresent() && !at.get().equals(published.get(target))) {
+          published.put(target, at.get());
+          gateway
+              .put(TopologyKeys.backupNewest(region.name(), target), at.get().toString(), 0)
+              .subscribe()
+              .with(v -> {}, f -> published.remove(target));
+        }
+      }
+      return;
+    }
+    gateway
+        .getPrefix(TopologyKeys.backupNewest(region.name(), ""))
+        .subscribe()
+        .with(
+            kvs ->
+                kvs.forEach(
+                    (key, value) -> {
+                      String target = key.substring(key.lastIndexOf('/') + 1);
+                      try {
+                        durable.merge(target, Instant.parse(value.trim()), BackupService::latest);
+                      } catch (RuntimeException e) {
+                        LOG.debugf("bad recovery point %s=%s", key, value);
+                      }
+                    }),
+            failure -> LOG.debugf("reading the recovery points: %s", failure));
   }
 
   /** The backup running now, if any. */
@@ -163,6 +231,16 @@ public class BackupService {
         metrics.counter("vigil.backup.pruned", "target", target).increment();
         LOG.debugf("Retention: deleted %s of %s", p.id(), target);
       }
+      if (target.equals("postgres")) {
+        List<RecoveryPoint> kept = repository.list("postgres");
+        if (!kept.isEmpty()) {
+          for (RecoveryPoint w :
+              Retention.unneededWal(repository.list(BackupRepository.WAL), kept.get(0))) {
+            repository.delete(w);
+            metrics.counter("vigil.backup.pruned", "target", BackupRepository.WAL).increment();
+          }
+        }
+      }
     } catch (RuntimeException e) {
       LOG.warnf("Retention of %s failed: %s", target, e.getMessage());
     }
@@ -174,6 +252,11 @@ public class BackupService {
       if (!points.isEmpty()) {
         newest.put(target, points.get(points.size() - 1).time());
       }
+    }
+    // the newest archived WAL also counts for PostgreSQL until this instance streams itself
+    List<RecoveryPoint> segments = repository.list(BackupRepository.WAL);
+    if (!segments.isEmpty() && newest.containsKey("postgres")) {
+      durable.merge("postgres", segments.get(segments.size() - 1).time(), BackupService::latest);
     }
   }
 
@@ -202,8 +285,9 @@ public class BackupService {
   private boolean wasLeader;
 
   private void tick() {
-    watchRpo();
     boolean leading = leader.leader();
+    shareRecoveryPoints(leading);
+    watchRpo();
     boolean elected = leading && !wasLeader;
     wasLeader = leading;
     if (!config.schedule().enabled() || !leading || running.get() != null) {

@@ -157,9 +157,11 @@ public class DrillService {
     long t0 = System.nanoTime();
     Result result;
     try {
-      point = restores.choose(target, Optional.empty(), Optional.empty());
+      RestoreService.Plan plan =
+          restores.choose(repository.region(), target, Optional.empty(), Optional.empty());
+      point = plan.point();
       Path into = scratch.resolve("restored");
-      RestoreService.Restored restored = restores.restore(point, into);
+      RestoreService.Restored restored = restores.restore(plan, into);
       String detail =
           target.equals("postgres")
               ? startPostgres(into, scratch)
@@ -224,7 +226,7 @@ public class DrillService {
             "-c",
             "archive_mode=off",
             "-c",
-            "max_connections=20",
+            "hot_standby=off",
             "-c",
             "shared_buffers=32MB"));
     Process postgres =

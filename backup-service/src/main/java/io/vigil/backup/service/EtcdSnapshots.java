@@ -111,7 +111,7 @@ public class EtcdSnapshots {
     if (size <= 32) {
       throw new IOException("etcd snapshot of " + size + " bytes is too short");
     }
-    MessageDigest digest = io.vigil.backup.service.Digests.sha256();
+    MessageDigest digest = BackupRepository.digest();
     byte[] buffer = new byte[1 << 16];
     byte[] trailer = new byte[32];
     try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {

@@ -4,25 +4,50 @@ import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Prepares a recovery point for a new region from the repository alone: the artifact is checked
- * against its metadata (size, SHA-256), then a PostgreSQL base backup is unpacked and checked with
- * {@code pg_verifybackup} into a data directory ready to start, and an etcd snapshot is checked
- * (its SHA-256 trailer) and placed for {@code etcdctl snapshot restore} with the new cluster's
- * member names. Starting the restored servers is the platform's part (the local region's {@code
- * vigil}, or Kubernetes).
+ * Prepares a recovery point for a new region from the repository alone. Every artifact is checked
+ * against its metadata (size, SHA-256) on the way out. PostgreSQL: a base backup unpacked and
+ * checked with {@code pg_verifybackup}; for the latest point or a given time, the archived WAL
+ * after it (all timelines, with their history files) is placed beside it and recovery configured
+ * ({@code recovery.signal}, {@code restore_command}, {@code recovery_target_time}), so the server
+ * replays up to that point when it starts, then promotes. etcd: a snapshot checked (its SHA-256
+ * trailer) and placed for {@code etcdctl snapshot restore} with the new cluster's member names.
+ * Starting the restored servers is the platform's part (the local region's {@code vigil}, or
+ * Kubernetes).
  */
 @ApplicationScoped
 public class RestoreService {
+
+  /** Directory inside a restored data directory holding the WAL to replay. */
+  public static final String WAL_DIR = ".vigil-wal";
+
+  private static final Pattern COMMIT =
+      Pattern.compile("desc: COMMIT (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?) UTC");
+  private static final DateTimeFormatter WALDUMP_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSSSSS][.SSSSS][.SSSS][.SSS][.SS][.S]");
+  private static final DateTimeFormatter TARGET_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS'+00'").withZone(ZoneOffset.UTC);
 
   private final BackupRepository repository;
   private final BackupConfig config;
@@ -32,8 +57,18 @@ public class RestoreService {
     this.config = config;
   }
 
+  /**
+   * What to restore.
+   *
+   * @param point the base backup or snapshot
+   * @param replayWal whether archived WAL after a base backup is replayed
+   * @param time replay up to this time (empty: to the end of the archived WAL)
+   */
+  public record Plan(RecoveryPoint point, boolean replayWal, Optional<Instant> time) {}
+
   /** What a restore did. */
-  public record Restored(RecoveryPoint from, Path path, long bytes, double seconds) {}
+  public record Restored(
+      Plan plan, Path path, long bytes, int walSegments, String recoveryTarget, double seconds) {}
 
   /** A restore request that cannot be served, with the status it deserves. */
   public static final class RestoreException extends RuntimeException {
@@ -57,28 +92,51 @@ public class RestoreService {
     }
   }
 
+  /** The window a target can be restored into: from its oldest point to its newest. */
+  public Optional<Instant[]> window(String fromRegion, String target) {
+    List<RecoveryPoint> points = repository.list(fromRegion, target);
+    if (points.isEmpty()) {
+      return Optional.empty();
+    }
+    Instant from = points.get(0).time();
+    Instant to = points.get(points.size() - 1).time();
+    if (target.equals("postgres")) {
+      List<RecoveryPoint> wal = repository.list(fromRegion, BackupRepository.WAL);
+      if (!wal.isEmpty() && wal.get(wal.size() - 1).time().isAfter(to)) {
+        to = wal.get(wal.size() - 1).time();
+      }
+    }
+    return Optional.of(new Instant[] {from, to});
+  }
+
   /**
-   * The recovery point to restore: by id, the newest one at or before {@code time}, or the newest.
+   * What to restore: a recovery point by id (as it was taken), the state at {@code time}, or the
+   * newest state ({@code latest}, or neither given).
    */
-  public RecoveryPoint choose(String target, Optional<String> id, Optional<Instant> time) {
-    List<RecoveryPoint> points = repository.list(target);
+  public Plan choose(
+      String fromRegion, String target, Optional<String> id, Optional<Instant> time) {
+    List<RecoveryPoint> points = repository.list(fromRegion, target);
     if (points.isEmpty()) {
       throw new RestoreException(
-          404, "no_recovery_point", "the repository has no " + target + " backup");
+          404,
+          "no_recovery_point",
+          "the repository has no " + target + " backup of region " + fromRegion);
     }
+    boolean wal = target.equals("postgres");
     if (id.isPresent() && !id.get().equals("latest")) {
-      return points.stream()
-          .filter(p -> p.id().equals(id.get()))
-          .findFirst()
-          .orElseThrow(
-              () ->
-                  new RestoreException(
-                      404, "recovery_point_not_found", "no " + target + " backup " + id.get()));
+      RecoveryPoint p =
+          points.stream()
+              .filter(x -> x.id().equals(id.get()))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new RestoreException(
+                          404, "recovery_point_not_found", "no " + target + " backup " + id.get()));
+      return new Plan(p, false, Optional.empty());
     }
     if (time.isPresent()) {
-      Instant from = points.get(0).time();
-      Instant to = points.get(points.size() - 1).time();
-      if (time.get().isBefore(from)) {
+      Instant[] window = window(fromRegion, target).orElseThrow();
+      if (time.get().isBefore(window[0]) || time.get().isAfter(window[1])) {
         throw new RestoreException(
             400,
             "outside_recovery_window",
@@ -86,9 +144,9 @@ public class RestoreService {
                 + " is outside the "
                 + target
                 + " recovery window ["
-                + from
+                + window[0]
                 + ", "
-                + to
+                + window[1]
                 + "]");
       }
       RecoveryPoint chosen = points.get(0);
@@ -97,14 +155,15 @@ public class RestoreService {
           chosen = p;
         }
       }
-      return chosen;
+      return new Plan(chosen, wal, wal ? time : Optional.empty());
     }
-    return points.get(points.size() - 1);
+    return new Plan(points.get(points.size() - 1), wal, Optional.empty());
   }
 
-  /** Restores {@code point} into {@code directory}, which must be absent or empty. */
-  public Restored restore(RecoveryPoint point, Path directory) throws Exception {
+  /** Restores per {@code plan} into {@code directory}, which must be absent or empty. */
+  public Restored restore(Plan plan, Path directory) throws Exception {
     long t0 = System.nanoTime();
+    RecoveryPoint point = plan.point();
     if (!directory.isAbsolute()) {
       throw new RestoreException(
           400, "invalid_directory", "directory must be an absolute path: " + directory);
@@ -122,20 +181,156 @@ public class RestoreService {
           409, "repository_corrupted", "backup " + point.id() + " failed verification: " + problem);
     }
     Files.createDirectories(directory);
-    Path artifact = repository.file(point);
-    Path result;
     if (point.target().equals("etcd")) {
-      result = directory.resolve("snapshot.db");
-      Files.copy(artifact, result, StandardCopyOption.COPY_ATTRIBUTES);
+      Path result = directory.resolve("snapshot.db");
+      repository.download(point, result);
       EtcdSnapshots.checkTrailer(result);
-    } else {
-      Path bin = Tools.postgresBin(config.postgres().binDir());
-      Tools.run(
-          List.of("tar", "-C", directory.toString(), "-xzf", artifact.toString()), Map.of(), null);
-      Tools.run(
-          List.of(bin.resolve("pg_verifybackup").toString(), directory.toString()), Map.of(), null);
-      result = directory;
+      return new Restored(
+          plan,
+          result,
+          point.size(),
+          0,
+          "snapshot revision " + point.revision(),
+          (System.nanoTime() - t0) / 1e9);
     }
-    return new Restored(point, result, point.size(), (System.nanoTime() - t0) / 1e9);
+    Path bin = Tools.postgresBin(config.postgres().binDir());
+    unpack(point, directory);
+    Tools.run(
+        List.of(bin.resolve("pg_verifybackup").toString(), directory.toString()), Map.of(), null);
+    int segments = 0;
+    String target = "the base backup's consistent point " + point.endLsn();
+    if (plan.replayWal()) {
+      Path walDir = directory.resolve(WAL_DIR);
+      segments = fetchWal(point, walDir);
+      Optional<Instant> stopAt = plan.time().filter(t -> commitAfter(bin, walDir, t));
+      StringBuilder conf = new StringBuilder("\n# written by vigil restore\n");
+      conf.append("restore_command = 'cp \"").append(WAL_DIR).append("/%f\" \"%p\"'\n");
+      conf.append("recovery_target_timeline = 'latest'\n");
+      if (stopAt.isPresent()) {
+        conf.append("recovery_target_time = '")
+            .append(TARGET_TIME.format(stopAt.get()))
+            .append("'\n");
+        conf.append("recovery_target_action = 'promote'\n");
+        target = "recovery_target_time " + stopAt.get();
+      } else {
+        target = "the end of the archived WAL";
+      }
+      Files.writeString(
+          directory.resolve("postgresql.auto.conf"),
+          conf.toString(),
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+      Files.writeString(directory.resolve("recovery.signal"), "");
+    }
+    return new Restored(
+        plan, directory, point.size(), segments, target, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Streams the base backup out of the repository through {@code tar}, checking its SHA-256. */
+  private void unpack(RecoveryPoint point, Path directory) throws Exception {
+    Process tar =
+        new ProcessBuilder("tar", "-C", directory.toString(), "-xzf", "-")
+            .redirectErrorStream(true)
+            .start();
+    java.security.MessageDigest digest = BackupRepository.digest();
+    long size;
+    try (InputStream in = new java.security.DigestInputStream(repository.open(point), digest);
+        OutputStream out = tar.getOutputStream()) {
+      size = in.transferTo(out);
+    }
+    String output = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (tar.waitFor() != 0) {
+      throw new IOException("tar could not unpack " + point.file() + ": " + output.strip());
+    }
+    String sha = java.util.HexFormat.of().formatHex(digest.digest());
+    if (size != point.size() || !sha.equals(point.sha256())) {
+      throw new RestoreException(
+          409,
+          "repository_corrupted",
+          "backup " + point.id() + " changed while it was read: SHA-256 " + sha);
+    }
+  }
+
+  /**
+   * Copies the archived WAL a base backup needs into {@code walDir}: every history file and every
+   * segment from the base backup's start on, on its timeline or a later one; a complete segment
+   * wins over the partial copy of the same segment. Returns the number of segments.
+   */
+  private int fetchWal(RecoveryPoint base, Path walDir) throws IOException {
+    Files.createDirectories(walDir);
+    String startSegment = segmentOf(base.lsn());
+    Map<String, RecoveryPoint> chosen = new LinkedHashMap<>();
+    List<RecoveryPoint> wal = new ArrayList<>(repository.list(base.region(), BackupRepository.WAL));
+    wal.sort(Comparator.comparing(p -> p.id().endsWith(".partial") ? 0 : 1));
+    for (RecoveryPoint p : wal) {
+      String name = p.id().replace(".partial", "");
+      if (name.endsWith(".history")) {
+        chosen.put(name, p);
+        continue;
+      }
+      int timeline = Integer.parseInt(name.substring(0, 8), 16);
+      if (timeline >= base.timeline() && name.substring(8).compareTo(startSegment) >= 0) {
+        chosen.put(name, p); // complete ones come last and replace partial ones
+      }
+    }
+    int segments = 0;
+    for (Map.Entry<String, RecoveryPoint> e : chosen.entrySet()) {
+      repository.download(e.getValue(), walDir.resolve(e.getKey()));
+      if (!e.getKey().endsWith(".history")) {
+        segments++;
+      }
+    }
+    return segments;
+  }
+
+  /** The log and segment part (16 hex digits) of the segment holding {@code lsn}. */
+  static String segmentOf(String lsn) {
+    String[] parts = lsn.split("/");
+    long hi = Long.parseLong(parts[0], 16);
+    long lo = Long.parseLong(parts[1], 16);
+    return String.format("%08X%08X", hi, lo / (16L * 1024 * 1024));
+  }
+
+  /**
+   * Whether the WAL holds a commit after {@code time}. Without one, PostgreSQL would stop with
+   * "recovery ended before configured recovery target was reached"; the end of the WAL is then the
+   * state at {@code time}.
+   */
+  private static boolean commitAfter(Path bin, Path walDir, Instant time) {
+    List<Path> segments;
+    try (Stream<Path> files = Files.list(walDir)) {
+      segments =
+          files.filter(f -> f.getFileName().toString().matches("[0-9A-F]{24}")).sorted().toList();
+    } catch (IOException e) {
+      return true;
+    }
+    for (Path segment : segments) {
+      ProcessBuilder b =
+          new ProcessBuilder(
+                  bin.resolve("pg_waldump").toString(),
+                  "--path=" + walDir,
+                  "--rmgr=Transaction",
+                  segment.getFileName().toString())
+              .redirectErrorStream(true);
+      b.environment().put("TZ", "UTC");
+      try {
+        Process p = b.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        Matcher m = COMMIT.matcher(out);
+        while (m.find()) {
+          Instant at = LocalDateTime.parse(m.group(1), WALDUMP_TIME).toInstant(ZoneOffset.UTC);
+          if (at.isAfter(time)) {
+            return true;
+          }
+        }
+      } catch (IOException e) {
+        return true; // let PostgreSQL judge
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -11,11 +11,12 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vigil.monitoring.config.MonitoringConfig;
 import io.vigil.topology.EtcdGateway;
+import io.vigil.topology.PatroniLeader;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -68,7 +69,7 @@ public class PrimaryLocator {
   }
 
   private String prefix() {
-    return config.patroniNamespace() + config.patroniScope().orElseThrow() + "/";
+    return PatroniLeader.prefix(config.patroniNamespace(), config.patroniScope().orElseThrow());
   }
 
   void onStart(@Observes StartupEvent event) {
@@ -108,25 +109,17 @@ public class PrimaryLocator {
   }
 
   private Void locate(Map<String, String> kvs) {
-    String name = kvs.get(prefix() + "leader");
-    if (name == null) {
+    Optional<PatroniLeader> found = PatroniLeader.find(kvs, prefix(), json);
+    if (found.isEmpty() || base == null) {
       return null; // no leader right now (failover in progress): keep the last one
     }
-    String member = kvs.get(prefix() + "members/" + name.trim());
-    if (member == null || base == null) {
-      return null;
-    }
-    try {
-      URI url = URI.create(json.readTree(member).path("conn_url").asText());
-      if (!name.equals(leader)
-          || url.getPort() != current.getPort()
-          || !url.getHost().equals(current.getHost())) {
-        current = new PgConnectOptions(base).setHost(url.getHost()).setPort(url.getPort());
-        LOG.infof("PostgreSQL primary is now %s (%s:%d)", name, url.getHost(), url.getPort());
-        leader = name;
-      }
-    } catch (Exception e) {
-      LOG.warnf("Patroni member %s has no usable conn_url: %s", name, e.toString());
+    PatroniLeader l = found.get();
+    if (!l.member().equals(leader)
+        || l.port() != current.getPort()
+        || !l.host().equals(current.getHost())) {
+      current = new PgConnectOptions(base).setHost(l.host()).setPort(l.port());
+      LOG.infof("PostgreSQL primary is now %s (%s:%d)", l.member(), l.host(), l.port());
+      leader = l.member();
     }
     return null;
   }
