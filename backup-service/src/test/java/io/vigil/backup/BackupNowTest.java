@@ -74,6 +74,9 @@ class BackupNowTest {
     assertThat(archive).isRegularFile();
     assertThat(sha256(archive)).isEqualTo(pg.getString("sha256"));
     assertThat(pg.getString("lsn")).matches("[0-9A-F]+/[0-9A-F]+");
+    // each recovery point pairs a PostgreSQL position with an etcd revision of the same moment
+    assertThat(pg.getLong("revision")).isGreaterThanOrEqualTo(etcd.getLong("revision"));
+    assertThat(etcd.getString("lsn")).matches("[0-9A-F]+/[0-9A-F]+");
     assertThat(pg.getString("endLsn")).matches("[0-9A-F]+/[0-9A-F]+");
     assertThat(pg.getInt("timeline")).isEqualTo(1);
     assertThat(pg.getString("verifiedWith")).isEqualTo("pg_verifybackup");

@@ -77,8 +77,17 @@ public final class LocalRegion {
 
         Map<String, String> backup = new LinkedHashMap<>(common);
         backup.put("vigil.region.zone", zone);
+        // the region's repository is a bucket in S3Proxy; every artifact is copied to the
+        // standby region's repository (a directory) and verified there
+        backup.put("vigil.backup.repository.s3.endpoint", s3.endpoint());
+        backup.put("vigil.backup.repository.s3.bucket", "vigil-backups");
+        backup.put("vigil.backup.repository.s3.access-key", s3.accessKey());
+        backup.put("vigil.backup.repository.s3.secret-key", s3.secretKey());
         backup.put(
-            "vigil.backup.repository.path", options.stateDir().resolve("backups").toString());
+            "vigil.backup.repository.staging",
+            options.stateDir().resolve("backup-staging").resolve(zone).toString());
+        backup.put("vigil.backup.wal.spool", options.stateDir().resolve("wal-spool").toString());
+        backup.put("vigil.backup.copy.path", drRepository().toString());
         backup.putAll(backupSources.getOrDefault(zone, Map.of()));
         service("backup-service", "backup-" + zone, zone, backup);
       }
@@ -102,6 +111,11 @@ public final class LocalRegion {
    * Patroni (one member per zone, synchronous mode, fast timings) when it is installed, else a
    * single PostgreSQL with a warning; answers the monitoring service's datasource settings.
    */
+  /** The standby region's backup repository: copies of every artifact of this region. */
+  public Path drRepository() {
+    return options.stateDir().resolve("dr-backups").toAbsolutePath();
+  }
+
   /** Per zone: the PostgreSQL member its backup-service takes base backups from. */
   private final Map<String, Map<String, String>> backupSources = new LinkedHashMap<>();
 
@@ -135,10 +149,15 @@ public final class LocalRegion {
             "postgresql://127.0.0.1:" + m.pgPort() + " (patroni " + m.restUrl() + ")");
       }
       for (int i = 0; i < names.size(); i++) {
-        backupSources.put(
-            options.zones().get(i),
-            backupSource(
-                patroni.members().get(i).pgPort(), "replicator", patroni.replicationPassword()));
+        Map<String, String> source =
+            new LinkedHashMap<>(
+                backupSource(
+                    patroni.members().get(i).pgPort(),
+                    "replicator",
+                    patroni.replicationPassword()));
+        // WAL is streamed from the Patroni leader, followed across failovers
+        source.put("vigil.backup.postgres.patroni-scope", patroni.scope());
+        backupSources.put(options.zones().get(i), source);
       }
       PatroniCluster.Member leader = patroni.awaitLeader(Duration.ofSeconds(60));
       String hosts =

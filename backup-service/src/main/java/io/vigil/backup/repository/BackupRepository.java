@@ -185,14 +185,20 @@ public class BackupRepository {
 
   /** Deletes a recovery point: its metadata first (from then on it does not count), then it. */
   public void delete(RecoveryPoint point) {
+    delete(point.region(), point.target(), point.id());
+  }
+
+  /** Deletes the recovery point {@code id} of {@code target} by its keys alone. */
+  public void delete(String fromRegion, String target, String id) {
     try {
-      String meta = point.region() + "/" + metadataPath(point.target(), point.id());
+      String meta = fromRegion + "/" + metadataPath(target, id);
+      String file = fromRegion + "/" + artifactPath(target, id);
       store.delete(meta);
-      store.delete(point.region() + "/" + point.file());
+      store.delete(file);
       deletions.forEach(l -> l.accept(meta));
-      deletions.forEach(l -> l.accept(point.region() + "/" + point.file()));
+      deletions.forEach(l -> l.accept(file));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + point.file(), e);
+      throw new UncheckedIOException("cannot delete " + id, e);
     }
   }
 

@@ -15,8 +15,10 @@ import java.time.Instant;
  * @param sha256 SHA-256 of the artifact, hex
  * @param startedAt when the backup began
  * @param time the recovery point: the state the artifact restores to
- * @param revision etcd revision of a snapshot
- * @param lsn PostgreSQL start LSN of a base backup
+ * @param revision etcd revision of a snapshot; for a base backup, etcd's revision at its consistent
+ *     point (a recovery point of the region pairs the two)
+ * @param lsn PostgreSQL start LSN of a base backup or WAL segment; for a snapshot, PostgreSQL's WAL
+ *     position when it was taken
  * @param endLsn PostgreSQL LSN the base backup is consistent at
  * @param timeline PostgreSQL timeline
  * @param verifiedWith the check the artifact passed before it counted

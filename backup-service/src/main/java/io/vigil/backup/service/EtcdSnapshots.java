@@ -37,8 +37,15 @@ public class EtcdSnapshots {
   private final RegionConfig region;
   private final ObjectMapper json;
 
+  private final PostgresBaseBackups postgres;
+
   EtcdSnapshots(
-      EtcdGateway etcd, BackupRepository repository, RegionConfig region, ObjectMapper json) {
+      EtcdGateway etcd,
+      BackupRepository repository,
+      RegionConfig region,
+      ObjectMapper json,
+      PostgresBaseBackups postgres) {
+    this.postgres = postgres;
     this.etcd = etcd;
     this.repository = repository;
     this.region = region;
@@ -74,6 +81,8 @@ public class EtcdSnapshots {
           }) {
         etcd.client().getMaintenanceClient().snapshot(out).get(10, TimeUnit.MINUTES);
       }
+      // the PostgreSQL position of the same moment: a recovery point of the region pairs both
+      String lsn = postgres.currentLsn().orElse(null);
       progress.phase("checking the snapshot");
       checkTrailer(file);
       String verified = "sha256 trailer";
@@ -96,7 +105,7 @@ public class EtcdSnapshots {
               started,
               started,
               revision,
-              null,
+              lsn,
               null,
               null,
               verified));

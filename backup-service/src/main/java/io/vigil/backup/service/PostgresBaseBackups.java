@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
+import io.vigil.topology.EtcdGateway;
 import io.vigil.topology.RegionConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,8 +38,15 @@ public class PostgresBaseBackups {
   private final RegionConfig region;
   private final ObjectMapper json;
 
+  private final EtcdGateway etcd;
+
   PostgresBaseBackups(
-      BackupConfig config, BackupRepository repository, RegionConfig region, ObjectMapper json) {
+      BackupConfig config,
+      BackupRepository repository,
+      RegionConfig region,
+      ObjectMapper json,
+      EtcdGateway etcd) {
+    this.etcd = etcd;
     this.config = config.postgres();
     this.repository = repository;
     this.region = region;
@@ -83,6 +92,8 @@ public class PostgresBaseBackups {
             }
           });
       Instant consistent = Instant.now();
+      // the etcd revision of the same moment: a recovery point of the region pairs both
+      Long revision = etcdRevision();
       progress.phase("pg_verifybackup");
       Tools.run(List.of(bin.resolve("pg_verifybackup").toString(), data.toString()), env, null);
 
@@ -111,13 +122,62 @@ public class PostgresBaseBackups {
               sha,
               started,
               consistent,
-              null,
+              revision,
               lsn.group(1),
               endLsn,
               Integer.parseInt(timeline.group(1)),
               "pg_verifybackup"));
     } finally {
       BackupRepository.deleteTree(staging);
+    }
+  }
+
+  /** The current etcd revision; null without etcd or when it cannot be read now. */
+  private Long etcdRevision() {
+    if (!etcd.enabled()) {
+      return null;
+    }
+    try {
+      return etcd.client()
+          .getKVClient()
+          .get(io.etcd.jetcd.ByteSequence.from("/vigil/", java.nio.charset.StandardCharsets.UTF_8))
+          .get(5, java.util.concurrent.TimeUnit.SECONDS)
+          .getHeader()
+          .getRevision();
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /**
+   * The server's WAL position now (replayed position on a replica), for pairing with an etcd
+   * snapshot; empty without PostgreSQL or when it cannot be read now.
+   */
+  public Optional<String> currentLsn() {
+    if (!enabled()) {
+      return Optional.empty();
+    }
+    try {
+      Map<String, String> env = new HashMap<>();
+      config.password().ifPresent(p -> env.put("PGPASSWORD", p));
+      env.put("PGCONNECT_TIMEOUT", "5");
+      String out =
+          Tools.run(
+              List.of(
+                  Tools.postgresBin(config.binDir()).resolve("psql").toString(),
+                  "--host=" + config.host().get(),
+                  "--port=" + config.port(),
+                  "--username=" + config.user(),
+                  "--no-password",
+                  "--dbname=postgres",
+                  "-Atc",
+                  "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
+                      + " ELSE pg_current_wal_lsn() END"),
+              env,
+              null);
+      return Optional.of(out.strip()).filter(s -> s.matches("[0-9A-F]+/[0-9A-F]+"));
+    } catch (Exception e) {
+      return Optional.empty();
     }
   }
 

@@ -128,7 +128,13 @@ public class WalArchiver {
     if (!enabled()) {
       return;
     }
-    spool = config.wal().spool().toAbsolutePath().resolve(region.name());
+    // one spool per instance: instances of a region may share a machine
+    spool =
+        config
+            .wal()
+            .spool()
+            .toAbsolutePath()
+            .resolve(region.name() + "-" + region.instanceId().orElse(region.zone()));
     supervisor = Thread.ofPlatform().name("wal-archiver").daemon().start(this::supervise);
   }
 
@@ -146,17 +152,24 @@ public class WalArchiver {
   }
 
   private void supervise() {
+    boolean leading = false;
     Instant nextLeaderCheck = Instant.EPOCH;
     Instant nextStart = Instant.EPOCH;
     while (!stopping) {
       try {
         if (!leader.leader()) {
-          if (receiver != null) {
+          if (leading) {
             LOG.info("No longer the backup leader: WAL streaming stops here");
             stopReceiver();
+            leading = false;
           }
           Thread.sleep(200);
           continue;
+        }
+        if (!leading) {
+          // the repository is the truth: what another leader archived since is not in this spool
+          clearSpool();
+          leading = true;
         }
         Instant now = Instant.now();
         if (!now.isBefore(nextLeaderCheck)) {
@@ -278,13 +291,20 @@ public class WalArchiver {
           "The WAL chain is broken (the primary no longer has the WAL after the newest archived"
               + " segment): streaming restarts from the primary's position and a base backup is"
               + " taken now");
-      try (Stream<Path> files = Files.list(spool)) {
-        for (Path f : files.toList()) {
-          Files.deleteIfExists(f);
-        }
-      }
+      clearSpool();
       onChainBroken.run();
     }
+  }
+
+  private void clearSpool() throws IOException {
+    Files.createDirectories(spool);
+    try (Stream<Path> files = Files.list(spool)) {
+      for (Path f : files.toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
+    shipped.clear();
+    partialShipped.clear();
   }
 
   private void stopReceiver() {
@@ -388,8 +408,7 @@ public class WalArchiver {
         store(spool.resolve(n), n, Files.getLastModifiedTime(spool.resolve(n)).toInstant());
         shipped.add(n);
         // the partial copy of this segment is superseded
-        repository.store().delete(key(n + ".partial.json"));
-        repository.store().delete(key(n + ".partial"));
+        repository.delete(region.name(), BackupRepository.WAL, n + ".partial");
         partialShipped.remove(n + ".partial");
       }
     }
@@ -429,10 +448,6 @@ public class WalArchiver {
       Instant at = t0.isBefore(sourceConfirmedAt) ? t0 : sourceConfirmedAt;
       durableAt.accumulateAndGet(at, (a, b) -> a == null || b.isAfter(a) ? b : a);
     }
-  }
-
-  private String key(String name) {
-    return region.name() + "/" + BackupRepository.artifactPath(BackupRepository.WAL, name);
   }
 
   private void store(Path file, String name, Instant time) throws IOException {

@@ -99,6 +99,9 @@ public final class VigilCommand {
                     payload ingest through the API vs raw COPY; monitor runs over N records
           bench router [--seconds S]
                     router vs HAProxy vs direct (wrk), then a zone killed and hung under load
+          bench backup [--size-mb N] [--risk-seconds S]
+                    base backup vs raw pg_basebackup of the same database, restore time,
+                    data at risk (RPO exposure) under steady writes
           test      run the test suite (handled by the script)
         options:
           --state-dir DIR   where region.json, data and logs live (default .vigil)
@@ -336,10 +339,21 @@ public final class VigilCommand {
           throw new IllegalStateException("the router benchmark failed: " + e, e);
         }
       }
+      case "backup" -> {
+        try {
+          io.vigil.testkit.bench.BackupBenchmark.run(
+              stateDir,
+              Integer.parseInt(option(args, "--size-mb", "1024")),
+              Integer.parseInt(option(args, "--risk-seconds", "30")),
+              out);
+        } catch (Exception e) {
+          throw new IllegalStateException("the backup benchmark failed: " + e, e);
+        }
+      }
       default ->
           throw new IllegalArgumentException(
               "usage: ./vigil bench startup [--runs N] | ingest [--records N] [--run-records N]"
-                  + " | router [--seconds S]");
+                  + " | router [--seconds S] | backup [--size-mb N] [--risk-seconds S]");
     }
     return 0;
   }
