@@ -15,6 +15,8 @@ import io.vigil.testkit.Tools;
 import io.vigil.testkit.Workspace;
 import io.vigil.testkit.drill.Failure;
 import io.vigil.testkit.drill.LoadDrill;
+import io.vigil.testkit.drill.RegionLoss;
+import io.vigil.testkit.drill.Zones;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +45,12 @@ class LocalRegionTest {
       LocalRegion.down(state, out);
     }
     Workspace.deleteTree(stateDir.resolve("data"));
+    // what the test printed (drill reports among it) stays for whoever reads the run
+    try {
+      java.nio.file.Files.write(stateDir.resolve("test-progress.log"), progress.toByteArray());
+    } catch (java.io.IOException e) {
+      // the test's own outcome stands
+    }
   }
 
   @Test
@@ -54,13 +62,14 @@ class LocalRegionTest {
                     "us-south",
                     List.of("zone-a", "zone-b", "zone-c"),
                     QuarkusService.Aot.AUTO,
-                    true),
+                    true,
+                    "us-east"),
                 out)
             .up();
 
     // 3 etcd, 3 Patroni members (1 PostgreSQL where Patroni is missing), S3Proxy, 6 services,
-    // router
-    int expected = Tools.hasPatroni() ? 14 : 12;
+    // router; the standby region: etcd, a PostgreSQL hot standby, a backup-service, a router
+    int expected = (Tools.hasPatroni() ? 14 : 12) + 4;
     assertThat(state.processes).hasSize(expected);
     assertThat(state.running()).hasSize(expected);
     if (Tools.hasPatroni()) {
@@ -178,7 +187,7 @@ class LocalRegionTest {
               "zone-a/instances/router-service/router");
 
       // graceful stop: the instance deregisters first thing, long before its lease would expire
-      RegionState.Process backupB = process("backup-zone-b");
+      RegionState.Process backupB = backupB();
       long stoppedAt = System.nanoTime();
       ManagedProcess.signal(backupB.pid(), "TERM");
       Readiness.await(
@@ -188,7 +197,7 @@ class LocalRegionTest {
       assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofSeconds(3));
 
       // crash: the key goes when the 5 s lease runs out
-      RegionState.Process monitoringC = process("monitoring-zone-c");
+      RegionState.Process monitoringC = monitoringC();
       ManagedProcess.signal(monitoringC.pid(), "KILL");
       Readiness.await(
           "monitoring-zone-c's registration expired",
@@ -197,6 +206,25 @@ class LocalRegionTest {
               !instanceKeys(etcd)
                   .contains("zone-c/instances/monitoring-service/monitoring-zone-c"));
     }
+
+    // both back, then the whole region lost under load and recovered into the standby region:
+    // a restore from the standby region's copies, served through the router's region failover
+    Zones.startAgain(
+        state, stateDir.resolve("region.json"), List.of(backupB(), monitoringC()), out);
+    LoadDrill.Report regionLoss =
+        LoadDrill.run(
+            state,
+            stateDir.resolve("region.json"),
+            new RegionLoss(stateDir),
+            Duration.ofSeconds(45),
+            out);
+    out.println(regionLoss.row());
+    assertThat(regionLoss.acknowledged()).as(regionLoss.row()).isGreaterThan(20);
+    // what can be lost is what was acknowledged after the newest WAL copied to the standby
+    // region: the partial segment ships every 5 s, so nothing acknowledged earlier than that
+    assertThat(regionLoss.lostAckedBeforeFailureSeconds()).as(regionLoss.row()).isLessThan(10.0);
+    assertThat(regionLoss.recoverySeconds()).as(regionLoss.row()).isLessThan(60.0);
+    assertThat(regionLoss.observed()).as(regionLoss.row()).contains("us-east serving");
 
     List<RegionState.Process> left = LocalRegion.down(state, out);
     assertThat(left).isEmpty();
@@ -225,6 +253,14 @@ class LocalRegionTest {
       }
     }
     return false;
+  }
+
+  private RegionState.Process backupB() {
+    return process("backup-zone-b");
+  }
+
+  private RegionState.Process monitoringC() {
+    return process("monitoring-zone-c");
   }
 
   /** A zone whose PostgreSQL member is neither the Patroni leader nor its synchronous standby. */

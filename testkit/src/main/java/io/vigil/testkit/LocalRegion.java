@@ -19,7 +19,19 @@ public final class LocalRegion {
 
   /** Options of {@code vigil up}; {@code patroni} asks for the Patroni cluster where installed. */
   public record Options(
-      Path stateDir, String region, List<String> zones, QuarkusService.Aot aot, boolean patroni) {}
+      Path stateDir,
+      String region,
+      List<String> zones,
+      QuarkusService.Aot aot,
+      boolean patroni,
+      String standbyRegion) {
+
+    /** A region without a standby region. */
+    public Options(
+        Path stateDir, String region, List<String> zones, QuarkusService.Aot aot, boolean patroni) {
+      this(stateDir, region, zones, aot, patroni, null);
+    }
+  }
 
   private final Options options;
   private final PrintStream out;
@@ -94,6 +106,9 @@ public final class LocalRegion {
       createDemoTenant();
       Map<String, String> router = new LinkedHashMap<>(common);
       router.put("vigil.region.zone", zone(0));
+      if (options.standbyRegion() != null) {
+        router.put("vigil.router.standby.routers", upStandbyRegion());
+      }
       state.routerUrl = service("router-service", "router", null, router);
       state.apiUrl = state.routerUrl + "/openscale/" + state.serviceInstanceId + "/v2";
       save();
@@ -111,10 +126,70 @@ public final class LocalRegion {
    * Patroni (one member per zone, synchronous mode, fast timings) when it is installed, else a
    * single PostgreSQL with a warning; answers the monitoring service's datasource settings.
    */
+  /** The zone of the standby region's processes. */
+  public static String standbyZone(String standbyRegion) {
+    return standbyRegion + "-a";
+  }
+
+  /**
+   * The standby region ({@code --dr}): its own etcd, a PostgreSQL hot standby streaming from this
+   * region's cluster, a backup-service whose repository holds this region's copies, and a router
+   * (the region's router fails over to it). It serves once a region loss is recovered into it: a
+   * restore from the repository, then a monitoring-service on the restored database ({@code vigil
+   * drill region-loss}).
+   */
+  private String upStandbyRegion() {
+    String region = options.standbyRegion();
+    String zone = standbyZone(region);
+    state.standbyRegion = region;
+    step("standby region " + region + ": etcd");
+    EtcdCluster etcd = EtcdCluster.start(ws, "dr-etcd", 1);
+    state.add(etcd.members().get(0).process(), "dr-etcd", zone, etcd.members().get(0).clientUrl());
+    state.standbyEtcdEndpoints = etcd.endpointList();
+    state.standbyRepository = drRepository().toString();
+    if (!standbySources.isEmpty()) {
+      step("standby region " + region + ": PostgreSQL hot standby fed from " + options.region());
+      PostgresServer standby =
+          PostgresServer.startStandby(
+              ws,
+              "dr-postgres",
+              standbySources,
+              standbyUser,
+              standbyUserPassword,
+              state.postgresPassword);
+      state.add(
+          standby.process(),
+          "dr-postgres",
+          zone,
+          "postgresql://127.0.0.1:" + standby.port() + " (hot standby)");
+    }
+    save();
+    Map<String, String> common = new LinkedHashMap<>();
+    common.put("vigil.region.name", region);
+    common.put("vigil.region.zone", zone);
+    common.put("vigil.region.etcd.endpoints", etcd.endpointList());
+    Map<String, String> backup = new LinkedHashMap<>(common);
+    backup.put("vigil.backup.repository.path", drRepository().toString());
+    backup.put(
+        "vigil.backup.repository.staging",
+        options.stateDir().resolve("backup-staging").resolve(region).toString());
+    service("backup-service", "dr-backup", zone, backup, "dr-backup-service");
+    String url = service("router-service", "dr-router", zone, common, "dr-router-service");
+    state.standbyRouterUrl = url;
+    save();
+    return url;
+  }
+
   /** The standby region's backup repository: copies of every artifact of this region. */
   public Path drRepository() {
     return options.stateDir().resolve("dr-backups").toAbsolutePath();
   }
+
+  /** What a standby region's PostgreSQL streams from. */
+  private final List<Integer> standbySources = new java.util.ArrayList<>();
+
+  private String standbyUser;
+  private String standbyUserPassword;
 
   /** Per zone: the PostgreSQL member its backup-service takes base backups from. */
   private final Map<String, Map<String, String>> backupSources = new LinkedHashMap<>();
@@ -155,10 +230,13 @@ public final class LocalRegion {
                     patroni.members().get(i).pgPort(),
                     "replicator",
                     patroni.replicationPassword()));
+        standbySources.add(patroni.members().get(i).pgPort());
         // WAL is streamed from the Patroni leader, followed across failovers
         source.put("vigil.backup.postgres.patroni-scope", patroni.scope());
         backupSources.put(options.zones().get(i), source);
       }
+      standbyUser = "replicator";
+      standbyUserPassword = patroni.replicationPassword();
       PatroniCluster.Member leader = patroni.awaitLeader(Duration.ofSeconds(60));
       String hosts =
           String.join(",", patroni.members().stream().map(m -> "127.0.0.1:" + m.pgPort()).toList());
@@ -193,6 +271,9 @@ public final class LocalRegion {
                 : "Patroni is turned off")
             + ": one PostgreSQL server, the data layer is NOT highly available");
     PostgresServer pg = PostgresServer.start(ws, "postgres");
+    standbySources.add(pg.port());
+    standbyUser = PostgresServer.USER;
+    standbyUserPassword = pg.password();
     for (String zone : options.zones()) {
       backupSources.put(zone, backupSource(pg.port(), PostgresServer.USER, pg.password()));
     }
@@ -208,6 +289,11 @@ public final class LocalRegion {
   }
 
   private String service(String module, String name, String zone, Map<String, String> config) {
+    return service(module, name, zone, config, module);
+  }
+
+  private String service(
+      String module, String name, String zone, Map<String, String> config, String role) {
     step(
         name
             + (options.aot() == QuarkusService.Aot.AUTO && QuarkusService.aotSupported()
@@ -218,7 +304,7 @@ public final class LocalRegion {
     all.put("vigil.region.instance-id", name);
     ManagedProcess p = QuarkusService.start(ws, name, module, port, all, options.aot());
     String url = "http://127.0.0.1:" + port;
-    state.add(p, module, zone, url);
+    state.add(p, role, zone, url);
     save();
     return url;
   }

@@ -69,6 +69,85 @@ public final class PostgresServer implements AutoCloseable {
     return server;
   }
 
+  /**
+   * Starts a hot standby of another cluster: a base backup taken with {@code pg_basebackup -R} from
+   * the first source that answers, then streaming from whichever source serves WAL (libpq tries the
+   * hosts in turn; a replica serves as a cascading upstream), following timeline switches.
+   *
+   * @param sourcePorts PostgreSQL ports on 127.0.0.1 of the source cluster's members
+   * @param user a role with the REPLICATION attribute
+   * @param userPassword its password
+   * @param password the superuser password of the source cluster
+   */
+  public static PostgresServer startStandby(
+      Workspace workspace,
+      String name,
+      List<Integer> sourcePorts,
+      String user,
+      String userPassword,
+      String password) {
+    PostgresServer server = new PostgresServer(workspace, name, password);
+    Path pgdata = server.dataDir.resolve("pgdata");
+    try {
+      Files.createDirectories(server.dataDir.resolve("sockets"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    RuntimeException last = null;
+    for (int port : sourcePorts) {
+      try {
+        Workspace.deleteTree(pgdata);
+        ManagedProcess.runChecked(
+            List.of(
+                "env",
+                "PGPASSWORD=" + userPassword,
+                Tools.postgresBin().resolve("pg_basebackup").toString(),
+                "--host=127.0.0.1",
+                "--port=" + port,
+                "--username=" + user,
+                "--no-password",
+                "--pgdata=" + pgdata,
+                "--wal-method=stream",
+                "--checkpoint=fast",
+                "--write-recovery-conf"),
+            Duration.ofMinutes(10));
+        last = null;
+        break;
+      } catch (RuntimeException e) {
+        last = e;
+      }
+    }
+    if (last != null) {
+      throw last;
+    }
+    String hosts = String.join(",", sourcePorts.stream().map(p -> "127.0.0.1").toList());
+    String ports = String.join(",", sourcePorts.stream().map(String::valueOf).toList());
+    try {
+      Files.writeString(
+          pgdata.resolve("postgresql.auto.conf"),
+          "\n# written by the test kit: stream from any member of the source cluster\n"
+              + "primary_conninfo = 'host="
+              + hosts
+              + " port="
+              + ports
+              + " user="
+              + user
+              + " password="
+              + userPassword
+              + " application_name="
+              + name
+              + "'\nrecovery_target_timeline = 'latest'\n",
+          java.nio.file.StandardOpenOption.APPEND);
+      Files.setPosixFilePermissions(
+          pgdata, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Workspace.handOver(server.dataDir);
+    server.launch();
+    return server;
+  }
+
   /** Initialises and starts a server, waits until it accepts connections, creates the database. */
   public static PostgresServer start(Workspace workspace, String name) {
     PostgresServer server = new PostgresServer(workspace, name);
@@ -129,7 +208,15 @@ public final class PostgresServer implements AutoCloseable {
                 "-c",
                 "max_wal_senders=10",
                 "-c",
-                "fsync=on"));
+                "fsync=on",
+                // a copy of a Patroni member (restored, or a standby) carries the member's
+                // synchronous standby names and configuration file paths: none apply here
+                "-c",
+                "synchronous_standby_names=",
+                "-c",
+                "hba_file=" + dataDir.resolve("pgdata").resolve("pg_hba.conf"),
+                "-c",
+                "ident_file=" + dataDir.resolve("pgdata").resolve("pg_ident.conf")));
     process = workspace.start(name, command, Map.of());
     Readiness.await(process, name + " accepting connections", Duration.ofSeconds(60), this::ping);
   }

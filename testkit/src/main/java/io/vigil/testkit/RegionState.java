@@ -47,6 +47,18 @@ public final class RegionState {
   /** Region name. */
   public String region;
 
+  /** The standby region ({@code vigil up --dr}); null without one. */
+  public String standbyRegion;
+
+  /** The standby region's router, which the region's router fails over to. */
+  public String standbyRouterUrl;
+
+  /** The standby region's etcd client endpoints. */
+  public String standbyEtcdEndpoints;
+
+  /** The standby region's backup repository (a directory holding this region's copies). */
+  public String standbyRepository;
+
   /** Where API consumers send requests: the router. */
   public String routerUrl;
 

@@ -300,12 +300,32 @@ public final class S3Store implements ObjectStore {
                     + ", Signature="
                     + signature)
             .build();
-    HttpResponse<T> response;
-    try {
-      response = http.send(request, handler);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted: " + method + " " + path, e);
+    // every request here is idempotent (whole-object PUTs): a 5xx or a broken connection is
+    // tried again, twice, as S3 clients do
+    HttpResponse<T> response = null;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        response = http.send(request, handler);
+        if (response.statusCode() < 500 || attempt == 3) {
+          break;
+        }
+        if (response.body() instanceof InputStream in) {
+          in.close();
+        }
+      } catch (IOException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted: " + method + " " + path, e);
+      }
+      try {
+        Thread.sleep(100L * attempt * attempt);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted: " + method + " " + path, e);
+      }
     }
     for (int code : ok) {
       if (response.statusCode() == code) {

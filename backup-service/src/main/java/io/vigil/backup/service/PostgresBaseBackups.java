@@ -6,6 +6,7 @@ import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.topology.EtcdGateway;
+import io.vigil.topology.PatroniLeader;
 import io.vigil.topology.RegionConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -39,14 +40,17 @@ public class PostgresBaseBackups {
   private final ObjectMapper json;
 
   private final EtcdGateway etcd;
+  private final PostgresSource source;
 
   PostgresBaseBackups(
       BackupConfig config,
       BackupRepository repository,
       RegionConfig region,
       ObjectMapper json,
-      EtcdGateway etcd) {
+      EtcdGateway etcd,
+      PostgresSource source) {
     this.etcd = etcd;
+    this.source = source;
     this.config = config.postgres();
     this.repository = repository;
     this.region = region;
@@ -68,12 +72,16 @@ public class PostgresBaseBackups {
       config.password().ifPresent(p -> env.put("PGPASSWORD", p));
       env.put("PGCONNECT_TIMEOUT", "10");
       Instant started = Instant.now();
+      PatroniLeader primary =
+          source
+              .primary()
+              .orElseThrow(() -> new IOException("no PostgreSQL primary right now (a failover?)"));
       progress.phase("pg_basebackup");
       Tools.run(
           List.of(
               bin.resolve("pg_basebackup").toString(),
-              "--host=" + config.host().get(),
-              "--port=" + config.port(),
+              "--host=" + primary.host(),
+              "--port=" + primary.port(),
               "--username=" + config.user(),
               "--no-password",
               "--pgdata=" + data,
@@ -154,7 +162,8 @@ public class PostgresBaseBackups {
    * snapshot; empty without PostgreSQL or when it cannot be read now.
    */
   public Optional<String> currentLsn() {
-    if (!enabled()) {
+    Optional<PatroniLeader> primary = source.primary();
+    if (primary.isEmpty()) {
       return Optional.empty();
     }
     try {
@@ -165,8 +174,8 @@ public class PostgresBaseBackups {
           Tools.run(
               List.of(
                   Tools.postgresBin(config.binDir()).resolve("psql").toString(),
-                  "--host=" + config.host().get(),
-                  "--port=" + config.port(),
+                  "--host=" + primary.get().host(),
+                  "--port=" + primary.get().port(),
                   "--username=" + config.user(),
                   "--no-password",
                   "--dbname=postgres",

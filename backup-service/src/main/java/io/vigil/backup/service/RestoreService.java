@@ -197,6 +197,14 @@ public class RestoreService {
     unpack(point, directory);
     Tools.run(
         List.of(bin.resolve("pg_verifybackup").toString(), directory.toString()), Map.of(), null);
+    // the source cluster's synchronous standbys do not exist where this restore starts: a commit
+    // there must not wait for them
+    Files.writeString(
+        directory.resolve("postgresql.auto.conf"),
+        "\n# written by vigil restore: no synchronous standby of the source cluster here\n"
+            + "synchronous_standby_names = ''\n",
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
     int segments = 0;
     String target = "the base backup's consistent point " + point.endLsn();
     if (plan.replayWal()) {

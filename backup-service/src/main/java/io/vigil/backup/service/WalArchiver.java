@@ -7,7 +7,6 @@ import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.ObjectStore;
 import io.vigil.backup.repository.RecoveryPoint;
-import io.vigil.topology.EtcdGateway;
 import io.vigil.topology.PatroniLeader;
 import io.vigil.topology.RegionConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -60,7 +59,7 @@ public class WalArchiver {
   private final BackupConfig config;
   private final BackupRepository repository;
   private final BackupLeader leader;
-  private final EtcdGateway etcd;
+  private final PostgresSource primaries;
   private final RegionConfig region;
   private final ObjectMapper json;
   private final AtomicReference<Instant> durableAt = new AtomicReference<>();
@@ -83,13 +82,13 @@ public class WalArchiver {
       BackupConfig config,
       BackupRepository repository,
       BackupLeader leader,
-      EtcdGateway etcd,
+      PostgresSource primaries,
       RegionConfig region,
       ObjectMapper json) {
     this.config = config;
     this.repository = repository;
     this.leader = leader;
-    this.etcd = etcd;
+    this.primaries = primaries;
     this.region = region;
     this.json = json;
   }
@@ -174,7 +173,7 @@ public class WalArchiver {
         Instant now = Instant.now();
         if (!now.isBefore(nextLeaderCheck)) {
           nextLeaderCheck = now.plusSeconds(1);
-          Optional<PatroniLeader> primary = primary();
+          Optional<PatroniLeader> primary = primaries.primary();
           if (primary.isPresent() && receiver != null && primary.get().equals(source)) {
             sourceConfirmedAt = now;
           } else if (primary.isPresent() && receiver != null && receiver.isAlive()) {
@@ -205,21 +204,6 @@ public class WalArchiver {
           return;
         }
       }
-    }
-  }
-
-  /** The primary: Patroni's leader when a scope is configured, else the configured server. */
-  private Optional<PatroniLeader> primary() {
-    BackupConfig.Postgres pg = config.postgres();
-    if (pg.patroniScope().isEmpty() || !etcd.enabled()) {
-      return Optional.of(new PatroniLeader("configured", pg.host().get(), pg.port()));
-    }
-    String prefix = PatroniLeader.prefix(pg.patroniNamespace(), pg.patroniScope().get());
-    try {
-      Map<String, String> kvs = etcd.getPrefix(prefix).await().atMost(region.etcd().callTimeout());
-      return PatroniLeader.find(kvs, prefix, json);
-    } catch (RuntimeException e) {
-      return Optional.empty();
     }
   }
 

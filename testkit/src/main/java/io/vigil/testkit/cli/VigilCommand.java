@@ -31,6 +31,7 @@ public final class VigilCommand {
     Path stateDir = Path.of(option(rest, "--state-dir", ".vigil"));
     boolean noAot = rest.remove("--no-aot");
     boolean noPatroni = rest.remove("--no-patroni");
+    boolean dr = rest.remove("--dr");
     VigilCommand vigil = new VigilCommand(System.out, stateDir.toAbsolutePath());
     String command = rest.isEmpty() ? "help" : rest.remove(0);
     int code;
@@ -38,7 +39,7 @@ public final class VigilCommand {
       code =
           switch (command) {
             case "up" ->
-                vigil.up(noAot ? QuarkusService.Aot.OFF : QuarkusService.Aot.AUTO, !noPatroni);
+                vigil.up(noAot ? QuarkusService.Aot.OFF : QuarkusService.Aot.AUTO, !noPatroni, dr);
             case "down" -> vigil.down();
             case "status" -> vigil.status();
             case "bench" -> vigil.bench(rest);
@@ -77,13 +78,14 @@ public final class VigilCommand {
     out.println(
         """
         usage: ./vigil <command> [options]
-          up        start a local region (etcd, PostgreSQL/Patroni, S3Proxy, services per zone, router)
+          up [--dr] start a local region (etcd, PostgreSQL/Patroni, S3Proxy, services per zone, router);
+                    --dr adds the standby region us-east behind the router's region failover
           status    show every process of the region and its health
           down      stop every process of the region
           zone kill|hang|resume|start <zone>
                     kill = SIGKILL, hang = SIGSTOP (accepts, never answers) every process of a zone
           drill zone-loss [--zone Z] [--hang] | patroni-leader | etcd-member [--member NAME]
-                | backup-leader   [--seconds N]
+                | backup-leader | region-loss (needs up --dr)   [--seconds N]
                     load through the router, a failure, then a report: failed requests, lost
                     acknowledged records, time to recover
           backup now [postgres|etcd|all]
@@ -111,7 +113,7 @@ public final class VigilCommand {
     return code;
   }
 
-  int up(QuarkusService.Aot aot, boolean patroni) throws IllegalStateException {
+  int up(QuarkusService.Aot aot, boolean patroni, boolean dr) throws IllegalStateException {
     Path file = stateDir.resolve("region.json");
     Optional<RegionState> existing = RegionState.read(file);
     if (existing.isPresent() && !existing.get().running().isEmpty()) {
@@ -123,7 +125,10 @@ public final class VigilCommand {
               + " processes); see ./vigil status, or stop it with ./vigil down");
     }
     if (existing.isPresent()) {
-      io.vigil.testkit.Workspace.deleteTree(stateDir.resolve("data"));
+      // a new region: nothing of the last one may mix into its data or backups
+      for (String dir : List.of("data", "dr-backups", "wal-spool", "backup-staging")) {
+        io.vigil.testkit.Workspace.deleteTree(stateDir.resolve(dir));
+      }
     }
     try {
       Files.createDirectories(stateDir);
@@ -134,7 +139,12 @@ public final class VigilCommand {
     RegionState state =
         new LocalRegion(
                 new LocalRegion.Options(
-                    stateDir, "us-south", List.of("zone-a", "zone-b", "zone-c"), aot, patroni),
+                    stateDir,
+                    "us-south",
+                    List.of("zone-a", "zone-b", "zone-c"),
+                    aot,
+                    patroni,
+                    dr ? "us-east" : null),
                 out)
             .up();
     out.println();
@@ -146,6 +156,16 @@ public final class VigilCommand {
     out.println("  PostgreSQL:        " + state.postgresUrl + "  (user postgres)");
     out.println("  Data layer:        " + state.dataLayer);
     out.println("  S3 storage:        " + state.s3Endpoint);
+    if (state.standbyRegion != null) {
+      out.println(
+          "  Standby region:    "
+              + state.standbyRegion
+              + " (router "
+              + state.standbyRouterUrl
+              + ", repository "
+              + state.standbyRepository
+              + ")");
+    }
     out.println("  Every endpoint:    " + file);
     out.println("  Logs:              " + stateDir.resolve("logs"));
     out.println();
@@ -231,7 +251,7 @@ public final class VigilCommand {
   int drill(List<String> args) {
     String usage =
         "usage: ./vigil drill zone-loss [--zone Z] [--hang] | patroni-leader | etcd-member"
-            + " [--member NAME] | backup-leader   [--seconds N]";
+            + " [--member NAME] | backup-leader | region-loss   [--seconds N]";
     if (args.isEmpty()) {
       throw new IllegalArgumentException(usage);
     }
@@ -250,6 +270,7 @@ public final class VigilCommand {
           case "etcd-member" ->
               io.vigil.testkit.drill.Failure.etcdMember(option(args, "--member", "etcd-2"));
           case "backup-leader" -> io.vigil.testkit.drill.Failure.backupLeader();
+          case "region-loss" -> new io.vigil.testkit.drill.RegionLoss(stateDir);
           default -> throw new IllegalArgumentException(usage);
         };
     try {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -39,7 +40,8 @@ public final class LoadDrill {
       int lost,
       double recoverySeconds,
       double slowestMs,
-      String observed) {
+      String observed,
+      double lostAckedBeforeFailureSeconds) {
 
     /** The report as a Markdown table row. */
     public String row() {
@@ -78,7 +80,7 @@ public final class LoadDrill {
     String dataSet = api.dataSet(subscription, "payload_logging");
     String run = UUID.randomUUID().toString().substring(0, 8);
     awaitSteady(state, api, dataSet, run);
-    Set<String> acked = Collections.synchronizedSet(new HashSet<>());
+    Map<String, Long> acked = new java.util.concurrent.ConcurrentHashMap<>();
     List<Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
     AtomicInteger ids = new AtomicInteger();
     long begin = System.nanoTime();
@@ -113,7 +115,7 @@ public final class LoadDrill {
                     status = -1;
                   }
                   if (writer && status == 202) {
-                    acked.add(id);
+                    acked.put(id, System.nanoTime() - begin);
                   }
                   outcomes.add(new Outcome(writer, t0 - begin, System.nanoTime() - t0, status));
                 }
@@ -162,10 +164,20 @@ public final class LoadDrill {
     }
     Set<String> stored = storedIds(api, dataSet);
     int lost = 0;
-    for (String id : acked) {
-      if (!stored.contains(id)) {
+    long earliestLost = Long.MAX_VALUE;
+    for (Map.Entry<String, Long> a : acked.entrySet()) {
+      if (!stored.contains(a.getKey())) {
         lost++;
+        earliestLost = Math.min(earliestLost, a.getValue());
       }
+    }
+    // how long before the failure the earliest lost record was acknowledged (the data at risk)
+    double lostWindow = lost == 0 ? 0 : Math.max(0, (brokenAt - earliestLost) / 1e9);
+    if (lost > 0) {
+      observed =
+          (observed.equals("-") ? "" : observed + "; ")
+              + String.format(
+                  "lost records acknowledged up to %.1f s before the failure", lostWindow);
     }
     double recovery = lastFailure < brokenAt ? 0 : (lastFailure - brokenAt) / 1e9;
     if (!failedStatuses.isEmpty()) {
@@ -181,7 +193,8 @@ public final class LoadDrill {
         lost,
         recovery,
         slowest / 1e6,
-        observed);
+        observed,
+        lostWindow);
   }
 
   /**

@@ -1,0 +1,185 @@
+package io.vigil.testkit.drill;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vigil.testkit.Http;
+import io.vigil.testkit.LocalRegion;
+import io.vigil.testkit.ManagedProcess;
+import io.vigil.testkit.Ports;
+import io.vigil.testkit.PostgresServer;
+import io.vigil.testkit.QuarkusService;
+import io.vigil.testkit.Readiness;
+import io.vigil.testkit.RegionState;
+import io.vigil.testkit.Workspace;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole primary region lost, recovered into the standby region ({@code vigil up --dr}): every
+ * process of the primary region is killed but its router (the front door clients keep using); the
+ * standby region's backup-service restores PostgreSQL from its repository — the copies of the lost
+ * region's base backups and WAL — to the latest point; PostgreSQL starts on it and promotes; a
+ * monitoring-service starts there on the restored database; the region's router, finding no zone of
+ * its own, fails over to the standby region's router. The lost region is not brought back: the
+ * standby region now serves.
+ */
+public final class RegionLoss implements Failure {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path stateDir;
+  private String observed = "-";
+
+  public RegionLoss(Path stateDir) {
+    this.stateDir = stateDir;
+  }
+
+  @Override
+  public String name() {
+    return "whole region lost, restored into the standby region";
+  }
+
+  @Override
+  public void inflict(RegionState state, PrintStream out) throws Exception {
+    if (state.standbyRegion == null) {
+      throw new IllegalStateException(
+          "the region has no standby region: start it with ./vigil up --dr");
+    }
+    long t0 = System.nanoTime();
+    String zone = LocalRegion.standbyZone(state.standbyRegion);
+    List<RegionState.Process> lost =
+        state.processes.stream()
+            .filter(RegionState.Process::running)
+            .filter(p -> !p.role().startsWith("dr-") && !p.role().equals("router-service"))
+            .toList();
+    // all at once, as a region goes
+    for (RegionState.Process p : lost) {
+      ManagedProcess.signalTree(p.pid(), "CONT");
+      ManagedProcess.signalTree(p.pid(), "KILL");
+    }
+    for (RegionState.Process p : lost) {
+      Readiness.await(p.name() + " gone", Duration.ofSeconds(10), () -> !p.running());
+    }
+    out.printf(
+        "  %s lost: %d processes killed (%s)%n",
+        state.region,
+        lost.size(),
+        String.join(", ", lost.stream().map(RegionState.Process::name).toList()));
+
+    // PostgreSQL restored from the standby region's repository: the lost region's copies
+    RegionState.Process backup = role(state, "dr-backup-service");
+    Path dir = stateDir.resolve("data").resolve("dr-restore-" + System.currentTimeMillis());
+    Http.Response r =
+        Http.postJsonWithin(
+            backup.endpoint() + "/restores",
+            "{\"target\":\"postgres\",\"source_region\":\""
+                + state.region
+                + "\",\"recovery_point\":\"latest\",\"directory\":\""
+                + dir.toAbsolutePath()
+                + "\"}",
+            Duration.ofMinutes(30));
+    if (r.status() != 201) {
+      throw new IllegalStateException("the restore failed: " + r.status() + " " + r.body());
+    }
+    JsonNode restore = JSON.readTree(r.body());
+    double restored = (System.nanoTime() - t0) / 1e9;
+    out.printf(
+        "  restored base backup %s + %d WAL segments (%s) in %.1f s%n",
+        restore.path("recovery_point").path("id").asText(),
+        restore.path("wal_segments").asInt(),
+        restore.path("recovery_target").asText(),
+        restored);
+
+    // the hot standby's upstream is gone; the restored database takes its place
+    for (RegionState.Process p : state.processes) {
+      if (p.role().equals("dr-postgres") && p.running()) {
+        ManagedProcess.signal(p.pid(), "INT");
+        Readiness.await(p.name() + " stopped", Duration.ofSeconds(30), () -> !p.running());
+      }
+    }
+    Workspace ws = new Workspace(stateDir.resolve("data"), stateDir.resolve("logs"), true);
+    PostgresServer pg =
+        PostgresServer.startRestored(ws, "dr-postgres-restored", dir, state.postgresPassword);
+    state.add(pg.process(), "dr-postgres", zone, pg.jdbcUrl(PostgresServer.DATABASE));
+    state.write(stateDir.resolve("region.json"));
+    try (Connection c = pg.connect(PostgresServer.DATABASE)) {
+      Readiness.await(
+          "the restored PostgreSQL promoted",
+          Duration.ofMinutes(5),
+          () -> {
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_is_in_recovery()")) {
+              rs.next();
+              return !rs.getBoolean(1);
+            } catch (java.sql.SQLException e) {
+              return false;
+            }
+          });
+    }
+    double promoted = (System.nanoTime() - t0) / 1e9;
+    out.printf("  PostgreSQL promoted on the restored data at %.1f s%n", promoted);
+
+    // the monitoring API in the standby region, on the restored database
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("vigil.region.name", state.standbyRegion);
+    config.put("vigil.region.zone", zone);
+    config.put("vigil.region.etcd.endpoints", state.standbyEtcdEndpoints);
+    config.put("vigil.region.instance-id", "dr-monitoring");
+    config.put("quarkus.datasource.reactive.url", pg.reactiveUrl());
+    config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE));
+    config.put("quarkus.datasource.username", PostgresServer.USER);
+    config.put("quarkus.datasource.password", state.postgresPassword);
+    config.put("vigil.monitoring.operator-key", state.operatorKey);
+    int port = Ports.free();
+    ManagedProcess monitoring =
+        QuarkusService.start(
+            ws, "dr-monitoring", "monitoring-service", port, config, QuarkusService.Aot.AUTO);
+    state.add(monitoring, "dr-monitoring-service", zone, "http://127.0.0.1:" + port);
+    state.write(stateDir.resolve("region.json"));
+    double ready = (System.nanoTime() - t0) / 1e9;
+    out.printf("  monitoring-service ready in %s at %.1f s%n", state.standbyRegion, ready);
+    // served again through the region's router, by way of its failover to the standby region
+    io.vigil.testkit.MonitoringApi api =
+        new io.vigil.testkit.MonitoringApi(state.apiUrl, state.apiKey);
+    Readiness.await(
+        "the API served through the router's region failover",
+        Duration.ofSeconds(60),
+        () -> {
+          try {
+            return api.send("GET", "/data_marts", null).statusCode() == 200;
+          } catch (Exception e) {
+            return false;
+          }
+        });
+    double serving = (System.nanoTime() - t0) / 1e9;
+    out.printf("  the API answers through the router again at %.1f s%n", serving);
+    observed =
+        String.format(
+            "restored from the standby repository in %.1f s (%d WAL segments, %s), promoted at"
+                + " %.1f s, %s serving at %.1f s",
+            restored,
+            restore.path("wal_segments").asInt(),
+            restore.path("recovery_target").asText(),
+            promoted,
+            state.standbyRegion,
+            serving);
+  }
+
+  @Override
+  public String mend(RegionState state, Path stateFile, PrintStream out) {
+    out.println("  the lost region stays lost: " + state.standbyRegion + " serves");
+    return observed;
+  }
+
+  private static RegionState.Process role(RegionState state, String role) {
+    return state.processes.stream()
+        .filter(p -> p.role().equals(role) && p.running())
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("no running " + role + " in the region"));
+  }
+}
