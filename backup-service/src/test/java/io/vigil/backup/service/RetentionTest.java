@@ -45,4 +45,50 @@ class RetentionTest {
         .extracting(RecoveryPoint::id)
         .containsExactly("p3", "p2");
   }
+
+  @Test
+  void walGoesOnlyOnceItLiesBeforeTheOldestKeptBaseBackup() {
+    RecoveryPoint base =
+        new RecoveryPoint(
+            "postgres",
+            "b",
+            "r",
+            "pg/base/b/base.tar.gz",
+            1,
+            "x",
+            NOW,
+            NOW,
+            null,
+            "0/7000028",
+            "0/7000100",
+            1,
+            "x");
+    List<RecoveryPoint> wal = new ArrayList<>();
+    for (String id :
+        List.of(
+            "000000010000000000000005",
+            "000000010000000000000006",
+            "000000010000000000000007",
+            "000000010000000000000008.partial",
+            "00000002.history",
+            "000000020000000000000006.partial")) {
+      wal.add(
+          new RecoveryPoint(
+              "wal", id, "r", "pg/wal/x/" + id, 1, "x", NOW, NOW, null, null, null, 1, "x"));
+    }
+    // segment 7 holds the base backup's start: it and everything after stay, history files stay
+    assertThat(Retention.unneededWal(wal, base))
+        .extracting(RecoveryPoint::id)
+        .containsExactly(
+            "000000010000000000000005",
+            "000000010000000000000006",
+            "000000020000000000000006.partial");
+  }
+
+  @Test
+  void theSegmentOfAnLsn() {
+    assertThat(RestoreService.segmentOf("0/7000028")).isEqualTo("0000000000000007");
+    assertThat(RestoreService.segmentOf("1/FF000000")).isEqualTo("00000001000000FF");
+    assertThat(WalArchiver.startLsn("0000000100000001000000FF")).isEqualTo("1/FF000000");
+  }
 }

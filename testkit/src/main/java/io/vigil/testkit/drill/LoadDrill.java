@@ -206,30 +206,36 @@ public final class LoadDrill {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     int inARow = 0;
     int n = 0;
+    String problem = "";
     while (inARow < 10) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the region did not settle within 120 s before the drill");
+        throw new IllegalStateException(
+            "the region did not settle within 120 s before the drill: " + problem);
       }
-      boolean ready =
-          state.processes.stream()
-              .allMatch(
-                  p ->
-                      p.running()
-                          && (!p.role().endsWith("-service")
-                              || io.vigil.testkit.Http.get(p.endpoint() + "/q/health/ready")
-                                      .status()
-                                  == 200));
-      String id = "settle-" + run + "-" + n++;
-      boolean stored =
-          ready
-              && api.send(
-                          "POST",
-                          "/data_sets/" + dataSet + "/records",
-                          record(id),
-                          "Idempotency-Key",
-                          id)
-                      .statusCode()
-                  == 202;
+      List<String> unsettled = new ArrayList<>();
+      for (RegionState.Process p : state.processes) {
+        if (!p.running()) {
+          unsettled.add(p.name() + " not running");
+        } else if (p.role().endsWith("-service")) {
+          io.vigil.testkit.Http.Response r =
+              io.vigil.testkit.Http.get(p.endpoint() + "/q/health/ready");
+          if (r.status() != 200) {
+            unsettled.add(p.name() + " not ready: " + r.body().replaceAll("\\s+", " "));
+          }
+        }
+      }
+      boolean stored = false;
+      if (unsettled.isEmpty()) {
+        String id = "settle-" + run + "-" + n++;
+        HttpResponse<String> r =
+            api.send(
+                "POST", "/data_sets/" + dataSet + "/records", record(id), "Idempotency-Key", id);
+        stored = r.statusCode() == 202;
+        if (!stored) {
+          unsettled.add("a write answered " + r.statusCode() + ": " + r.body());
+        }
+      }
+      problem = String.join("; ", unsettled);
       inARow = stored ? inARow + 1 : 0;
       if (!stored) {
         Thread.sleep(500);
