@@ -145,16 +145,7 @@ class PointInTimeRecoveryTest {
     try (PostgresServer copy = PostgresServer.startRestored(ws, "pitr-pg", dir, source.password());
         Connection c = copy.connect("vigil")) {
       // recovery ends with a promotion; then the server is a primary with the rows replayed
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () -> {
-                try (ResultSet rs =
-                    c.createStatement().executeQuery("SELECT NOT pg_is_in_recovery()")) {
-                  rs.next();
-                  return rs.getBoolean(1);
-                }
-              });
+      copy.awaitPromoted(Duration.ofSeconds(30));
       try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM p")) {
         rs.next();
         return rs.getLong(1);

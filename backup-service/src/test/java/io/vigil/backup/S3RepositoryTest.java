@@ -176,16 +176,7 @@ class S3RepositoryTest {
             PostgresServer.startRestored(
                 ws, "us-east-pg", dir.toAbsolutePath(), source.password());
         Connection c = copy.connect("vigil")) {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () -> {
-                try (ResultSet rs =
-                    c.createStatement().executeQuery("SELECT NOT pg_is_in_recovery()")) {
-                  rs.next();
-                  return rs.getBoolean(1);
-                }
-              });
+      copy.awaitPromoted(Duration.ofSeconds(30));
       try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM s")) {
         rs.next();
         return rs.getLong(1);

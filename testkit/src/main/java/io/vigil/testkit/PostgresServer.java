@@ -229,6 +229,25 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until the server has left recovery (a restored server replays its WAL, then promotes) and
+   * accepts writes.
+   */
+  public void awaitPromoted(Duration timeout) {
+    Readiness.await(
+        name + " promoted",
+        timeout,
+        () -> {
+          try (Connection c = connect("postgres");
+              var rs = c.createStatement().executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            return !rs.getBoolean(1);
+          } catch (SQLException e) {
+            return false;
+          }
+        });
+  }
+
   /** Port on 127.0.0.1. */
   public int port() {
     return port;

@@ -77,49 +77,9 @@ public final class BackupBenchmark {
             Duration.ofSeconds(30),
             () -> Http.get(base + "/backups/status").body().contains("\"leader\":true"));
         Path bin = Tools.postgresBin();
-        Map<String, String> env = Map.of("PGPASSWORD", pg.password());
 
-        double rawPlain =
-            timed(
-                () ->
-                    run(
-                        List.of(
-                            bin.resolve("pg_basebackup").toString(),
-                            "-h",
-                            "127.0.0.1",
-                            "-p",
-                            Integer.toString(pg.port()),
-                            "-U",
-                            PostgresServer.USER,
-                            "-w",
-                            "-D",
-                            ws.root().resolve("raw-plain-" + UUID.randomUUID()).toString(),
-                            "-Fp",
-                            "-Xs",
-                            "-c",
-                            "fast"),
-                        env));
-        double rawTarGz =
-            timed(
-                () ->
-                    run(
-                        List.of(
-                            bin.resolve("pg_basebackup").toString(),
-                            "-h",
-                            "127.0.0.1",
-                            "-p",
-                            Integer.toString(pg.port()),
-                            "-U",
-                            PostgresServer.USER,
-                            "-w",
-                            "-D",
-                            ws.root().resolve("raw-targz-" + UUID.randomUUID()).toString(),
-                            "-Ft",
-                            "-z",
-                            "-Xs",
-                            "-c",
-                            "fast"),
-                        env));
+        double rawPlain = timed(() -> rawBaseBackup(bin, pg, ws.root(), "-Fp"));
+        double rawTarGz = timed(() -> rawBaseBackup(bin, pg, ws.root(), "-Ft", "-z"));
         JsonNode[] point = new JsonNode[1];
         double vigil =
             timed(
@@ -142,7 +102,7 @@ public final class BackupBenchmark {
             rawPlain, mb / rawPlain, mb);
         out.printf(
             "| raw pg_basebackup, tar + gzip | %.1f | %.0f | %,.0f | copy + WAL + gzip |%n",
-            rawTarGz, mb / rawTarGz, dirSize(ws.root(), "raw-targz-") / 1e6);
+            rawTarGz, mb / rawTarGz, dirSize(ws.root(), "raw-Ft-z-") / 1e6);
         out.printf(
             "| Vigil base backup | %.1f | %.0f | %,.0f | copy + WAL + pg_verifybackup + gzip +"
                 + " SHA-256 + store |%n%n",
@@ -166,18 +126,7 @@ public final class BackupBenchmark {
         try (PostgresServer copy =
                 PostgresServer.startRestored(ws, "bench-restored", dir, pg.password());
             Connection c = copy.connect(PostgresServer.DATABASE)) {
-          Readiness.await(
-              "restored server promoted",
-              Duration.ofMinutes(10),
-              () -> {
-                try (ResultSet rs =
-                    c.createStatement().executeQuery("SELECT NOT pg_is_in_recovery()")) {
-                  rs.next();
-                  return rs.getBoolean(1);
-                } catch (java.sql.SQLException e) {
-                  return false;
-                }
-              });
+          copy.awaitPromoted(Duration.ofMinutes(10));
           try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM big")) {
             rs.next();
             rows = rs.getLong(1);
@@ -281,6 +230,29 @@ public final class BackupBenchmark {
     long t0 = System.nanoTime();
     step.run();
     return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** A raw pg_basebackup of {@code pg} in the given format into a new directory under root. */
+  private static void rawBaseBackup(Path bin, PostgresServer pg, Path root, String... format)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                bin.resolve("pg_basebackup").toString(),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                Integer.toString(pg.port()),
+                "-U",
+                PostgresServer.USER,
+                "-w",
+                "-D",
+                root.resolve("raw" + String.join("", format) + "-" + UUID.randomUUID()).toString(),
+                "-Xs",
+                "-c",
+                "fast"));
+    command.addAll(List.of(format));
+    run(command, Map.of("PGPASSWORD", pg.password()));
   }
 
   private static void run(List<String> command, Map<String, String> env) throws Exception {

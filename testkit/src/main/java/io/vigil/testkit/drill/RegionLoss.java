@@ -13,8 +13,6 @@ import io.vigil.testkit.RegionState;
 import io.vigil.testkit.Workspace;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -108,19 +106,7 @@ public final class RegionLoss implements Failure {
         PostgresServer.startRestored(ws, "dr-postgres-restored", dir, state.postgresPassword);
     state.add(pg.process(), "dr-postgres", zone, pg.jdbcUrl(PostgresServer.DATABASE));
     state.write(stateDir.resolve("region.json"));
-    try (Connection c = pg.connect(PostgresServer.DATABASE)) {
-      Readiness.await(
-          "the restored PostgreSQL promoted",
-          Duration.ofMinutes(5),
-          () -> {
-            try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_is_in_recovery()")) {
-              rs.next();
-              return !rs.getBoolean(1);
-            } catch (java.sql.SQLException e) {
-              return false;
-            }
-          });
-    }
+    pg.awaitPromoted(Duration.ofMinutes(5));
     double promoted = (System.nanoTime() - t0) / 1e9;
     out.printf("  PostgreSQL promoted on the restored data at %.1f s%n", promoted);
 
