@@ -220,7 +220,7 @@ class LocalRegionTest {
     out.println(regionLoss.row());
     assertThat(regionLoss.acknowledged()).as(regionLoss.row()).isGreaterThan(20);
     // what can be lost is what was acknowledged after the newest WAL copied to the standby
-    // region: the partial segment ships every 5 s, so nothing acknowledged earlier than that
+    // region: the partial segment ships every second, so nothing acknowledged earlier than that
     assertThat(regionLoss.lostAckedBeforeFailureSeconds()).as(regionLoss.row()).isLessThan(10.0);
     assertThat(regionLoss.recoverySeconds()).as(regionLoss.row()).isLessThan(60.0);
     assertThat(regionLoss.observed()).as(regionLoss.row()).contains("us-east serving");

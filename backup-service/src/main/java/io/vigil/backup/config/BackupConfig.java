@@ -183,10 +183,10 @@ public interface BackupConfig {
     Path spool();
 
     /**
-     * Time between two copies of the segment being written (the {@code .partial} one) into the
-     * repository: the PostgreSQL RPO while the stream is up.
+     * Time between two copies of the segment being written (the {@code .partial} one, without its
+     * zero-filled tail) into the repository: the PostgreSQL RPO while the stream is up.
      */
-    @WithDefault("5s")
+    @WithDefault("1s")
     Duration partialInterval();
 
     /** Wait before restarting a {@code pg_receivewal} that stopped (a lost primary). */

@@ -285,6 +285,7 @@ public class RestoreService {
     for (Map.Entry<String, RecoveryPoint> e : chosen.entrySet()) {
       repository.download(e.getValue(), walDir.resolve(e.getKey()));
       if (!e.getKey().endsWith(".history")) {
+        WalArchiver.padSegment(walDir.resolve(e.getKey())); // a partial is stored without its zeros
         segments++;
       }
     }

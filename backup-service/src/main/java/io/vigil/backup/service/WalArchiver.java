@@ -55,6 +55,7 @@ public class WalArchiver {
   private static final Pattern PARTIAL = Pattern.compile("[0-9A-F]{24}\\.partial");
   private static final Pattern HISTORY = Pattern.compile("[0-9A-F]{8}\\.history");
   private static final long SEGMENT_SIZE = 16L * 1024 * 1024;
+  private static final int PAGE = 8192;
 
   private final BackupConfig config;
   private final BackupRepository repository;
@@ -336,6 +337,7 @@ public class WalArchiver {
     try (InputStream in = repository.store().open(newest.get().key()).orElseThrow()) {
       Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
     }
+    padSegment(tmp); // pg_receivewal resumes only from a full-size partial segment
     Files.move(tmp, spool.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     shipped.add(name);
     LOG.infof("WAL streaming resumes after the archived segment %s", name);
@@ -434,11 +436,58 @@ public class WalArchiver {
     }
   }
 
+  /**
+   * Copies the written part of a partial segment: pg_receivewal pre-fills a segment with zeros, so
+   * whole pages of zeros at the end are not WAL yet ({@link #padSegment} puts them back).
+   */
+  static void copyWritten(Path partial, Path to) throws IOException {
+    try (java.nio.channels.FileChannel in =
+            java.nio.channels.FileChannel.open(partial, java.nio.file.StandardOpenOption.READ);
+        java.nio.channels.FileChannel out =
+            java.nio.channels.FileChannel.open(
+                to,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                java.nio.file.StandardOpenOption.WRITE)) {
+      long end = in.size() - in.size() % PAGE;
+      java.nio.ByteBuffer page = java.nio.ByteBuffer.allocate(PAGE);
+      while (end > 0) {
+        page.clear();
+        in.read(page, end - PAGE);
+        boolean zero = true;
+        for (int i = 0; i < PAGE && zero; i++) {
+          zero = page.get(i) == 0;
+        }
+        if (!zero) {
+          break;
+        }
+        end -= PAGE;
+      }
+      long copied = 0;
+      while (copied < end) {
+        copied += in.transferTo(copied, end - copied, out);
+      }
+    }
+  }
+
+  /** Extends a segment copied without its zero tail back to the segment size. */
+  public static void padSegment(Path segment) throws IOException {
+    if (Files.size(segment) < SEGMENT_SIZE) {
+      try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(segment.toFile(), "rw")) {
+        f.setLength(SEGMENT_SIZE);
+      }
+    }
+  }
+
   private void store(Path file, String name, Instant time) throws IOException {
     Path staging = repository.staging("wal-" + name);
     try {
       Path tmp = staging.resolve(name);
-      Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
+      if (PARTIAL.matcher(name).matches()) {
+        copyWritten(file, tmp);
+      } else {
+        Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
+      }
       String sha = BackupRepository.sha256(tmp);
       long size = Files.size(tmp);
       boolean history = HISTORY.matcher(name).matches();

@@ -180,7 +180,7 @@ public final class BackupBenchmark {
         out.println("| archiving | p50 | p99 | max | objective |");
         out.println("|---|---:|---:|---:|---:|");
         out.printf(
-            "| WAL streamed (pg_receivewal), partial segment shipped every 5 s | %.1f s | %.1f s"
+            "| WAL streamed (pg_receivewal), partial segment shipped every 1 s | %.1f s | %.1f s"
                 + " | %.1f s | %d s |%n",
             exposure.get(exposure.size() / 2),
             exposure.get((int) Math.min(exposure.size() - 1, Math.round(exposure.size() * 0.99))),
