@@ -108,7 +108,15 @@ public class DrillService {
     }
     gauges.close();
     worker.shutdownNow();
+    // a drill cut short must not leave its scratch server behind
+    for (Process p : scratchProcesses) {
+      p.destroyForcibly();
+    }
   }
+
+  /** The scratch servers of the drill running now. */
+  private final java.util.Set<Process> scratchProcesses =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** The last drill of each target. */
   public Map<String, Result> last() {
@@ -234,6 +242,7 @@ public class DrillService {
             .redirectErrorStream(true)
             .redirectOutput(scratch.resolve("postgres.log").toFile())
             .start();
+    scratchProcesses.add(postgres);
     try {
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
       List<String> query = asPostgresUser(root);
@@ -267,6 +276,7 @@ public class DrillService {
         }
       }
     } finally {
+      scratchProcesses.remove(postgres);
       postgres.destroy();
       if (!postgres.waitFor(30, TimeUnit.SECONDS)) {
         postgres.destroyForcibly();
@@ -326,6 +336,7 @@ public class DrillService {
             .redirectErrorStream(true)
             .redirectOutput(scratch.resolve("etcd.log").toFile())
             .start();
+    scratchProcesses.add(process);
     try {
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
       while (true) {
@@ -366,6 +377,7 @@ public class DrillService {
         Thread.sleep(200);
       }
     } finally {
+      scratchProcesses.remove(process);
       process.destroy();
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly();
