@@ -40,7 +40,6 @@ public class BackupResource {
   private final RegionConfig region;
   private final ObjectMapper json;
 
-  private final RestoreService restores;
   private final WalArchiver wal;
   private final RegionCopier copier;
 
@@ -49,12 +48,10 @@ public class BackupResource {
       BackupRepository repository,
       BackupLeader leader,
       DrillService drills,
-      RestoreService restores,
       WalArchiver wal,
       RegionCopier copier,
       RegionConfig region,
       ObjectMapper json) {
-    this.restores = restores;
     this.wal = wal;
     this.copier = copier;
     this.drills = drills;
@@ -72,19 +69,18 @@ public class BackupResource {
     out.put("region", region.name());
     ObjectNode points = out.putObject("recovery_points");
     ObjectNode window = out.putObject("recovery_window");
+    List<RecoveryPoint> wal = repository.list(BackupRepository.WAL);
     for (String target : BackupService.TARGETS) {
       List<RecoveryPoint> list = repository.list(target);
       points.set(target, json.valueToTree(list));
       ObjectNode w = window.putObject(target);
-      restores
-          .window(region.name(), target)
+      RestoreService.window(list, target.equals("postgres") ? wal : List.of())
           .ifPresent(
               range -> {
                 w.put("from", range[0].toString());
                 w.put("to", range[1].toString());
               });
     }
-    List<RecoveryPoint> wal = repository.list(BackupRepository.WAL);
     ObjectNode archive = out.putObject("wal");
     archive.put("streaming", this.wal.streaming());
     archive.put("segments", wal.stream().filter(p -> !p.id().endsWith(".history")).count());

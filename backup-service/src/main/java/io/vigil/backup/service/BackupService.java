@@ -156,8 +156,8 @@ public class BackupService {
 
   /** The newest durable recovery point of {@code target}. */
   public Optional<Instant> recoveryPoint(String target) {
-    Instant at = latest(newest.get(target), durable.get(target));
     Instant base = newest.get(target);
+    Instant at = latest(base, durable.get(target));
     if (target.equals("postgres") && base != null && !base.isBefore(wal.chainStart())) {
       // archived WAL counts once a base backup it can be replayed from exists
       at = latest(at, wal.durableAt().orElse(null));

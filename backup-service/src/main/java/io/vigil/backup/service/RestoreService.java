@@ -92,19 +92,19 @@ public class RestoreService {
     }
   }
 
-  /** The window a target can be restored into: from its oldest point to its newest. */
-  public Optional<Instant[]> window(String fromRegion, String target) {
-    List<RecoveryPoint> points = repository.list(fromRegion, target);
+  /**
+   * The window a target can be restored into, from its recovery points (oldest first) and, for
+   * PostgreSQL, the archived WAL after them (oldest first; empty for etcd): from the oldest point
+   * to the newest point or archived segment.
+   */
+  public static Optional<Instant[]> window(List<RecoveryPoint> points, List<RecoveryPoint> wal) {
     if (points.isEmpty()) {
       return Optional.empty();
     }
     Instant from = points.get(0).time();
     Instant to = points.get(points.size() - 1).time();
-    if (target.equals("postgres")) {
-      List<RecoveryPoint> wal = repository.list(fromRegion, BackupRepository.WAL);
-      if (!wal.isEmpty() && wal.get(wal.size() - 1).time().isAfter(to)) {
-        to = wal.get(wal.size() - 1).time();
-      }
+    if (!wal.isEmpty() && wal.get(wal.size() - 1).time().isAfter(to)) {
+      to = wal.get(wal.size() - 1).time();
     }
     return Optional.of(new Instant[] {from, to});
   }
@@ -135,7 +135,9 @@ public class RestoreService {
       return new Plan(p, false, Optional.empty());
     }
     if (time.isPresent()) {
-      Instant[] window = window(fromRegion, target).orElseThrow();
+      List<RecoveryPoint> archived =
+          wal ? repository.list(fromRegion, BackupRepository.WAL) : List.of();
+      Instant[] window = window(points, archived).orElseThrow();
       if (time.get().isBefore(window[0]) || time.get().isAfter(window[1])) {
         throw new RestoreException(
             400,
