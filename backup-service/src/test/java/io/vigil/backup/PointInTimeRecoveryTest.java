@@ -9,6 +9,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
+import io.vigil.backup.repository.BackupRepository;
+import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.testkit.PostgresServer;
 import io.vigil.testkit.Workspace;
 import io.vigil.testkit.quarkus.EtcdResource;
@@ -53,6 +55,8 @@ class PointInTimeRecoveryTest {
 
   private final Workspace ws = Workspace.forTests();
 
+  @jakarta.inject.Inject BackupRepository repository;
+
   @Test
   @Order(1)
   void underSteadyWritesTheExposureStaysBelowTheObjective() throws Exception {
@@ -62,6 +66,8 @@ class PointInTimeRecoveryTest {
     awaitDurableAfter(Instant.now());
 
     List<Double> samples = new ArrayList<>();
+    java.util.Set<String> partialCopies = new java.util.HashSet<>();
+    List<String> mismatches = new ArrayList<>();
     Instant end = Instant.now().plusSeconds(14);
     try (Connection c = pg.connect("vigil")) {
       while (Instant.now().isBefore(end)) {
@@ -75,9 +81,32 @@ class PointInTimeRecoveryTest {
                 .extract()
                 .jsonPath()
                 .getDouble("rpo.postgres.exposure_seconds"));
+        // every copy read while the archiver ships is whole: its bytes are the ones its metadata
+        // names, or it is gone (superseded by the next copy)
+        for (RecoveryPoint p : repository.list(BackupRepository.WAL)) {
+          if (p.id().endsWith(".partial")) {
+            partialCopies.add(p.id());
+            String problem = repository.check(p);
+            if (problem != null && !problem.startsWith("missing:")) {
+              mismatches.add(problem);
+            }
+          }
+        }
         Thread.sleep(200);
       }
     }
+    assertThat(mismatches).isEmpty();
+    assertThat(partialCopies).hasSizeGreaterThan(5);
+    // the writes stopped: the newest copy of the segment being written is the only one left
+    awaitDurableAfter(Instant.now());
+    Thread.sleep(1500);
+    Map<String, Long> copiesPerSegment =
+        repository.list(BackupRepository.WAL).stream()
+            .filter(p -> p.id().endsWith(".partial"))
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    p -> p.id().substring(0, 24), java.util.stream.Collectors.counting()));
+    assertThat(copiesPerSegment).isNotEmpty().allSatisfy((s, n) -> assertThat(n).isEqualTo(1L));
     // 14 s after the only base backup: only the archived WAL keeps the exposure this low
     assertThat(samples).hasSizeGreaterThan(20);
     assertThat(samples.stream().mapToDouble(Double::doubleValue).max().orElseThrow())

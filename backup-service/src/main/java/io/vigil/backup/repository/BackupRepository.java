@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * {region}/pg/wal/{timeline}/{segment}      {region}/pg/wal/{timeline}/{segment}.json
  * </pre>
  *
- * The WAL segment being written is kept as {@code {segment}.partial} until it is complete.
+ * The WAL segment being written is kept as {@code {segment}.{millis}.partial}, a key per copy,
+ * until it is complete. Artifacts are never overwritten with other content.
  */
 @ApplicationScoped
 public class BackupRepository {
@@ -206,7 +207,7 @@ public class BackupRepository {
   public InputStream open(RecoveryPoint point) throws IOException {
     return store
         .open(point.region() + "/" + point.file())
-        .orElseThrow(() -> new IOException("missing: " + point.file()));
+        .orElseThrow(() -> new java.nio.file.NoSuchFileException(point.file(), null, "missing"));
   }
 
   /** Copies the artifact to {@code file}, checking its size and SHA-256 on the way. */

@@ -16,7 +16,6 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -263,24 +262,38 @@ public class RestoreService {
 
   /**
    * Copies the archived WAL a base backup needs into {@code walDir}: every history file and every
-   * segment from the base backup's start on, on its timeline or a later one; a complete segment
-   * wins over the partial copy of the same segment. Returns the number of segments.
+   * segment from the base backup's start on, on its timeline or a later one; of several copies of a
+   * segment the newest ({@link WalArchiver#NEWER_COPY}). Returns the number of segments. A partial
+   * copy superseded while it is read (the archiver deletes the previous one once the next is
+   * stored) is fetched again from a new listing.
    */
   private int fetchWal(RecoveryPoint base, Path walDir) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return fetchWalOnce(base, walDir);
+      } catch (java.nio.file.NoSuchFileException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private int fetchWalOnce(RecoveryPoint base, Path walDir) throws IOException {
     Files.createDirectories(walDir);
     String startSegment = segmentOf(base.lsn());
     Map<String, RecoveryPoint> chosen = new LinkedHashMap<>();
     List<RecoveryPoint> wal = new ArrayList<>(repository.list(base.region(), BackupRepository.WAL));
-    wal.sort(Comparator.comparing(p -> p.id().endsWith(".partial") ? 0 : 1));
+    wal.sort(WalArchiver.NEWER_COPY);
     for (RecoveryPoint p : wal) {
-      String name = p.id().replace(".partial", "");
+      String name = WalArchiver.walFile(p.id());
       if (name.endsWith(".history")) {
         chosen.put(name, p);
         continue;
       }
       int timeline = Integer.parseInt(name.substring(0, 8), 16);
       if (timeline >= base.timeline() && name.substring(8).compareTo(startSegment) >= 0) {
-        chosen.put(name, p); // complete ones come last and replace partial ones
+        chosen.put(name, p); // newer copies come later and replace older ones
       }
     }
     int segments = 0;

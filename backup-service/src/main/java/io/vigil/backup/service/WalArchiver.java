@@ -12,7 +12,6 @@ import io.vigil.topology.RegionConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,12 +35,15 @@ import org.jboss.logging.Logger;
  * Continuous WAL archiving on the backup leader: a supervised {@code pg_receivewal} streams the
  * primary's WAL into a local spool (flushing every write), and a shipper copies what arrives into
  * the repository — every completed segment and timeline history file with its metadata, and the
- * segment still being written as {@code {segment}.partial} every {@code partial-interval} while it
- * changes. The primary is the Patroni leader read from etcd (or the configured host); when it
- * changes, or {@code pg_receivewal} stops, a new one is started against the primary of the moment.
- * A new leader first fetches the newest segment from the repository so the stream resumes where the
- * previous leader's stopped; when the primary no longer has that WAL, the chain is broken and a
- * base backup is requested at once.
+ * segment still being written every {@code partial-interval} while it changes, each copy under a
+ * key of its own ({@link #partialId}) so that no stored artifact is ever overwritten: a reader, or
+ * a copy into the other region cut short by the loss of this one, can never pair one copy's
+ * metadata with another copy's bytes. The previous copy is deleted once the next one is stored,
+ * every copy once the segment is complete. The primary is the Patroni leader read from etcd (or the
+ * configured host); when it changes, or {@code pg_receivewal} stops, a new one is started against
+ * the primary of the moment. A new leader first fetches the newest segment from the repository so
+ * the stream resumes where the previous leader's stopped; when the primary no longer has that WAL,
+ * the chain is broken and a base backup is requested at once.
  *
  * <p>{@link #durableAt()} is the PostgreSQL recovery point: the latest moment at which everything
  * the primary had flushed is known to be in the repository (the stream up, its source still the
@@ -76,6 +78,7 @@ public class WalArchiver {
   private Instant sourceConfirmedAt = Instant.EPOCH;
   private Instant receiverStartedAt = Instant.EPOCH;
   private final Map<String, FileTime> partialShipped = new java.util.HashMap<>();
+  private final Map<String, String> partialStoredAs = new java.util.HashMap<>();
   private Instant partialShippedAt = Instant.EPOCH;
   private Path spool;
 
@@ -290,6 +293,7 @@ public class WalArchiver {
     }
     shipped.clear();
     partialShipped.clear();
+    partialStoredAs.clear();
   }
 
   private void stopReceiver() {
@@ -320,29 +324,61 @@ public class WalArchiver {
 
   /** Puts the newest archived segment into the empty spool, so the stream resumes after it. */
   private boolean seed() throws IOException {
-    Optional<ObjectStore.Entry> newest =
-        repository.store().list(region.name() + "/pg/wal/").stream()
-            .filter(e -> !e.key().endsWith(".json"))
-            .filter(
-                e -> {
-                  String n = e.key().substring(e.key().lastIndexOf('/') + 1);
-                  return SEGMENT.matcher(n).matches() || PARTIAL.matcher(n).matches();
-                })
-            .max(Comparator.comparing(e -> position(name(e.key()))));
+    Optional<RecoveryPoint> newest =
+        repository.list(BackupRepository.WAL).stream()
+            .filter(p -> !p.id().endsWith(".history"))
+            .max(
+                Comparator.comparing((RecoveryPoint p) -> position(p.id()))
+                    .thenComparing(NEWER_COPY));
     if (newest.isEmpty()) {
       return false;
     }
-    String name = name(newest.get().key());
+    String id = newest.get().id();
+    String name = id.endsWith(".partial") ? walFile(id) + ".partial" : id;
     Path tmp = spool.resolve("." + name + ".tmp");
-    try (InputStream in = repository.store().open(newest.get().key()).orElseThrow()) {
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-    }
+    repository.download(newest.get(), tmp);
     padSegment(tmp); // pg_receivewal resumes only from a full-size partial segment
     Files.move(tmp, spool.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     shipped.add(name);
-    LOG.infof("WAL streaming resumes after the archived segment %s", name);
+    if (id.endsWith(".partial")) {
+      partialStoredAs.put(name, id); // replaced by the next copy this instance ships
+    }
+    LOG.infof("WAL streaming resumes after the archived segment %s", id);
     chainStart = Instant.EPOCH;
     return true;
+  }
+
+  /**
+   * The repository id of the copy of the partial segment {@code segment} shipped at {@code time}.
+   */
+  static String partialId(String segment, Instant time) {
+    return segment + "." + time.toEpochMilli() + ".partial";
+  }
+
+  /** The WAL file an archived id restores as: the segment of a partial copy, else the id itself. */
+  public static String walFile(String id) {
+    return id.endsWith(".partial") ? id.substring(0, 24) : id;
+  }
+
+  /**
+   * Orders archived copies of the same WAL file, the one to restore last: a complete segment over
+   * any partial copy, then the partial copy with more WAL, then the later one.
+   */
+  public static final Comparator<RecoveryPoint> NEWER_COPY =
+      Comparator.comparing((RecoveryPoint p) -> p.id().endsWith(".partial") ? 0 : 1)
+          .thenComparingLong(RecoveryPoint::size)
+          .thenComparing(RecoveryPoint::time);
+
+  /** Deletes every archived partial copy of {@code segment} (it is complete now). */
+  private void deletePartialCopies(String segment) throws IOException {
+    String prefix =
+        region.name() + "/" + BackupRepository.artifactPath(BackupRepository.WAL, segment) + ".";
+    for (ObjectStore.Entry e : repository.store().list(prefix)) {
+      String id = name(e.key());
+      if (id.endsWith(".partial")) {
+        repository.delete(region.name(), BackupRepository.WAL, id);
+      }
+    }
   }
 
   private static String name(String key) {
@@ -393,9 +429,10 @@ public class WalArchiver {
       if (!shipped.contains(n)) {
         store(spool.resolve(n), n, Files.getLastModifiedTime(spool.resolve(n)).toInstant());
         shipped.add(n);
-        // the partial copy of this segment is superseded
-        repository.delete(region.name(), BackupRepository.WAL, n + ".partial");
+        // the partial copies of this segment are superseded
+        deletePartialCopies(n);
         partialShipped.remove(n + ".partial");
+        partialStoredAs.remove(n + ".partial");
       }
     }
     // keep the newest complete segment: pg_receivewal resumes after it
@@ -415,8 +452,13 @@ public class WalArchiver {
           && (!newest
               || Duration.between(partialShippedAt, t0).compareTo(config.wal().partialInterval())
                   >= 0)) {
-        store(f, n, t0);
+        String id = partialId(walFile(n), t0);
+        store(f, id, t0);
         partialShipped.put(n, mtime);
+        String previous = partialStoredAs.put(n, id);
+        if (previous != null) {
+          repository.delete(region.name(), BackupRepository.WAL, previous);
+        }
         if (newest) {
           partialShippedAt = t0;
         }
@@ -427,6 +469,7 @@ public class WalArchiver {
       } else if (!newest) {
         Files.deleteIfExists(f);
         partialShipped.remove(n);
+        partialStoredAs.remove(n);
       }
     }
     // durable up to t0 only while streaming from the primary of the moment, with all shipped
@@ -483,7 +526,7 @@ public class WalArchiver {
     Path staging = repository.staging("wal-" + name);
     try {
       Path tmp = staging.resolve(name);
-      if (PARTIAL.matcher(name).matches()) {
+      if (name.endsWith(".partial")) {
         copyWritten(file, tmp);
       } else {
         Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
@@ -503,7 +546,7 @@ public class WalArchiver {
               time,
               time,
               null,
-              history ? null : startLsn(name),
+              history ? null : startLsn(walFile(name)),
               null,
               Integer.parseInt(name.substring(0, 8), 16),
               "sha256"));
