@@ -38,6 +38,32 @@ class PrimaryFailoverTest {
     }
   }
 
+  /**
+   * Every member running and a synchronous standby assigned (a member killed by the other test is
+   * started again and rejoins): without a synchronous standby Patroni would rightly not fail over.
+   */
+  @org.junit.jupiter.api.BeforeEach
+  void wholeCluster() {
+    PatroniCluster patroni = PatroniResource.current();
+    for (PatroniCluster.Member m : patroni.members()) {
+      if (m.process() == null) {
+        patroni.restart(m);
+      }
+    }
+    assertThat(
+            awaitUntil(
+                () ->
+                    patroni.members().stream()
+                            .allMatch(
+                                m ->
+                                    io.vigil.testkit.Http.get(m.restUrl() + "/health").status()
+                                        == 200)
+                        && patroni.syncStandby().isPresent(),
+                120))
+        .as("three members running and a synchronous standby")
+        .isTrue();
+  }
+
   @Test
   void writesComeBackOnTheNewLeaderAndNoAcknowledgedRecordIsLost() {
     ApiFixture t = ApiFixture.newTenant();
@@ -93,6 +119,117 @@ class PrimaryFailoverTest {
             .path("records.metadata.id");
     assertThat(new HashSet<>(stored)).containsAll(acknowledged);
     assertThat(stored).doesNotHaveDuplicates();
+  }
+
+  /**
+   * Patroni alone dies on the leader; its PostgreSQL runs on as a primary nobody elected. When the
+   * leader key expires another member is promoted, and when Patroni comes back on the former leader
+   * it rewrites the configuration — releasing commits that waited there for a synchronous standby —
+   * then demotes and rewinds it. Nothing acknowledged may be among what the rewind discards: the
+   * write pool must have left the former primary as soon as the new one was elected.
+   */
+  @Test
+  void aFormerPrimaryThatRunsOnWithoutPatroniAcknowledgesNothingThatIsThenLost() throws Exception {
+    ApiFixture t = ApiFixture.newTenant();
+    String payloadSet = t.dataSet(t.creditRiskSubscription(), "payload_logging");
+    String records = "/data_sets/" + payloadSet + "/records";
+    Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicInteger afterFailover =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean failedOver =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    PatroniCluster patroni = PatroniResource.current();
+    PatroniCluster.Member former = patroni.leader().orElseThrow();
+    List<String> unexpected = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    List<Thread> writers = new java.util.ArrayList<>();
+    for (int w = 0; w < 4; w++) {
+      int writer = w;
+      writers.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    for (int i = 0; !stop.get() && i < 10_000; ) {
+                      String id = "z-" + writer + "-" + i;
+                      Response r =
+                          t.api()
+                              .body(
+                                  List.of(RecordResourceTest.payload(id, 30, "male", "Risk", 0.7)))
+                              .post(records);
+                      if (r.statusCode() == 202) {
+                        acknowledged.add(id);
+                        if (failedOver.get()) {
+                          afterFailover.incrementAndGet();
+                        }
+                        i++;
+                        sleep(50);
+                      } else {
+                        if (r.statusCode() != 503) {
+                          unexpected.add(r.statusCode() + " " + r.asString());
+                        }
+                        sleep(200);
+                      }
+                    }
+                  }));
+    }
+    boolean elected;
+    boolean rejoined;
+    try {
+      assertThat(awaitUntil(() -> acknowledged.size() >= 20, 60)).isTrue();
+      patroni.killPatroni(former);
+      elected =
+          awaitUntil(
+              () -> patroni.leader().map(l -> !l.name().equals(former.name())).orElse(false), 60);
+      failedOver.set(true);
+      // writes go on against the new primary (or, wrongly, wait on the former one)
+      awaitUntil(() -> afterFailover.get() >= 20, 20);
+      patroni.restart(former);
+      rejoined =
+          awaitUntil(
+              () ->
+                  io.vigil.testkit.Http.get(former.restUrl() + "/replica").status() == 200
+                      && afterFailover.get() >= 40,
+              120);
+    } finally {
+      stop.set(true);
+      for (Thread w : writers) {
+        w.join(60_000);
+      }
+    }
+    assertThat(elected).as("another member elected while the former primary ran on").isTrue();
+    assertThat(rejoined).as("the former primary rejoined as a replica, writes went on").isTrue();
+    assertThat(unexpected).as("only 503 while failing over").isEmpty();
+    assertThat(afterFailover.get()).isGreaterThanOrEqualTo(40);
+    Set<String> stored = new HashSet<>();
+    for (int offset = 0; ; offset += 1000) {
+      List<String> page =
+          t.api()
+              .queryParam("limit", 1000)
+              .queryParam("offset", offset)
+              .get(records)
+              .then()
+              .statusCode(200)
+              .extract()
+              .path("records.metadata.id");
+      stored.addAll(page);
+      if (page.size() < 1000) {
+        break;
+      }
+    }
+    LOG.infof("%d records acknowledged, %d stored", acknowledged.size(), stored.size());
+    assertThat(stored).containsAll(acknowledged);
+  }
+
+  private static boolean awaitUntil(java.util.function.BooleanSupplier done, int seconds) {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      if (done.getAsBoolean()) {
+        return true;
+      }
+      sleep(100);
+    }
+    return false;
   }
 
   private static void sleep(long ms) {

@@ -236,6 +236,8 @@ class LocalRegionTest {
       assertThat(ProcessHandle.of(p.pid()).map(ProcessHandle::isAlive).orElse(false))
           .as(p.name() + " is gone")
           .isFalse();
+      // a Patroni member's PostgreSQL runs detached from Patroni: it must be gone too
+      assertThat(p.detached()).as(p.name() + "'s PostgreSQL is gone").isEmpty();
     }
     state = null;
   }

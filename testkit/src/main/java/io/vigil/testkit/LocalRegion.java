@@ -221,7 +221,8 @@ public final class LocalRegion {
             m.process(),
             "postgres",
             options.zones().get(i),
-            "postgresql://127.0.0.1:" + m.pgPort() + " (patroni " + m.restUrl() + ")");
+            "postgresql://127.0.0.1:" + m.pgPort() + " (patroni " + m.restUrl() + ")",
+            m.postmasterPidFile().toString());
       }
       for (int i = 0; i < names.size(); i++) {
         Map<String, String> source =
@@ -364,17 +365,21 @@ public final class LocalRegion {
             .toList());
     waves.add(state.processes.stream().filter(p -> p.role().equals("etcd")).toList());
     for (List<RegionState.Process> wave : waves) {
-      List<RegionState.Process> running =
-          wave.stream().filter(RegionState.Process::running).toList();
+      List<RegionState.Process> running = wave.stream().filter(RegionState.Process::alive).toList();
       for (RegionState.Process p : running) {
         out.println("  stopping " + p.name() + " (pid " + p.pid() + ")");
-        ManagedProcess.signal(p.pid(), p.role().equals("postgres") ? "INT" : "TERM");
+        if (p.running()) {
+          ManagedProcess.signal(p.pid(), p.role().equals("postgres") ? "INT" : "TERM");
+        } else {
+          // Patroni is gone, its PostgreSQL is not: a fast shutdown of the postmaster
+          p.detached().ifPresent(h -> ManagedProcess.signal(h.pid(), "INT"));
+        }
       }
       awaitExit(running, Duration.ofSeconds(15));
       for (RegionState.Process p : running) {
-        if (p.running()) {
+        if (p.alive()) {
           out.println("  " + p.name() + " did not stop in 15 s: SIGKILL");
-          ManagedProcess.signalGroup(p.pid(), "KILL");
+          p.signal("KILL");
         }
       }
       awaitExit(running, Duration.ofSeconds(5));
@@ -384,7 +389,7 @@ public final class LocalRegion {
 
   private static void awaitExit(List<RegionState.Process> processes, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (processes.stream().anyMatch(RegionState.Process::running)
+    while (processes.stream().anyMatch(RegionState.Process::alive)
         && System.nanoTime() < deadline) {
       Readiness.sleep(Duration.ofMillis(50));
     }

@@ -69,6 +69,11 @@ public final class PatroniCluster implements AutoCloseable {
     Path pgdata() {
       return dir.resolve("pgdata");
     }
+
+    /** The {@code postmaster.pid} of the member's PostgreSQL, which Patroni starts detached. */
+    public Path postmasterPidFile() {
+      return pgdata().resolve("postmaster.pid");
+    }
   }
 
   private final Workspace workspace;
@@ -323,6 +328,23 @@ public final class PatroniCluster implements AutoCloseable {
                       tree.forEach(ProcessHandle::destroyForcibly);
                     }));
     m.process = null;
+  }
+
+  /**
+   * Kills Patroni alone (SIGKILL), as when it crashes: its PostgreSQL runs on detached — a primary
+   * stays a primary until Patroni is back to demote it.
+   */
+  public void killPatroni(Member m) {
+    m.process.kill();
+    m.process = null;
+  }
+
+  /** Starts a member's Patroni again (after {@link #kill} or {@link #killPatroni}). */
+  public void restart(Member m) {
+    if (m.process != null && m.process.isAlive()) {
+      throw new IllegalStateException(m.name + " runs");
+    }
+    launch(m);
   }
 
   private static Optional<Long> postmasterPid(Member m) {

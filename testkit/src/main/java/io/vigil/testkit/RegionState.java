@@ -32,7 +32,8 @@ public final class RegionState {
       long startedAt,
       String log,
       List<String> command,
-      String workDir) {
+      String workDir,
+      String detachedPidFile) {
 
     /** Whether this very process still runs (same PID and same start time: no PID reuse). */
     public boolean running() {
@@ -41,6 +42,42 @@ public final class RegionState {
           .flatMap(h -> h.info().startInstant())
           .map(i -> i.toEpochMilli() == startedAt)
           .orElse(false);
+    }
+
+    /**
+     * The process this one started that is not its child and outlives it: the postmaster of a
+     * PostgreSQL that Patroni runs (Patroni starts it in a session of its own, so that PostgreSQL
+     * keeps serving while Patroni restarts), named by its {@code postmaster.pid}.
+     */
+    public Optional<ProcessHandle> detached() {
+      if (detachedPidFile == null) {
+        return Optional.empty();
+      }
+      try {
+        List<String> lines = Files.readAllLines(Path.of(detachedPidFile));
+        if (lines.isEmpty()) {
+          return Optional.empty();
+        }
+        return ProcessHandle.of(Long.parseLong(lines.get(0).trim()))
+            .filter(ProcessHandle::isAlive)
+            .filter(h -> h.info().command().map(c -> c.contains("postgres")).orElse(false));
+      } catch (IOException | NumberFormatException e) {
+        return Optional.empty();
+      }
+    }
+
+    /** Whether this process or the one it detached still runs. */
+    public boolean alive() {
+      return running() || detached().isPresent();
+    }
+
+    /** Sends a signal to this process, its children and the process it detached (with theirs). */
+    public void signal(String signal) {
+      Optional<ProcessHandle> detached = detached();
+      if (running()) {
+        ManagedProcess.signalTree(pid, signal);
+      }
+      detached.ifPresent(h -> ManagedProcess.signalTree(h.pid(), signal));
     }
   }
 
@@ -127,6 +164,12 @@ public final class RegionState {
 
   /** Adds a process. */
   public void add(ManagedProcess p, String role, String zone, String endpoint) {
+    add(p, role, zone, endpoint, null);
+  }
+
+  /** Adds a process that leaves another running, named by {@code detachedPidFile}. */
+  public void add(
+      ManagedProcess p, String role, String zone, String endpoint, String detachedPidFile) {
     long started =
         ProcessHandle.of(p.pid())
             .flatMap(h -> h.info().startInstant())
@@ -142,20 +185,21 @@ public final class RegionState {
             started,
             p.log().toString(),
             p.command(),
-            p.workDir() == null ? null : p.workDir().toString()));
+            p.workDir() == null ? null : p.workDir().toString(),
+            detachedPidFile));
   }
 
   /** Replaces the entry of a process that was started again. */
   public void replace(Process old, ManagedProcess p) {
     int i = processes.indexOf(old);
     processes.remove(old);
-    add(p, old.role(), old.zone(), old.endpoint());
+    add(p, old.role(), old.zone(), old.endpoint(), old.detachedPidFile());
     Process added = processes.remove(processes.size() - 1);
     processes.add(i < 0 ? processes.size() : i, added);
   }
 
-  /** The processes still running. */
+  /** The processes still running, or whose detached process still runs. */
   public List<Process> running() {
-    return processes.stream().filter(Process::running).toList();
+    return processes.stream().filter(Process::alive).toList();
   }
 }

@@ -1,15 +1,13 @@
 package io.vigil.monitoring.repository;
 
 import io.quarkus.reactive.pg.client.PgPoolCreator;
-import io.vertx.core.Future;
-import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.SqlConnectOptions;
 import jakarta.inject.Singleton;
 
 /**
- * Builds the write pool so that every new connection goes to the primary {@link PrimaryLocator}
- * knows at that moment, with the pool options and credentials Quarkus configured.
+ * Builds the write pool with the pool options and credentials Quarkus configured: connected to the
+ * primary {@link PrimaryLocator} knows, and moved with every connection to the next one it finds
+ * ({@link PrimaryFollowingPool}).
  */
 @Singleton
 public class PrimaryFollowingPoolCreator implements PgPoolCreator {
@@ -23,10 +21,9 @@ public class PrimaryFollowingPoolCreator implements PgPoolCreator {
   @Override
   public Pool create(Input input) {
     locator.base(input.pgConnectOptionsList().get(0));
-    return PgBuilder.pool()
-        .with(input.poolOptions())
-        .using(input.vertx())
-        .connectingTo(() -> Future.<SqlConnectOptions>succeededFuture(locator.current()))
-        .build();
+    PrimaryFollowingPool pool =
+        new PrimaryFollowingPool(input.vertx(), input.poolOptions(), locator.current());
+    locator.onChange(pool::follow);
+    return pool;
   }
 }

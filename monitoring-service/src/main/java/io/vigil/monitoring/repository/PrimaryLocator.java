@@ -22,8 +22,8 @@ import org.jboss.logging.Logger;
 /**
  * Where the write pool connects: the configured server, or, with a Patroni scope, the Patroni
  * leader read from etcd ({@code leader} names the member, its {@code members/<name>} entry holds
- * the {@code conn_url}), followed through an etcd watch and a periodic re-read. New connections go
- * to the leader of the moment; connections to a lost primary fail and are replaced.
+ * the {@code conn_url}), followed through an etcd watch and a periodic re-read. Whoever listens
+ * ({@link #onChange}, the write pool) is told of every new primary.
  */
 @ApplicationScoped
 public class PrimaryLocator {
@@ -37,6 +37,8 @@ public class PrimaryLocator {
   private volatile PgConnectOptions base;
   private volatile PgConnectOptions current;
   private volatile String leader;
+  private final java.util.List<java.util.function.Consumer<PgConnectOptions>> listeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private Watch.Watcher watcher;
   private long timer = -1;
 
@@ -52,6 +54,11 @@ public class PrimaryLocator {
     if (current == null) {
       current = options;
     }
+  }
+
+  /** Calls {@code listener} with the connect options of every new primary found. */
+  void onChange(java.util.function.Consumer<PgConnectOptions> listener) {
+    listeners.add(listener);
   }
 
   /** Connect options of the primary as known now. */
@@ -120,6 +127,8 @@ public class PrimaryLocator {
       current = new PgConnectOptions(base).setHost(l.host()).setPort(l.port());
       LOG.infof("PostgreSQL primary is now %s (%s:%d)", l.member(), l.host(), l.port());
       leader = l.member();
+      PgConnectOptions now = current;
+      listeners.forEach(x -> x.accept(now));
     }
     return null;
   }

@@ -53,16 +53,16 @@ public final class RegionLoss implements Failure {
     String zone = LocalRegion.standbyZone(state.standbyRegion);
     List<RegionState.Process> lost =
         state.processes.stream()
-            .filter(RegionState.Process::running)
+            .filter(RegionState.Process::alive)
             .filter(p -> !p.role().startsWith("dr-") && !p.role().equals("router-service"))
             .toList();
     // all at once, as a region goes
     for (RegionState.Process p : lost) {
-      ManagedProcess.signalTree(p.pid(), "CONT");
-      ManagedProcess.signalTree(p.pid(), "KILL");
+      p.signal("CONT");
+      p.signal("KILL");
     }
     for (RegionState.Process p : lost) {
-      Readiness.await(p.name() + " gone", Duration.ofSeconds(10), () -> !p.running());
+      Readiness.await(p.name() + " gone", Duration.ofSeconds(10), () -> !p.alive());
     }
     out.printf(
         "  %s lost: %d processes killed (%s)%n",

@@ -42,7 +42,7 @@ public final class Zones {
   /** SIGKILL to every process of the zone, waiting until they are gone. */
   public static void kill(RegionState state, String zone, PrintStream out) {
     for (RegionState.Process p : of(state, zone)) {
-      if (p.running()) {
+      if (p.alive()) {
         kill(p, out); // a hung process dies too: it is resumed first
       }
     }
@@ -62,8 +62,8 @@ public final class Zones {
   private static void signalRunning(
       RegionState state, String zone, String signal, String what, PrintStream out) {
     for (RegionState.Process p : of(state, zone)) {
-      if (p.running()) {
-        ManagedProcess.signalTree(p.pid(), signal);
+      if (p.alive()) {
+        p.signal(signal);
         out.printf("  %s %s (pid %d)%n", what, p.name(), p.pid());
       }
     }
@@ -85,12 +85,15 @@ public final class Zones {
         .orElseThrow(() -> new IllegalArgumentException("the region has no process " + name));
   }
 
-  /** SIGKILL to one process (and its children), waiting until it is gone. */
+  /**
+   * SIGKILL to one process, its children and what it detached (a Patroni member's PostgreSQL),
+   * waiting until they are gone: as when the machine dies.
+   */
   public static void kill(RegionState.Process p, PrintStream out) {
-    ManagedProcess.signalTree(p.pid(), "CONT");
-    ManagedProcess.signalTree(p.pid(), "KILL");
+    p.signal("CONT");
+    p.signal("KILL");
     out.printf("  killed %s (pid %d)%n", p.name(), p.pid());
-    Readiness.await(p.name() + " gone", Duration.ofSeconds(10), () -> !p.running());
+    Readiness.await(p.name() + " gone", Duration.ofSeconds(10), () -> !p.alive());
   }
 
   /**
