@@ -76,6 +76,8 @@ class PrimaryFailoverTest {
     long killedAt = 0;
     long backAt = 0;
     int refused = 0;
+    int readsServed = 0;
+    long lastFailedRead = 0;
     long deadline = System.nanoTime() + 120_000_000_000L;
     for (int i = 0; acknowledged.size() < 60 && System.nanoTime() < deadline; ) {
       if (acknowledged.size() == 20 && killedAt == 0) {
@@ -99,13 +101,26 @@ class PrimaryFailoverTest {
             .isEqualTo(503);
         assertThat(r.header("Retry-After")).isNotNull();
         refused++;
+        // reads go on meanwhile, from a replica Patroni lists
+        int read = t.api().queryParam("limit", 10).get(records).statusCode();
+        if (read == 200) {
+          readsServed++;
+        } else {
+          assertThat(read).isEqualTo(503);
+          lastFailedRead = System.nanoTime();
+        }
         sleep(200); // a client (or the router) retries the same record
       }
     }
     assertThat(acknowledged).hasSize(60);
     double seconds = (backAt - killedAt) / 1e9;
+    double readsFailedFor = lastFailedRead == 0 ? 0 : (lastFailedRead - killedAt) / 1e9;
     LOG.infof(
-        "writes refused for %.1f s (%d refusals) after the leader was killed", seconds, refused);
+        "writes refused for %.1f s (%d refusals) after the leader was killed; %d reads served"
+            + " meanwhile, reads failed during the first %.1f s",
+        seconds, refused, readsServed, readsFailedFor);
+    assertThat(readsServed).as("reads served from a replica during the failover").isGreaterThan(5);
+    assertThat(readsFailedFor).as("reads failed only until the replicas took them").isLessThan(3);
     assertThat(seconds).as("writes back within the failover time").isLessThan(60);
     assertThat(patroni.leader().orElseThrow().name()).isNotEqualTo(oldLeader.name());
 

@@ -25,6 +25,40 @@ public record PatroniLeader(String member, String host, int port) {
    * The leader found in the keys under {@link #prefix}; empty while there is none (a failover in
    * progress) or its member entry has no usable {@code conn_url}.
    */
+  /**
+   * The members Patroni lists as running replicas (every member but the leader whose role is not
+   * primary and whose state is running or streaming), in the same shape as the leader.
+   */
+  public static java.util.List<PatroniLeader> replicas(
+      Map<String, String> kvs, String prefix, ObjectMapper json) {
+    String leader = kvs.getOrDefault(prefix + "leader", "").trim();
+    java.util.List<PatroniLeader> out = new java.util.ArrayList<>();
+    String members = prefix + "members/";
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(kvs).entrySet()) {
+      if (!e.getKey().startsWith(members)) {
+        continue;
+      }
+      String name = e.getKey().substring(members.length());
+      try {
+        var m = json.readTree(e.getValue());
+        String role = m.path("role").asText();
+        String state = m.path("state").asText();
+        URI url = URI.create(m.path("conn_url").asText());
+        if (!name.equals(leader)
+            && !role.equals("master")
+            && !role.equals("primary")
+            && (state.equals("running") || state.equals("streaming"))
+            && url.getHost() != null
+            && url.getPort() > 0) {
+          out.add(new PatroniLeader(name, url.getHost(), url.getPort()));
+        }
+      } catch (Exception ex) {
+        // not a member entry this version understands: not a replica to read from
+      }
+    }
+    return out;
+  }
+
   public static Optional<PatroniLeader> find(
       Map<String, String> kvs, String prefix, ObjectMapper json) {
     String name = kvs.get(prefix + "leader");

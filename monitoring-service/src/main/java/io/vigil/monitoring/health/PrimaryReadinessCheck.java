@@ -2,9 +2,11 @@ package io.vigil.monitoring.health;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vigil.monitoring.config.MonitoringConfig;
+import io.vigil.monitoring.repository.PrimaryFollowingPoolCreator;
 import io.vigil.topology.BackgroundProbe;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -13,8 +15,11 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready when the write pool reaches a PostgreSQL primary (a server not in recovery). Checked in the
- * background; the probe answers from the last result.
+ * Ready when the write pool reaches a PostgreSQL primary (a server not in recovery) or, while it
+ * cannot (a failover in progress), a replica Patroni lists: then reads are served from the replica
+ * and writes answered 503 with Retry-After — the instance serves what can be served instead of
+ * taking its zone out of the router. Checked in the background; the probe answers from the last
+ * result.
  */
 @Readiness
 @ApplicationScoped
@@ -23,24 +28,20 @@ public class PrimaryReadinessCheck implements HealthCheck {
   private final BackgroundProbe probe;
   private final Vertx vertx;
 
-  PrimaryReadinessCheck(Pool pool, MonitoringConfig config, Vertx vertx) {
+  PrimaryReadinessCheck(
+      Pool pool, PrimaryFollowingPoolCreator pools, MonitoringConfig config, Vertx vertx) {
     this.vertx = vertx;
+    long timeout = Math.max(100, config.readiness().timeout().toMillis() - 50);
     this.probe =
         new BackgroundProbe(
             "postgresql-primary",
             config.readiness().interval(),
             config.readiness().timeout(),
-            () ->
-                pool.query("SELECT pg_is_in_recovery()")
-                    .execute()
-                    .map(
-                        rows -> {
-                          if (rows.iterator().next().getBoolean(0)) {
-                            throw new IllegalStateException(
-                                "the write pool reaches a standby, not the primary");
-                          }
-                          return "write pool reaches the primary";
-                        }));
+            () -> {
+              pool.getDelegate(); // the write pool exists once it has been injected
+              return Uni.createFrom()
+                  .completionStage(() -> pools.probe(timeout).toCompletionStage());
+            });
   }
 
   void onStart(@Observes StartupEvent event) {

@@ -28,6 +28,11 @@ import org.jboss.logging.Logger;
  * and rewrites its configuration, commits that were waiting there for a synchronous standby are
  * released and acknowledged — then rewound away when it rejoins as a replica. Closed, such a
  * request fails and is retried against the new primary.
+ *
+ * <p>While the primary cannot be reached (a PostgreSQL failover: the leader is gone, the next one
+ * not yet elected) requests go to the replicas Patroni lists: reads are served from them, writes
+ * fail there as read-only and are answered 503 with {@code Retry-After}. {@link #probe} decides,
+ * every readiness interval.
  */
 final class PrimaryFollowingPool implements PgPool {
 
@@ -39,12 +44,110 @@ final class PrimaryFollowingPool implements PgPool {
   private volatile Pool current;
   private volatile PgConnectOptions target;
   private volatile boolean closed;
+  private volatile boolean degraded;
+  private final Pool replicas;
+  private final java.util.function.Supplier<java.util.List<PgConnectOptions>> replicaOptions;
+  private final java.util.concurrent.atomic.AtomicInteger nextReplica =
+      new java.util.concurrent.atomic.AtomicInteger();
 
-  PrimaryFollowingPool(Vertx vertx, PoolOptions options, PgConnectOptions primary) {
+  PrimaryFollowingPool(
+      Vertx vertx,
+      PoolOptions options,
+      PgConnectOptions primary,
+      java.util.function.Supplier<java.util.List<PgConnectOptions>> replicaOptions) {
     this.vertx = vertx;
     this.options = options;
     this.target = primary;
+    this.replicaOptions = replicaOptions;
     this.current = build(primary);
+    this.replicas =
+        PgBuilder.pool()
+            .with(
+                new PoolOptions(options)
+                    .setShared(false)
+                    .setMaxSize(Math.max(2, options.getMaxSize() / 2))
+                    .setIdleTimeout(10)
+                    .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
+            .connectingTo(this::replica)
+            .using(vertx)
+            .build();
+  }
+
+  private Future<io.vertx.sqlclient.SqlConnectOptions> replica() {
+    java.util.List<PgConnectOptions> all = replicaOptions.get();
+    if (all.isEmpty()) {
+      return Future.failedFuture("no PostgreSQL replica is listed");
+    }
+    return Future.succeededFuture(
+        all.get(Math.floorMod(nextReplica.getAndIncrement(), all.size())));
+  }
+
+  /** The pool requests go to now: the primary's, or the replicas' while it cannot be reached. */
+  private Pool pool() {
+    return degraded ? replicas : current;
+  }
+
+  /** Whether requests go to the replicas now (the primary cannot be reached). */
+  boolean degraded() {
+    return degraded;
+  }
+
+  /**
+   * Checks the primary within {@code timeoutMillis}: reached → requests go to it; not reached → to
+   * the replicas, if one answers. Succeeds with what serves, fails when nothing does.
+   */
+  Future<String> probe(long timeoutMillis) {
+    return within(current.query("SELECT pg_is_in_recovery()").execute(), timeoutMillis)
+        .compose(
+            rows -> {
+              if (rows.iterator().next().getBoolean(0)) {
+                return Future.failedFuture("the write pool reaches a standby, not the primary");
+              }
+              return Future.succeededFuture("write pool reaches the primary");
+            })
+        .map(
+            ok -> {
+              if (degraded) {
+                LOG.infof("The primary %s:%d answers again", target.getHost(), target.getPort());
+              }
+              degraded = false;
+              return ok;
+            })
+        .recover(
+            primaryDown -> {
+              if (replicaOptions.get().isEmpty()) {
+                degraded = false;
+                return Future.failedFuture(primaryDown);
+              }
+              if (!degraded) {
+                LOG.warnf(
+                    "The primary %s:%d cannot be reached (%s): reads go to the replicas, writes are"
+                        + " refused until a primary answers",
+                    target.getHost(), target.getPort(), primaryDown.getMessage());
+              }
+              degraded = true;
+              return within(replicas.query("SELECT 1").execute(), timeoutMillis)
+                  .map(
+                      r ->
+                          "primary unreachable ("
+                              + primaryDown.getMessage()
+                              + "): reads served by a replica, writes refused with 503");
+            });
+  }
+
+  private <T> Future<T> within(Future<T> f, long millis) {
+    io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+    long timer = vertx.setTimer(millis, id -> p.tryFail("no answer within " + millis + " ms"));
+    f.onComplete(
+        r -> {
+          vertx.cancelTimer(timer);
+          if (r.succeeded()) {
+            p.tryComplete(r.result());
+          } else {
+            p.tryFail(r.cause());
+          }
+        });
+    return p.future();
   }
 
   private Pool build(PgConnectOptions primary) {
@@ -74,6 +177,7 @@ final class PrimaryFollowingPool implements PgPool {
     String from = target.getHost() + ":" + target.getPort();
     target = primary;
     current = build(primary);
+    degraded = false; // the new primary is tried first; the probe says otherwise if need be
     previous
         .close()
         .onComplete(
@@ -90,44 +194,44 @@ final class PrimaryFollowingPool implements PgPool {
 
   @Override
   public void getConnection(Handler<AsyncResult<SqlConnection>> handler) {
-    current.getConnection(handler);
+    pool().getConnection(handler);
   }
 
   @Override
   public Future<SqlConnection> getConnection() {
-    return current.getConnection();
+    return pool().getConnection();
   }
 
   @Override
   public Query<RowSet<Row>> query(String sql) {
-    return current.query(sql);
+    return pool().query(sql);
   }
 
   @Override
   public PreparedQuery<RowSet<Row>> preparedQuery(String sql) {
-    return current.preparedQuery(sql);
+    return pool().preparedQuery(sql);
   }
 
   @Override
   public PreparedQuery<RowSet<Row>> preparedQuery(String sql, PrepareOptions prepareOptions) {
-    return current.preparedQuery(sql, prepareOptions);
+    return pool().preparedQuery(sql, prepareOptions);
   }
 
   @Override
   public <T> Future<T> withTransaction(Function<SqlConnection, Future<T>> function) {
-    return current.withTransaction(function);
+    return pool().withTransaction(function);
   }
 
   @Override
   public <T> void withTransaction(
       Function<SqlConnection, Future<T>> function, Handler<AsyncResult<T>> handler) {
-    current.withTransaction(function, handler);
+    pool().withTransaction(function, handler);
   }
 
   @Override
   public <T> Future<T> withTransaction(
       TransactionPropagation propagation, Function<SqlConnection, Future<T>> function) {
-    return current.withTransaction(propagation, function);
+    return pool().withTransaction(propagation, function);
   }
 
   @Override
@@ -135,18 +239,18 @@ final class PrimaryFollowingPool implements PgPool {
       TransactionPropagation propagation,
       Function<SqlConnection, Future<T>> function,
       Handler<AsyncResult<T>> handler) {
-    current.withTransaction(propagation, function, handler);
+    pool().withTransaction(propagation, function, handler);
   }
 
   @Override
   public <T> Future<T> withConnection(Function<SqlConnection, Future<T>> function) {
-    return current.withConnection(function);
+    return pool().withConnection(function);
   }
 
   @Override
   public <T> void withConnection(
       Function<SqlConnection, Future<T>> function, Handler<AsyncResult<T>> handler) {
-    current.withConnection(function, handler);
+    pool().withConnection(function, handler);
   }
 
   @Override
@@ -162,7 +266,7 @@ final class PrimaryFollowingPool implements PgPool {
 
   @Override
   public int size() {
-    return current.size();
+    return pool().size();
   }
 
   @Override
@@ -173,6 +277,7 @@ final class PrimaryFollowingPool implements PgPool {
   @Override
   public synchronized Future<Void> close() {
     closed = true;
+    replicas.close();
     return current.close();
   }
 }

@@ -13,6 +13,7 @@ import jakarta.inject.Singleton;
 public class PrimaryFollowingPoolCreator implements PgPoolCreator {
 
   private final PrimaryLocator locator;
+  private volatile PrimaryFollowingPool pool;
 
   PrimaryFollowingPoolCreator(PrimaryLocator locator) {
     this.locator = locator;
@@ -22,8 +23,21 @@ public class PrimaryFollowingPoolCreator implements PgPoolCreator {
   public Pool create(Input input) {
     locator.base(input.pgConnectOptionsList().get(0));
     PrimaryFollowingPool pool =
-        new PrimaryFollowingPool(input.vertx(), input.poolOptions(), locator.current());
+        new PrimaryFollowingPool(
+            input.vertx(), input.poolOptions(), locator.current(), locator::replicas);
     locator.onChange(pool::follow);
+    this.pool = pool;
     return pool;
+  }
+
+  /**
+   * Checks the write pool's primary and, when it cannot be reached, sends requests to the replicas
+   * ({@link PrimaryFollowingPool#probe}); what serves, or a failure when nothing does.
+   */
+  public io.vertx.core.Future<String> probe(long timeoutMillis) {
+    PrimaryFollowingPool p = pool;
+    return p == null
+        ? io.vertx.core.Future.failedFuture("the write pool is not built yet")
+        : p.probe(timeoutMillis);
   }
 }

@@ -37,6 +37,7 @@ public class PrimaryLocator {
   private volatile PgConnectOptions base;
   private volatile PgConnectOptions current;
   private volatile String leader;
+  private volatile java.util.List<PgConnectOptions> replicas = java.util.List.of();
   private final java.util.List<java.util.function.Consumer<PgConnectOptions>> listeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private Watch.Watcher watcher;
@@ -59,6 +60,11 @@ public class PrimaryLocator {
   /** Calls {@code listener} with the connect options of every new primary found. */
   void onChange(java.util.function.Consumer<PgConnectOptions> listener) {
     listeners.add(listener);
+  }
+
+  /** Connect options of the replicas Patroni lists as running (none without Patroni). */
+  public java.util.List<PgConnectOptions> replicas() {
+    return replicas;
   }
 
   /** Connect options of the primary as known now. */
@@ -116,6 +122,12 @@ public class PrimaryLocator {
   }
 
   private Void locate(Map<String, String> kvs) {
+    if (base != null) {
+      replicas =
+          PatroniLeader.replicas(kvs, prefix(), json).stream()
+              .map(r -> new PgConnectOptions(base).setHost(r.host()).setPort(r.port()))
+              .toList();
+    }
     Optional<PatroniLeader> found = PatroniLeader.find(kvs, prefix(), json);
     if (found.isEmpty() || base == null) {
       return null; // no leader right now (failover in progress): keep the last one
