@@ -80,8 +80,11 @@ public class ApiExceptionMappers {
 
   @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
   public Response unexpected(Throwable e) {
-    if (e instanceof java.net.ConnectException
+    // the connection to PostgreSQL refused, reset or closed (a server lost, or a pool closed as the
+    // primary changed), or no answer in time
+    if (e instanceof java.net.SocketException
         || e instanceof io.vertx.sqlclient.ClosedConnectionException
+        || e instanceof io.vertx.core.VertxException && "Pool closed".equals(e.getMessage())
         || e instanceof java.util.concurrent.TimeoutException) {
       LOG.warnf("database unavailable: %s", e.toString());
       return Response.fromResponse(
