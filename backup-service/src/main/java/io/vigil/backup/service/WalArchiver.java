@@ -77,8 +77,11 @@ public class WalArchiver {
   private PatroniLeader source;
   private Instant sourceConfirmedAt = Instant.EPOCH;
   private Instant receiverStartedAt = Instant.EPOCH;
-  private final Map<String, FileTime> partialShipped = new java.util.HashMap<>();
-  private final Map<String, String> partialStoredAs = new java.util.HashMap<>();
+
+  /** A partial segment of the spool as last shipped: its mtime then, and the copy's id. */
+  private record Shipped(FileTime mtime, String id) {}
+
+  private final Map<String, Shipped> partialShipped = new java.util.HashMap<>();
   private Instant partialShippedAt = Instant.EPOCH;
   private Path spool;
 
@@ -293,7 +296,6 @@ public class WalArchiver {
     }
     shipped.clear();
     partialShipped.clear();
-    partialStoredAs.clear();
   }
 
   private void stopReceiver() {
@@ -341,7 +343,7 @@ public class WalArchiver {
     Files.move(tmp, spool.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     shipped.add(name);
     if (id.endsWith(".partial")) {
-      partialStoredAs.put(name, id); // replaced by the next copy this instance ships
+      partialShipped.put(name, new Shipped(null, id)); // replaced by the next copy shipped
     }
     LOG.infof("WAL streaming resumes after the archived segment %s", id);
     chainStart = Instant.EPOCH;
@@ -432,7 +434,6 @@ public class WalArchiver {
         // the partial copies of this segment are superseded
         deletePartialCopies(n);
         partialShipped.remove(n + ".partial");
-        partialStoredAs.remove(n + ".partial");
       }
     }
     // keep the newest complete segment: pg_receivewal resumes after it
@@ -447,17 +448,17 @@ public class WalArchiver {
       boolean newest = i == partials.size() - 1;
       Path f = spool.resolve(n);
       FileTime mtime = Files.getLastModifiedTime(f);
-      boolean changed = !mtime.equals(partialShipped.get(n));
+      Shipped last = partialShipped.get(n);
+      boolean changed = last == null || !mtime.equals(last.mtime());
       if (changed
           && (!newest
               || Duration.between(partialShippedAt, t0).compareTo(config.wal().partialInterval())
                   >= 0)) {
         String id = partialId(walFile(n), t0);
         store(f, id, t0);
-        partialShipped.put(n, mtime);
-        String previous = partialStoredAs.put(n, id);
-        if (previous != null) {
-          repository.delete(region.name(), BackupRepository.WAL, previous);
+        partialShipped.put(n, new Shipped(mtime, id));
+        if (last != null) {
+          repository.delete(region.name(), BackupRepository.WAL, last.id());
         }
         if (newest) {
           partialShippedAt = t0;
@@ -469,7 +470,6 @@ public class WalArchiver {
       } else if (!newest) {
         Files.deleteIfExists(f);
         partialShipped.remove(n);
-        partialStoredAs.remove(n);
       }
     }
     // durable up to t0 only while streaming from the primary of the moment, with all shipped

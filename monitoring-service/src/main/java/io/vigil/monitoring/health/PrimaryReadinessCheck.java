@@ -26,10 +26,12 @@ import org.eclipse.microprofile.health.Readiness;
 public class PrimaryReadinessCheck implements HealthCheck {
 
   private final BackgroundProbe probe;
+  private final Pool pool;
   private final Vertx vertx;
 
   PrimaryReadinessCheck(
       Pool pool, PrimaryFollowingPoolCreator pools, MonitoringConfig config, Vertx vertx) {
+    this.pool = pool;
     this.vertx = vertx;
     long timeout = Math.max(100, config.readiness().timeout().toMillis() - 50);
     this.probe =
@@ -37,14 +39,11 @@ public class PrimaryReadinessCheck implements HealthCheck {
             "postgresql-primary",
             config.readiness().interval(),
             config.readiness().timeout(),
-            () -> {
-              pool.getDelegate(); // the write pool exists once it has been injected
-              return Uni.createFrom()
-                  .completionStage(() -> pools.probe(timeout).toCompletionStage());
-            });
+            () -> Uni.createFrom().completionStage(() -> pools.probe(timeout).toCompletionStage()));
   }
 
   void onStart(@Observes StartupEvent event) {
+    pool.getDelegate(); // builds the write pool (a lazy bean) before the first probe
     probe.start(vertx);
   }
 

@@ -87,11 +87,6 @@ final class PrimaryFollowingPool implements PgPool {
     return degraded ? replicas : current;
   }
 
-  /** Whether requests go to the replicas now (the primary cannot be reached). */
-  boolean degraded() {
-    return degraded;
-  }
-
   /**
    * Checks the primary within {@code timeoutMillis}: reached → requests go to it; not reached → to
    * the replicas, if one answers. Succeeds with what serves, fails when nothing does.
@@ -185,11 +180,6 @@ final class PrimaryFollowingPool implements PgPool {
                 LOG.infof(
                     "Closed every connection to the former primary %s (%s)",
                     from, r.succeeded() ? "done" : r.cause()));
-  }
-
-  /** Where new requests go. */
-  PgConnectOptions target() {
-    return target;
   }
 
   @Override
