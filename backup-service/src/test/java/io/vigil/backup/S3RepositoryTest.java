@@ -25,6 +25,8 @@ import io.vigil.testkit.S3ProxyServer;
 import io.vigil.testkit.Workspace;
 import io.vigil.testkit.quarkus.EtcdResource;
 import io.vigil.testkit.quarkus.S3ProxyResource;
+import io.vigil.topology.TopologyKeys;
+import io.vigil.topology.WalPosition;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -127,6 +129,46 @@ class S3RepositoryTest {
       assertThat(sha256(Files.readAllBytes(COPY.resolve("us-south/" + p.getString("file")))))
           .isEqualTo(p.getString("sha256"));
     }
+
+    // the WAL of the last commit is reported safe in the other region once it is verified there,
+    // and published in etcd for monitoring-services that acknowledge only then
+    WalPosition committed;
+    try (java.sql.Connection c = pg.connect("vigil");
+        java.sql.ResultSet r =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT pg_current_wal_flush_lsn()::text,"
+                        + " pg_walfile_name(pg_current_wal_flush_lsn())")) {
+      r.next();
+      committed =
+          new WalPosition(
+              Integer.parseInt(r.getString(2).substring(0, 8), 16),
+              WalPosition.parseLsn(r.getString(1)));
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              String reported =
+                  given().get("/backups/status").then().extract().path("copy.standby_durable_wal");
+              assertThat(reported).as("standby-durable WAL").isNotNull();
+              assertThat(WalPosition.parse(reported).covers(committed))
+                  .as(reported + " covers " + committed)
+                  .isTrue();
+            });
+    try (Client etcd = etcd()) {
+      String published =
+          etcd.getKVClient()
+              .get(bytes(TopologyKeys.standbyDurable("us-south")))
+              .get(5, TimeUnit.SECONDS)
+              .getKvs()
+              .get(0)
+              .getValue()
+              .toString();
+      assertThat(WalPosition.parse(published).covers(committed)).as(published).isTrue();
+    }
+    // and what was reported is really there: the copies' newest WAL holds that commit's end
+    // (the restore of the next test replays it: all 900 rows)
     given()
         .get("/q/metrics")
         .then()

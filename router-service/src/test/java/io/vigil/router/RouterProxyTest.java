@@ -179,6 +179,31 @@ class RouterProxyTest {
   }
 
   @Test
+  void aWriteFarSlowerThanTheReadsIsNotTakenForAHungTry() throws Exception {
+    // fast reads bring the reads' per-try timeout well under the time a write takes
+    SteadyLoad.run(url(API), 4, Duration.ofSeconds(1), Duration.ZERO, () -> {});
+    await()
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> given().get("/routing/zones").jsonPath().getLong("per_try_timeout_ms") < 1000);
+    backends.received.clear();
+    backends.writeDelayMs = 1_500;
+    for (int i = 0; i < 3; i++) {
+      Response r =
+          given()
+              .contentType("application/json")
+              .header("Idempotency-Key", "slow-" + i)
+              .body("{}")
+              .post("/openscale/i/v2/data_sets/d/records");
+      assertThat(r.statusCode()).as(r.asString()).isEqualTo(200);
+      assertThat(r.header("Vigil-Attempts")).isEqualTo("1");
+    }
+    // each write reached one instance once: none was abandoned as hung and sent elsewhere
+    assertThat(backends.received).hasSize(3);
+    assertThat(given().get("/routing/zones").jsonPath().getLong("per_try_timeout_ms"))
+        .isLessThan(1000);
+  }
+
+  @Test
   void aServiceUnavailableAnswerIsRetriedOnAnotherZone() {
     backends.unavailableNext.set(1);
     Response r = given().get(API);

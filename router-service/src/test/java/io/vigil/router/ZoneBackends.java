@@ -45,6 +45,9 @@ final class ZoneBackends implements AutoCloseable {
   final AtomicInteger resetNext = new AtomicInteger();
   final AtomicInteger unavailableNext = new AtomicInteger();
 
+  /** Time every backend takes to answer a write (a write waiting for its durability). */
+  volatile long writeDelayMs;
+
   private ZoneBackends(List<String> endpoints, String region) {
     this.endpoints = endpoints;
     this.region = region;
@@ -139,21 +142,30 @@ final class ZoneBackends implements AutoCloseable {
                 req.response().setStatusCode(503).putHeader("Retry-After", "1").end();
                 return;
               }
-              req.response()
-                  .putHeader("Content-Type", "application/json")
-                  .end(
-                      "{\"zone\":\""
-                          + zone
-                          + "\",\"path\":\""
-                          + req.path()
-                          + "\",\"length\":"
-                          + body.length()
-                          + ",\"sha\":\""
-                          + sha
-                          + "\",\"failover_from\":\""
-                          + req.getHeader("Vigil-Failover-From")
-                          + "\"}");
+              long delay = req.method().name().equals("GET") ? 0 : writeDelayMs;
+              if (delay > 0) {
+                vertx.setTimer(delay, t -> answer(zone, req, body.length(), sha));
+              } else {
+                answer(zone, req, body.length(), sha);
+              }
             });
+  }
+
+  private void answer(String zone, HttpServerRequest req, int length, String sha) {
+    req.response()
+        .putHeader("Content-Type", "application/json")
+        .end(
+            "{\"zone\":\""
+                + zone
+                + "\",\"path\":\""
+                + req.path()
+                + "\",\"length\":"
+                + length
+                + ",\"sha\":\""
+                + sha
+                + "\",\"failover_from\":\""
+                + req.getHeader("Vigil-Failover-From")
+                + "\"}");
   }
 
   @Override

@@ -85,6 +85,11 @@ public final class LocalRegion {
         monitoring.put("vigil.region.zone", zone);
         monitoring.putAll(database);
         monitoring.put("vigil.monitoring.operator-key", state.operatorKey);
+        if (options.standbyRegion() != null) {
+          // with a standby region a write is acknowledged once it would survive losing this one:
+          // its WAL verified in the standby region's repository
+          monitoring.put("vigil.monitoring.durability.standby-region", "true");
+        }
         service("monitoring-service", "monitoring-" + zone, zone, monitoring);
 
         Map<String, String> backup = new LinkedHashMap<>(common);
@@ -100,6 +105,10 @@ public final class LocalRegion {
             options.stateDir().resolve("backup-staging").resolve(zone).toString());
         backup.put("vigil.backup.wal.spool", options.stateDir().resolve("wal-spool").toString());
         backup.put("vigil.backup.copy.path", drRepository().toString());
+        if (options.standbyRegion() != null) {
+          // writes wait for their WAL to reach the standby region: ship it twice a second
+          backup.put("vigil.backup.wal.partial-interval", "500ms");
+        }
         backup.putAll(backupSources.getOrDefault(zone, Map.of()));
         service("backup-service", "backup-" + zone, zone, backup);
       }

@@ -49,6 +49,16 @@ public final class TopologyKeys {
     return ROOT + "/backups/" + region + "/newest/" + target;
   }
 
+  /**
+   * {@code /vigil/backups/{region}/standby-durable/postgres}: the newest {@link WalPosition} up to
+   * which the region's WAL is verified in the other region's repository, with every segment before
+   * it (written by the backup leader; a monitoring-service that acknowledges writes only once they
+   * are there waits for it).
+   */
+  public static String standbyDurable(String region) {
+    return ROOT + "/backups/" + region + "/standby-durable/postgres";
+  }
+
   /** {@code /vigil/elections/backup/{region}}: the backup leader election. */
   public static String backupElection(String region) {
     return ROOT + "/elections/backup/" + region;

@@ -125,6 +125,7 @@ public class BackupResource {
     copier.destination().ifPresent(d -> c.put("destination", d));
     c.put("pending", copier.pending());
     copier.lastVerified().ifPresent(t -> c.put("last_verified", t.toString()));
+    copier.standbyDurable().ifPresent(w -> c.put("standby_durable_wal", w.toString()));
     copier.lastError().ifPresent(e -> c.put("last_error", e));
     ObjectNode rpo = out.putObject("rpo");
     for (String target : BackupService.TARGETS) {

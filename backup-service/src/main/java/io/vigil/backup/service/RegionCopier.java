@@ -9,8 +9,11 @@ import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.ObjectStore;
 import io.vigil.backup.repository.RecoveryPoint;
+import io.vigil.topology.EtcdGateway;
 import io.vigil.topology.OwnedGauges;
 import io.vigil.topology.RegionConfig;
+import io.vigil.topology.TopologyKeys;
+import io.vigil.topology.WalPosition;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
@@ -34,6 +37,13 @@ import org.jboss.logging.Logger;
  * (retention) are mirrored. The backup leader copies what it stores as it stores it and, every
  * {@code retry-interval}, whatever the other repository is still missing (after an outage of either
  * side, or a leader change).
+ *
+ * <p>{@link #standbyDurable()} is how far the region's WAL is safe in the other region: the end of
+ * the valid WAL of the newest segment copy verified there, counted only while every earlier WAL
+ * artifact is there too (nothing earlier waiting in the queue, and the repositories compared since
+ * this instance became the leader). The leader publishes it in etcd ({@link
+ * TopologyKeys#standbyDurable}), where a monitoring-service that acknowledges writes only once they
+ * would survive the loss of the region waits for it.
  */
 @ApplicationScoped
 public class RegionCopier {
@@ -48,6 +58,10 @@ public class RegionCopier {
   private final OwnedGauges gauges;
   private final Set<String> pending = new LinkedHashSet<>();
   private final AtomicReference<Instant> newestCopied = new AtomicReference<>();
+  private final EtcdGateway etcd;
+  private final String standbyDurableKey;
+  private volatile WalPosition standbyDurable;
+  private volatile boolean comparedWhileLeading;
   private volatile String lastError;
   private volatile Instant lastVerified;
   private volatile boolean stopping;
@@ -59,8 +73,11 @@ public class RegionCopier {
       BackupConfig config,
       RegionConfig region,
       ObjectMapper json,
-      MeterRegistry metrics) {
+      MeterRegistry metrics,
+      EtcdGateway etcd) {
     this.source = source;
+    this.etcd = etcd;
+    this.standbyDurableKey = TopologyKeys.standbyDurable(region.name());
     this.leader = leader;
     this.config = config;
     this.metrics = metrics;
@@ -96,6 +113,11 @@ public class RegionCopier {
   /** The last failure, if the last attempt failed. */
   public Optional<String> lastError() {
     return Optional.ofNullable(lastError);
+  }
+
+  /** How far this region's WAL is verified in the other region's repository, all of it before. */
+  public Optional<WalPosition> standbyDurable() {
+    return Optional.ofNullable(standbyDurable);
   }
 
   /** When the last artifact was verified in the other repository. */
@@ -148,9 +170,12 @@ public class RegionCopier {
     long nextReconcile = 0;
     while (!stopping) {
       try {
-        if (leader.leader() && System.currentTimeMillis() >= nextReconcile) {
+        if (!leader.leader()) {
+          comparedWhileLeading = false;
+          nextReconcile = 0; // compare at once when elected
+        } else if (System.currentTimeMillis() >= nextReconcile) {
           nextReconcile = System.currentTimeMillis() + config.copy().retryInterval().toMillis();
-          reconcile();
+          comparedWhileLeading = reconcile();
         }
         String key;
         synchronized (pending) {
@@ -203,6 +228,7 @@ public class RegionCopier {
       }
     }
     transfer(key, to);
+    advanceStandbyDurable(key, point.get());
     lastVerified = Instant.now();
     newestCopied.accumulateAndGet(point.get().time(), (a, b) -> a == null || b.isAfter(a) ? b : a);
     metrics.counter("vigil.backup.copies", "outcome", "success").increment();
@@ -225,8 +251,46 @@ public class RegionCopier {
     }
   }
 
-  /** Queues every recovery point of this region whose metadata the other repository lacks. */
-  private void reconcile() {
+  /**
+   * A WAL artifact is now verified in the other region: the standby-durable position moves to its
+   * end if nothing before it is missing there, and the leader publishes it.
+   */
+  private void advanceStandbyDurable(String key, RecoveryPoint point) {
+    if (!BackupRepository.WAL.equals(point.target())
+        || point.endLsn() == null
+        || point.timeline() == null
+        || !comparedWhileLeading
+        || !leader.leader()) {
+      return;
+    }
+    String artifact = point.region() + "/" + point.file();
+    synchronized (pending) {
+      for (String k : pending) {
+        if (!k.startsWith("-") && k.contains("/pg/wal/") && k.compareTo(artifact) < 0) {
+          return; // an earlier WAL artifact is not there yet
+        }
+      }
+    }
+    WalPosition end = new WalPosition(point.timeline(), WalPosition.parseLsn(point.endLsn()));
+    WalPosition before = standbyDurable;
+    if (before != null && !end.isAfter(before)) {
+      return;
+    }
+    standbyDurable = end;
+    if (etcd.enabled()) {
+      etcd.put(standbyDurableKey, end.toString(), 0)
+          .subscribe()
+          .with(
+              ok -> {},
+              failure -> LOG.debugf("publishing the standby-durable WAL position: %s", failure));
+    }
+  }
+
+  /**
+   * Queues every recovery point of this region whose metadata the other repository lacks; whether
+   * the two could be compared.
+   */
+  private boolean reconcile() {
     try {
       Set<String> there = new HashSet<>();
       for (ObjectStore.Entry e : copy.get().store().list(source.region() + "/")) {
@@ -237,9 +301,11 @@ public class RegionCopier {
           enqueue(e.key());
         }
       }
+      return true;
     } catch (IOException | RuntimeException e) {
       lastError = "listing: " + e.getMessage();
       LOG.debugf("Copy reconciliation failed: %s", e.getMessage());
+      return false;
     }
   }
 }

@@ -9,6 +9,7 @@ import io.vigil.backup.repository.ObjectStore;
 import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.topology.PatroniLeader;
 import io.vigil.topology.RegionConfig;
+import io.vigil.topology.WalPosition;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
@@ -513,6 +514,62 @@ public class WalArchiver {
     }
   }
 
+  private static final Pattern WALDUMP_ERROR =
+      Pattern.compile("error in WAL record at ([0-9A-F]+/[0-9A-F]+): (.*)");
+  private static final Pattern AT_LSN = Pattern.compile("at ([0-9A-F]+/[0-9A-F]+)");
+  private static final Pattern AT_OFFSET = Pattern.compile("in log segment \\S+, offset (\\d+)");
+
+  /**
+   * The end of the valid WAL in a copy of a partial segment — where the next record would begin —
+   * as {@code pg_waldump} finds it by reading every record and checking its CRC: a copy taken while
+   * {@code pg_receivewal} writes may end in a torn page, which does not count. Null when no record
+   * checks.
+   */
+  Long validEnd(Path copy, String segment, Path staging) throws IOException {
+    Path dir = Files.createDirectories(staging.resolve("waldump"));
+    Path file = dir.resolve(segment);
+    Files.copy(copy, file, StandardCopyOption.REPLACE_EXISTING);
+    padSegment(file);
+    ProcessBuilder b =
+        new ProcessBuilder(
+                Tools.postgresBin(config.postgres().binDir()).resolve("pg_waldump").toString(),
+                "--quiet",
+                "--path=" + dir,
+                segment)
+            .redirectErrorStream(true);
+    Process p = b.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      p.waitFor();
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      return null;
+    }
+    return validEnd(out, WalPosition.parseLsn(startLsn(segment)));
+  }
+
+  /**
+   * Reads the end of the valid WAL from what {@code pg_waldump} said when it stopped: the position
+   * its error names (the record it could not read begins where the last valid one ended), the page
+   * whose header is not WAL, or — failing both — the start of the last valid record.
+   */
+  static Long validEnd(String waldump, long segmentStart) {
+    java.util.regex.Matcher m = WALDUMP_ERROR.matcher(waldump);
+    if (!m.find()) {
+      return null;
+    }
+    java.util.regex.Matcher at = AT_LSN.matcher(m.group(2));
+    if (at.find()) {
+      return WalPosition.parseLsn(at.group(1));
+    }
+    java.util.regex.Matcher offset = AT_OFFSET.matcher(m.group(2));
+    if (offset.find()) {
+      return segmentStart + Long.parseLong(offset.group(1));
+    }
+    return WalPosition.parseLsn(m.group(1));
+  }
+
   /** Extends a segment copied without its zero tail back to the segment size. */
   public static void padSegment(Path segment) throws IOException {
     if (Files.size(segment) < SEGMENT_SIZE) {
@@ -534,6 +591,15 @@ public class WalArchiver {
       String sha = BackupRepository.sha256(tmp);
       long size = Files.size(tmp);
       boolean history = HISTORY.matcher(name).matches();
+      String end = null;
+      if (!history) {
+        long start = WalPosition.parseLsn(startLsn(walFile(name)));
+        Long valid =
+            name.endsWith(".partial")
+                ? validEnd(tmp, walFile(name), staging)
+                : Long.valueOf(start + SEGMENT_SIZE);
+        end = valid == null ? null : WalPosition.formatLsn(valid);
+      }
       repository.store(
           tmp,
           new RecoveryPoint(
@@ -547,7 +613,7 @@ public class WalArchiver {
               time,
               null,
               history ? null : startLsn(walFile(name)),
-              null,
+              end,
               Integer.parseInt(name.substring(0, 8), 16),
               "sha256"));
     } finally {

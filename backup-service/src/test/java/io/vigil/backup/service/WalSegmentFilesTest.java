@@ -44,4 +44,54 @@ class WalSegmentFilesTest {
     WalArchiver.copyWritten(partial, shipped);
     assertThat(Files.size(shipped)).isZero();
   }
+
+  @Test
+  void theValidEndOfACopyIsWherePgWaldumpFoundNoFurtherRecord() {
+    long segment = io.vigil.topology.WalPosition.parseLsn("0/A000000");
+    // a zero tail after the last record (the usual end of a partial segment)
+    assertThat(
+            WalArchiver.validEnd(
+                "pg_waldump: error: error in WAL record at 0/A39D3D0: invalid record length at"
+                    + " 0/A39D3F8: wanted 24, got 0\n",
+                segment))
+        .isEqualTo(io.vigil.topology.WalPosition.parseLsn("0/A39D3F8"));
+    // a torn record: its checksum fails where it begins, the end of the last valid one
+    assertThat(
+            WalArchiver.validEnd(
+                "pg_waldump: error: error in WAL record at 0/A000028: incorrect resource manager"
+                    + " data checksum in record at 0/A000060\n",
+                segment))
+        .isEqualTo(0xA000060L);
+    // a page that is not WAL yet: the valid WAL ends at that page at the latest
+    assertThat(
+            WalArchiver.validEnd(
+                "pg_waldump: error: error in WAL record at 0/A001F90: invalid magic number 0000 in"
+                    + " log segment 00000001000000000000000A, offset 8192\n",
+                segment))
+        .isEqualTo(0xA000000L + 8192);
+    // anything else: no further than the start of the last valid record
+    assertThat(
+            WalArchiver.validEnd(
+                "pg_waldump: error: error in WAL record at 0/A001F90: out of memory\n", segment))
+        .isEqualTo(0xA001F90L);
+    // no valid record at all
+    assertThat(
+            WalArchiver.validEnd(
+                "pg_waldump: error: could not find a valid record after 0/A000000\n", segment))
+        .isNull();
+  }
+
+  @Test
+  void walPositionsCompareOnlyOnOneTimeline() {
+    var p = io.vigil.topology.WalPosition.parse("2@0/A39D3F8");
+    assertThat(p.timeline()).isEqualTo(2);
+    assertThat(p.toString()).isEqualTo("2@0/A39D3F8");
+    assertThat(p.covers(io.vigil.topology.WalPosition.parse("2@0/A39D3F8"))).isTrue();
+    assertThat(p.covers(io.vigil.topology.WalPosition.parse("2@0/A39D400"))).isFalse();
+    // a later timeline's position does not vouch for an earlier timeline's WAL past the switch
+    assertThat(p.covers(io.vigil.topology.WalPosition.parse("1@0/A000000"))).isFalse();
+    assertThat(p.isAfter(io.vigil.topology.WalPosition.parse("1@1/0"))).isTrue();
+    assertThat(io.vigil.topology.WalPosition.parse("1@1/0").isAfter(p)).isFalse();
+    assertThat(io.vigil.topology.WalPosition.parseLsn("1/10")).isEqualTo((1L << 32) + 16);
+  }
 }

@@ -32,6 +32,33 @@ public interface MonitoringConfig {
   /** How the write pool finds the PostgreSQL primary. */
   Primary primary();
 
+  /** When a write is acknowledged. */
+  Durability durability();
+
+  /**
+   * By default a write is acknowledged once PostgreSQL committed it (on the primary and, with
+   * Patroni's synchronous mode, a standby of another zone): it survives the loss of a zone. With
+   * {@code standby-region}, only once its WAL is also verified in the other region's backup
+   * repository (the backup leader publishes how far, {@code
+   * /vigil/backups/{region}/standby-durable/postgres}): it survives the loss of the whole region,
+   * and a write waits about the WAL shipping interval longer.
+   */
+  interface Durability {
+    /** Whether writes wait until their WAL is in the other region's repository. */
+    @WithDefault("false")
+    boolean standbyRegion();
+
+    /**
+     * How long a write waits for that; then it is answered 503 with Retry-After (committed here,
+     * not yet safe there: a retry of the same request stores nothing twice and waits again).
+     */
+    @WithDefault("20s")
+    Duration timeout();
+
+    /** The region whose backups are waited for; by default this instance's region. */
+    Optional<String> backupRegion();
+  }
+
   /**
    * The primary: by default the host and port of {@code quarkus.datasource.reactive.url} (a
    * Kubernetes {@code -rw} Service, or a single server); with a Patroni scope, the leader that

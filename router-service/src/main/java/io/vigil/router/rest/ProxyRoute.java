@@ -76,6 +76,7 @@ public class ProxyRoute {
   private final MeterRegistry metrics;
   private final RetryBudget budget;
   private final LatencyWindow latency;
+  private final LatencyWindow writeLatency;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
   private final OwnedGauges gauges;
@@ -101,7 +102,15 @@ public class ProxyRoute {
             retry.budgetMinPerSecond(),
             retry.budgetWindow(),
             System::nanoTime);
+    // reads and writes are timed apart: a write may wait for its durability (its WAL in the
+    // standby region) far longer than any read takes, and is not hung for that
     this.latency =
+        new LatencyWindow(
+            1024,
+            retry.perTryTimeoutMin(),
+            retry.perTryTimeoutMax(),
+            retry.perTryTimeoutMultiplier());
+    this.writeLatency =
         new LatencyWindow(
             1024,
             retry.perTryTimeoutMin(),
@@ -113,10 +122,21 @@ public class ProxyRoute {
   void onStart(@Observes StartupEvent event) {
     gauges.gauge(
         "vigil.router.per_try_timeout.seconds",
-        Tags.empty(),
+        Tags.of("kind", "read"),
         "time a retry-safe try waits for an answer before it is tried elsewhere",
         () -> latency.perTryTimeout().toNanos() / 1e9);
-    timer = vertx.setPeriodic(100, id -> latency.update());
+    gauges.gauge(
+        "vigil.router.per_try_timeout.seconds",
+        Tags.of("kind", "write"),
+        "time a retry-safe try waits for an answer before it is tried elsewhere",
+        () -> writeLatency.perTryTimeout().toNanos() / 1e9);
+    timer =
+        vertx.setPeriodic(
+            100,
+            id -> {
+              latency.update();
+              writeLatency.update();
+            });
   }
 
   void onStop(@Observes ShutdownEvent event) {
@@ -124,9 +144,14 @@ public class ProxyRoute {
     gauges.close();
   }
 
-  /** The per-try timeout in force and the latency it comes from. */
+  /** The per-try timeout of reads (GET, HEAD, OPTIONS) and the latency it comes from. */
   public LatencyWindow latency() {
     return latency;
+  }
+
+  /** The per-try timeout of writes and the latency it comes from. */
+  public LatencyWindow writeLatency() {
+    return writeLatency;
   }
 
   /** One request's tries. */
@@ -135,17 +160,23 @@ public class ProxyRoute {
     final long deadline;
     final boolean standby;
     final boolean replayable;
+    final LatencyWindow window;
     final Set<String> zones = new HashSet<>();
     final Set<String> ids = new HashSet<>();
+
+    /** Instances a try timed out on whose readiness has not failed: slow, maybe not hung. */
+    final Set<String> slow = new HashSet<>();
+
     Buffer body;
     Backend current;
     long tryStart;
     int attempts;
 
-    Tries(long deadline, boolean standby, boolean replayable) {
+    Tries(long deadline, boolean standby, boolean replayable, LatencyWindow window) {
       this.deadline = deadline;
       this.standby = standby;
       this.replayable = replayable;
+      this.window = window;
     }
 
     void avoid(Backend b) {
@@ -238,8 +269,17 @@ public class ProxyRoute {
     boolean chunked = length < 0 && request.headers().contains("Transfer-Encoding");
     boolean replayable =
         retrySafe && !chunked && length <= config.retry().maxReplayBody().asLongValue();
+    HttpMethod method = request.method();
+    boolean read =
+        method.equals(HttpMethod.GET)
+            || method.equals(HttpMethod.HEAD)
+            || method.equals(HttpMethod.OPTIONS);
     Tries tries =
-        new Tries(System.nanoTime() + config.retry().deadline().toNanos(), standby, replayable);
+        new Tries(
+            System.nanoTime() + config.retry().deadline().toNanos(),
+            standby,
+            replayable,
+            read ? latency : writeLatency);
     context.set(TRIES, tries);
     budget.request();
     if (standby) {
@@ -275,7 +315,7 @@ public class ProxyRoute {
                 ProxyResponse response = outcome.result();
                 int status = response.getStatusCode();
                 if (b != null) {
-                  latency.record(System.nanoTime() - tries.tryStart);
+                  tries.window.record(System.nanoTime() - tries.tryStart);
                 }
                 if (b != null && RETRY_STATUS.contains(status) && mayRetry(tries, b)) {
                   response.release();
@@ -296,6 +336,7 @@ public class ProxyRoute {
               boolean timeout = cause instanceof TimeoutException;
               if (timeout) {
                 pool.suspect(b);
+                tries.slow.add(b.id());
               } else {
                 pool.ejected(b, "reset before a response: " + cause.getMessage());
               }
@@ -338,7 +379,17 @@ public class ProxyRoute {
   /** Connects to a chosen backend, trying others (other zones first) when a connection fails. */
   private Future<HttpClientRequest> connect(ProxyContext context) {
     Tries tries = context.get(TRIES, Tries.class);
-    Backend b = tries.standby ? failover.choose(tries.ids) : pool.choose(tries.zones, tries.ids);
+    Backend chosen =
+        tries.standby ? failover.choose(tries.ids) : pool.choose(tries.zones, tries.ids);
+    if (chosen == null && !tries.standby && !tries.slow.isEmpty()) {
+      // every instance has been tried and some were only slow (a write waiting for its
+      // durability, say): try one of those again rather than give up; a hung one is out of the
+      // pool by now (its readiness probe failed)
+      Set<String> failed = new HashSet<>(tries.ids);
+      failed.removeAll(tries.slow);
+      chosen = pool.choose(Set.of(), failed);
+    }
+    Backend b = chosen;
     if (b == null) {
       return Future.failedFuture("no healthy instance");
     }
@@ -349,7 +400,7 @@ public class ProxyRoute {
     long remaining = Math.max(1, tries.deadline - tries.tryStart);
     boolean timed =
         tries.replayable && tries.attempts < config.retry().attempts() && budget.available();
-    long timeout = timed ? Math.min(latency.perTryTimeout().toNanos(), remaining) : remaining;
+    long timeout = timed ? Math.min(tries.window.perTryTimeout().toNanos(), remaining) : remaining;
     long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeout));
     return context
         .client()

@@ -67,6 +67,7 @@ public class RoutingResource {
     out.put("region", region.name());
     Duration perTry = proxy.latency().perTryTimeout();
     out.put("per_try_timeout_ms", perTry.toMillis());
+    out.put("write_per_try_timeout_ms", proxy.writeLatency().perTryTimeout().toMillis());
     ObjectNode regionState = out.putObject("failover");
     regionState.put("serving", failover.onStandby() ? "standby" : "primary");
     regionState.put("reason", failover.reason());

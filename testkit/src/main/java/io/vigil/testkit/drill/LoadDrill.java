@@ -40,8 +40,7 @@ public final class LoadDrill {
       int lost,
       double recoverySeconds,
       double slowestMs,
-      String observed,
-      double lostAckedBeforeFailureSeconds) {
+      String observed) {
 
     /** The report as a Markdown table row. */
     public String row() {
@@ -67,7 +66,11 @@ public final class LoadDrill {
     }
   }
 
-  private record Outcome(boolean write, long startNanos, long nanos, int status) {}
+  /** One request: its status, and the error code of a failed answer in the API's format. */
+  private record Outcome(boolean write, long startNanos, long nanos, int status, String code) {}
+
+  private static final java.util.regex.Pattern ERROR_CODE =
+      java.util.regex.Pattern.compile("\"code\"\\s*:\\s*\"([^\"]+)\"");
 
   private LoadDrill() {}
 
@@ -85,16 +88,17 @@ public final class LoadDrill {
     AtomicInteger ids = new AtomicInteger();
     long begin = System.nanoTime();
     long end = begin + duration.toNanos();
-    ExecutorService pool = Executors.newFixedThreadPool(6);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
     List<Future<?>> loops = new ArrayList<>();
-    for (int w = 0; w < 6; w++) {
-      boolean writer = w < 2;
+    for (int w = 0; w < 8; w++) {
+      boolean writer = w < 4;
       loops.add(
           pool.submit(
               () -> {
                 while (System.nanoTime() < end) {
                   long t0 = System.nanoTime();
                   int status;
+                  String code = null;
                   String id = null;
                   try {
                     HttpResponse<String> r;
@@ -111,13 +115,18 @@ public final class LoadDrill {
                       r = api.send("GET", "/subscriptions/" + subscription, null);
                     }
                     status = r.statusCode();
+                    if (status >= 400) {
+                      java.util.regex.Matcher m = ERROR_CODE.matcher(r.body());
+                      code = m.find() ? m.group(1) : null;
+                    }
                   } catch (Exception e) {
                     status = -1;
                   }
                   if (writer && status == 202) {
                     acked.put(id, System.nanoTime() - begin);
                   }
-                  outcomes.add(new Outcome(writer, t0 - begin, System.nanoTime() - t0, status));
+                  outcomes.add(
+                      new Outcome(writer, t0 - begin, System.nanoTime() - t0, status, code));
                 }
                 return null;
               }));
@@ -146,6 +155,7 @@ public final class LoadDrill {
         failedStatuses.merge(
             (o.write() ? "write " : "read ")
                 + (o.status() < 0 ? "no answer" : Integer.toString(o.status()))
+                + (o.code() == null ? "" : " " + o.code())
                 + (o.startNanos() < brokenAt ? " before" : " after"),
             1,
             Integer::sum);
@@ -193,8 +203,7 @@ public final class LoadDrill {
         lost,
         recovery,
         slowest / 1e6,
-        observed,
-        lostWindow);
+        observed);
   }
 
   /**

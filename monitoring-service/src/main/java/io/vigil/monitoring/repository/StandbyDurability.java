@@ -1,0 +1,214 @@
+package io.vigil.monitoring.repository;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.WatchOption;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vigil.monitoring.config.MonitoringConfig;
+import io.vigil.monitoring.rest.ApiException;
+import io.vigil.topology.EtcdGateway;
+import io.vigil.topology.RegionConfig;
+import io.vigil.topology.TopologyKeys;
+import io.vigil.topology.WalPosition;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.jboss.logging.Logger;
+
+/**
+ * Acknowledges a write only once it would survive the loss of the region ({@code
+ * vigil.monitoring.durability.standby-region}): after the commit, the primary's flushed WAL
+ * position is read, and the answer waits until the backup leader reports that position verified in
+ * the other region's repository ({@link TopologyKeys#standbyDurable}, followed through an etcd
+ * watch and a re-read every second). A restore of the region from that repository then holds the
+ * write.
+ */
+@ApplicationScoped
+public class StandbyDurability {
+
+  private static final Logger LOG = Logger.getLogger(StandbyDurability.class);
+
+  private record Waiter(WalPosition wanted, long deadline, UniEmitter<? super Void> emitter) {}
+
+  private final MonitoringConfig.Durability config;
+  private final EtcdGateway etcd;
+  private final Vertx vertx;
+  private final Pool pool;
+  private final String key;
+  private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+  private volatile WalPosition durable;
+  private Watch.Watcher watcher;
+  private long timer = -1;
+  private long lastRead;
+
+  StandbyDurability(
+      MonitoringConfig config, RegionConfig region, EtcdGateway etcd, Vertx vertx, Pool pool) {
+    this.config = config.durability();
+    this.etcd = etcd;
+    this.vertx = vertx;
+    this.pool = pool;
+    this.key = TopologyKeys.standbyDurable(this.config.backupRegion().orElse(region.name()));
+  }
+
+  /** Whether writes wait for the other region. */
+  public boolean enabled() {
+    return config.standbyRegion();
+  }
+
+  /** The WAL position last reported safe in the other region. */
+  public Optional<WalPosition> durable() {
+    return Optional.ofNullable(durable);
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    if (!enabled()) {
+      return;
+    }
+    if (!etcd.enabled()) {
+      throw new IllegalStateException(
+          "vigil.monitoring.durability.standby-region needs etcd (vigil.region.etcd.endpoints)");
+    }
+    watcher =
+        etcd.client()
+            .getWatchClient()
+            .watch(
+                ByteSequence.from(key, StandardCharsets.UTF_8),
+                WatchOption.DEFAULT,
+                response ->
+                    response
+                        .getEvents()
+                        .forEach(e -> update(e.getKeyValue().getValue().toString())),
+                error -> LOG.debugf("etcd watch of %s failed: %s", key, error.toString()));
+    read();
+    timer = vertx.setPeriodic(200, id -> tick());
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    if (watcher != null) {
+      watcher.close();
+    }
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+    for (Waiter w; (w = waiters.poll()) != null; ) {
+      w.emitter().fail(unavailable("the service is stopping"));
+    }
+  }
+
+  /**
+   * Completes once everything this primary has flushed — the caller's committed write with it — is
+   * safe in the other region; fails with 503 when that does not happen within the timeout, or when
+   * the primary's timeline is not the one the other region holds (a failover: the retry waits on
+   * the new timeline).
+   */
+  public Uni<Void> awaitCommitted() {
+    return pool.query(
+            "SELECT pg_current_wal_flush_lsn()::text, pg_walfile_name(pg_current_wal_flush_lsn())")
+        .execute()
+        .map(
+            rows -> {
+              var row = rows.iterator().next();
+              return new WalPosition(
+                  Integer.parseInt(row.getString(1).substring(0, 8), 16),
+                  WalPosition.parseLsn(row.getString(0)));
+            })
+        .chain(this::await);
+  }
+
+  /** Completes once {@code wanted} is safe in the other region (see {@link #awaitCommitted}). */
+  public Uni<Void> await(WalPosition wanted) {
+    return Uni.createFrom()
+        .emitter(
+            emitter -> {
+              Waiter w =
+                  new Waiter(wanted, System.nanoTime() + config.timeout().toNanos(), emitter);
+              if (!settle(w)) {
+                waiters.add(w);
+                settle(); // an update may have come in between
+              }
+            });
+  }
+
+  private void tick() {
+    settle();
+    if (System.nanoTime() - lastRead > 1_000_000_000L) {
+      read();
+    }
+  }
+
+  private void read() {
+    lastRead = System.nanoTime();
+    etcd.getPrefix(key)
+        .subscribe()
+        .with(
+            kvs -> {
+              String v = kvs.get(key);
+              if (v != null) {
+                update(v);
+              }
+            },
+            failure -> LOG.debugf("reading %s: %s", key, failure.toString()));
+  }
+
+  private void update(String value) {
+    try {
+      WalPosition p = WalPosition.parse(value);
+      WalPosition before = durable;
+      if (before == null || p.isAfter(before)) {
+        durable = p;
+      }
+    } catch (RuntimeException e) {
+      LOG.warnf("ignoring %s = %s: %s", key, value, e.getMessage());
+      return;
+    }
+    settle();
+  }
+
+  private void settle() {
+    for (Iterator<Waiter> i = waiters.iterator(); i.hasNext(); ) {
+      Waiter w = i.next();
+      if (settle(w)) {
+        i.remove();
+      }
+    }
+  }
+
+  /** Completes or fails a waiter whose outcome is known; whether it was. */
+  private boolean settle(Waiter w) {
+    WalPosition now = durable;
+    if (now != null && now.covers(w.wanted())) {
+      w.emitter().complete(null);
+      return true;
+    }
+    if (now != null && now.timeline() > w.wanted().timeline()) {
+      w.emitter()
+          .fail(
+              unavailable(
+                  "the PostgreSQL primary changed before this write reached the standby region;"
+                      + " retry it"));
+      return true;
+    }
+    if (System.nanoTime() - w.deadline() > 0) {
+      w.emitter()
+          .fail(
+              unavailable(
+                  "committed, but not yet in the standby region's backups within "
+                      + config.timeout().toSeconds()
+                      + " s; retry (a retried write is stored once)"));
+      return true;
+    }
+    return false;
+  }
+
+  private static ApiException unavailable(String message) {
+    return new ApiException(503, "not_durable_yet", message);
+  }
+}
