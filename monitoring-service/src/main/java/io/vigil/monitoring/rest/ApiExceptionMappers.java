@@ -85,6 +85,9 @@ public class ApiExceptionMappers {
     if (e instanceof java.net.SocketException
         || e instanceof io.vertx.sqlclient.ClosedConnectionException
         || e instanceof io.vertx.core.VertxException && "Pool closed".equals(e.getMessage())
+        || e instanceof io.vertx.core.impl.NoStackTraceThrowable
+            && e.getMessage() != null
+            && e.getMessage().startsWith("Connection is not active now")
         || e instanceof java.util.concurrent.TimeoutException) {
       LOG.warnf("database unavailable: %s", e.toString());
       return Response.fromResponse(

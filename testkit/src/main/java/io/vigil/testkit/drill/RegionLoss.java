@@ -2,6 +2,7 @@ package io.vigil.testkit.drill;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vigil.testkit.EtcdCluster;
 import io.vigil.testkit.Http;
 import io.vigil.testkit.LocalRegion;
 import io.vigil.testkit.ManagedProcess;
@@ -144,16 +145,81 @@ public final class RegionLoss implements Failure {
         });
     double serving = (System.nanoTime() - t0) / 1e9;
     out.printf("  the API answers through the router again at %.1f s%n", serving);
+    String etcd = restoreEtcd(state, backup, ws, zone, out);
     observed =
         String.format(
             "restored from the standby repository in %.1f s (%d WAL segments, %s), promoted at"
-                + " %.1f s, %s serving at %.1f s",
+                + " %.1f s, %s serving at %.1f s; %s",
             restored,
             restore.path("wal_segments").asInt(),
             restore.path("recovery_target").asText(),
             promoted,
             state.standbyRegion,
-            serving);
+            serving,
+            etcd);
+  }
+
+  /**
+   * The lost region's etcd, from the newest snapshot copy in the standby repository: restored as a
+   * new one-member cluster under new member names ({@code etcdctl snapshot restore}), started, and
+   * checked to hold the lost region's keys — its zones' admin states, Patroni's cluster state, its
+   * backups' recovery points — for whoever takes the region over. The standby region's services
+   * keep registering in the standby region's own etcd.
+   */
+  private String restoreEtcd(
+      RegionState state, RegionState.Process backup, Workspace ws, String zone, PrintStream out)
+      throws Exception {
+    long t0 = System.nanoTime();
+    Path dir = stateDir.resolve("data").resolve("dr-etcd-restore-" + System.currentTimeMillis());
+    Http.Response r =
+        Http.postJsonWithin(
+            backup.endpoint() + "/restores",
+            "{\"target\":\"etcd\",\"source_region\":\""
+                + state.region
+                + "\",\"recovery_point\":\"latest\",\"directory\":\""
+                + dir.toAbsolutePath()
+                + "\"}",
+            Duration.ofMinutes(5));
+    if (r.status() != 201) {
+      throw new IllegalStateException("the etcd restore failed: " + r.status() + " " + r.body());
+    }
+    JsonNode restore = JSON.readTree(r.body());
+    EtcdCluster restored =
+        EtcdCluster.fromSnapshot(
+            ws, state.standbyRegion + "-restored-etcd", 1, Path.of(restore.path("path").asText()));
+    EtcdCluster.Member member = restored.members().get(0);
+    state.add(member.process(), "dr-etcd-restored", zone, member.clientUrl());
+    state.write(stateDir.resolve("region.json"));
+    String backups = "/vigil/backups/" + state.region + "/";
+    JsonNode got =
+        JSON.readTree(
+            ManagedProcess.runChecked(
+                List.of(
+                    io.vigil.testkit.Tools.etcdctl().toString(),
+                    "--endpoints=" + member.clientUrl(),
+                    "get",
+                    backups,
+                    "--prefix",
+                    "--keys-only",
+                    "--write-out=json"),
+                Duration.ofSeconds(10)));
+    long keys = got.path("count").asLong();
+    long revision = got.path("header").path("revision").asLong();
+    if (keys == 0) {
+      throw new IllegalStateException(
+          "the restored etcd holds no key under " + backups + ": not the lost region's snapshot");
+    }
+    String done =
+        String.format(
+            "etcd restored from snapshot %s as %s (revision %d, %d keys under %s) in %.1f s",
+            restore.path("recovery_point").path("id").asText(),
+            member.name(),
+            revision,
+            keys,
+            backups,
+            (System.nanoTime() - t0) / 1e9);
+    out.println("  " + done);
+    return done;
   }
 
   @Override
