@@ -74,19 +74,7 @@ public final class RegionLoss implements Failure {
     // PostgreSQL restored from the standby region's repository: the lost region's copies
     RegionState.Process backup = role(state, "dr-backup-service");
     Path dir = stateDir.resolve("data").resolve("dr-restore-" + System.currentTimeMillis());
-    Http.Response r =
-        Http.postJsonWithin(
-            backup.endpoint() + "/restores",
-            "{\"target\":\"postgres\",\"source_region\":\""
-                + state.region
-                + "\",\"recovery_point\":\"latest\",\"directory\":\""
-                + dir.toAbsolutePath()
-                + "\"}",
-            Duration.ofMinutes(30));
-    if (r.status() != 201) {
-      throw new IllegalStateException("the restore failed: " + r.status() + " " + r.body());
-    }
-    JsonNode restore = JSON.readTree(r.body());
+    JsonNode restore = restoreLatest(state, backup, "postgres", dir, Duration.ofMinutes(30));
     double restored = (System.nanoTime() - t0) / 1e9;
     out.printf(
         "  restored base backup %s + %d WAL segments (%s) in %.1f s%n",
@@ -171,19 +159,7 @@ public final class RegionLoss implements Failure {
       throws Exception {
     long t0 = System.nanoTime();
     Path dir = stateDir.resolve("data").resolve("dr-etcd-restore-" + System.currentTimeMillis());
-    Http.Response r =
-        Http.postJsonWithin(
-            backup.endpoint() + "/restores",
-            "{\"target\":\"etcd\",\"source_region\":\""
-                + state.region
-                + "\",\"recovery_point\":\"latest\",\"directory\":\""
-                + dir.toAbsolutePath()
-                + "\"}",
-            Duration.ofMinutes(5));
-    if (r.status() != 201) {
-      throw new IllegalStateException("the etcd restore failed: " + r.status() + " " + r.body());
-    }
-    JsonNode restore = JSON.readTree(r.body());
+    JsonNode restore = restoreLatest(state, backup, "etcd", dir, Duration.ofMinutes(5));
     EtcdCluster restored =
         EtcdCluster.fromSnapshot(
             ws, state.standbyRegion + "-restored-etcd", 1, Path.of(restore.path("path").asText()));
@@ -220,6 +196,31 @@ public final class RegionLoss implements Failure {
             (System.nanoTime() - t0) / 1e9);
     out.println("  " + done);
     return done;
+  }
+
+  /**
+   * Restores the lost region's latest recovery point of {@code target} from the copies in the
+   * standby region's repository, through the standby backup-service, into {@code dir}.
+   */
+  private static JsonNode restoreLatest(
+      RegionState state, RegionState.Process backup, String target, Path dir, Duration timeout)
+      throws Exception {
+    Http.Response r =
+        Http.postJsonWithin(
+            backup.endpoint() + "/restores",
+            "{\"target\":\""
+                + target
+                + "\",\"source_region\":\""
+                + state.region
+                + "\",\"recovery_point\":\"latest\",\"directory\":\""
+                + dir.toAbsolutePath()
+                + "\"}",
+            timeout);
+    if (r.status() != 201) {
+      throw new IllegalStateException(
+          "the " + target + " restore failed: " + r.status() + " " + r.body());
+    }
+    return JSON.readTree(r.body());
   }
 
   @Override
