@@ -22,14 +22,19 @@ public final class Readiness {
         return;
       }
       if (process != null && !process.isAlive()) {
+        String tail = process.logTail(40);
         throw new IllegalStateException(
             process.name()
                 + " exited before "
                 + what
+                + (busyPort(tail)
+                    ? ": a port it was given is busy (another process took it after it was found"
+                        + " free); run the command again"
+                    : "")
                 + "; log "
                 + process.log()
                 + ":\n"
-                + process.logTail(40));
+                + tail);
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
@@ -46,6 +51,12 @@ public final class Readiness {
   /** Polls a condition without a process to watch. */
   public static void await(String what, Duration timeout, BooleanSupplier probe) {
     await(null, what, timeout, probe);
+  }
+
+  /** Whether a log says a server could not bind its port. */
+  static boolean busyPort(String log) {
+    String l = log.toLowerCase(java.util.Locale.ROOT);
+    return l.contains("address already in use") || l.contains("port already bound");
   }
 
   private static boolean probeSafely(BooleanSupplier probe) {
