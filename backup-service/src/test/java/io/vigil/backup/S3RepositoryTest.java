@@ -134,16 +134,9 @@ class S3RepositoryTest {
     // and published in etcd for monitoring-services that acknowledge only then
     WalPosition committed;
     try (java.sql.Connection c = pg.connect("vigil");
-        java.sql.ResultSet r =
-            c.createStatement()
-                .executeQuery(
-                    "SELECT pg_current_wal_flush_lsn()::text,"
-                        + " pg_walfile_name(pg_current_wal_flush_lsn())")) {
+        java.sql.ResultSet r = c.createStatement().executeQuery(WalPosition.FLUSHED_QUERY)) {
       r.next();
-      committed =
-          new WalPosition(
-              Integer.parseInt(r.getString(2).substring(0, 8), 16),
-              WalPosition.parseLsn(r.getString(1)));
+      committed = WalPosition.of(r.getString(1), r.getString(2));
     }
     await()
         .atMost(Duration.ofSeconds(30))

@@ -99,16 +99,13 @@ class StandbyRegionDurabilityTest {
 
   private WalPosition flushed() {
     Row r =
-        pool.query(
-                "SELECT pg_current_wal_flush_lsn()::text,"
-                    + " pg_walfile_name(pg_current_wal_flush_lsn())")
+        pool.query(WalPosition.FLUSHED_QUERY)
             .execute()
             .await()
             .atMost(Duration.ofSeconds(5))
             .iterator()
             .next();
-    return new WalPosition(
-        Integer.parseInt(r.getString(1).substring(0, 8), 16), WalPosition.parseLsn(r.getString(0)));
+    return WalPosition.of(r.getString(0), r.getString(1));
   }
 
   private static Map<String, Object> provider(String name) {

@@ -10,6 +10,18 @@ package io.vigil.topology;
  */
 public record WalPosition(int timeline, long lsn) {
 
+  /**
+   * Asks a PostgreSQL primary how far its WAL is flushed: the LSN, and the WAL file name holding it
+   * (whose first eight hex digits are the timeline); {@link #of} reads the answer.
+   */
+  public static final String FLUSHED_QUERY =
+      "SELECT pg_current_wal_flush_lsn()::text, pg_walfile_name(pg_current_wal_flush_lsn())";
+
+  /** The position of {@code lsn} in the WAL file {@code walFile} (named by its timeline first). */
+  public static WalPosition of(String lsn, String walFile) {
+    return new WalPosition(Integer.parseInt(walFile.substring(0, 8), 16), parseLsn(lsn));
+  }
+
   /** Parses an LSN such as {@code 0/A39D3F8}. */
   public static long parseLsn(String text) {
     int slash = text.indexOf('/');

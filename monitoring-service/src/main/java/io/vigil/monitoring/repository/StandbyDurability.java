@@ -85,7 +85,7 @@ public class StandbyDurability {
                 response ->
                     response
                         .getEvents()
-                        .forEach(e -> update(e.getKeyValue().getValue().toString())),
+                        .forEach(e -> onEventLoop(e.getKeyValue().getValue().toString())),
                 error -> LOG.debugf("etcd watch of %s failed: %s", key, error.toString()));
     read();
     timer = vertx.setPeriodic(200, id -> tick());
@@ -110,15 +110,12 @@ public class StandbyDurability {
    * the new timeline).
    */
   public Uni<Void> awaitCommitted() {
-    return pool.query(
-            "SELECT pg_current_wal_flush_lsn()::text, pg_walfile_name(pg_current_wal_flush_lsn())")
+    return pool.query(WalPosition.FLUSHED_QUERY)
         .execute()
         .map(
             rows -> {
               var row = rows.iterator().next();
-              return new WalPosition(
-                  Integer.parseInt(row.getString(1).substring(0, 8), 16),
-                  WalPosition.parseLsn(row.getString(0)));
+              return WalPosition.of(row.getString(0), row.getString(1));
             })
         .chain(this::await);
   }
@@ -152,10 +149,18 @@ public class StandbyDurability {
             kvs -> {
               String v = kvs.get(key);
               if (v != null) {
-                update(v);
+                onEventLoop(v);
               }
             },
             failure -> LOG.debugf("reading %s: %s", key, failure.toString()));
+  }
+
+  /**
+   * Takes a value etcd delivered on one of its threads to the event loop: the answers of the writes
+   * it releases go on from there.
+   */
+  private void onEventLoop(String value) {
+    vertx.runOnContext(v -> update(value));
   }
 
   private void update(String value) {

@@ -66,6 +66,11 @@ public class ProxyRoute {
           HttpMethod.PUT,
           HttpMethod.DELETE,
           HttpMethod.TRACE);
+
+  /** Methods timed as reads; every other one is timed as a write. */
+  private static final Set<HttpMethod> READS =
+      Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
+
   private static final Set<Integer> RETRY_STATUS = Set.of(502, 503, 504);
 
   private final BackendPool pool;
@@ -104,32 +109,25 @@ public class ProxyRoute {
             System::nanoTime);
     // reads and writes are timed apart: a write may wait for its durability (its WAL in the
     // standby region) far longer than any read takes, and is not hung for that
-    this.latency =
-        new LatencyWindow(
-            1024,
-            retry.perTryTimeoutMin(),
-            retry.perTryTimeoutMax(),
-            retry.perTryTimeoutMultiplier());
-    this.writeLatency =
-        new LatencyWindow(
-            1024,
-            retry.perTryTimeoutMin(),
-            retry.perTryTimeoutMax(),
-            retry.perTryTimeoutMultiplier());
+    this.latency = latencyWindow(retry);
+    this.writeLatency = latencyWindow(retry);
     this.gauges = new OwnedGauges(metrics);
   }
 
+  private static LatencyWindow latencyWindow(RouterConfig.Retry retry) {
+    return new LatencyWindow(
+        1024, retry.perTryTimeoutMin(), retry.perTryTimeoutMax(), retry.perTryTimeoutMultiplier());
+  }
+
   void onStart(@Observes StartupEvent event) {
-    gauges.gauge(
-        "vigil.router.per_try_timeout.seconds",
-        Tags.of("kind", "read"),
-        "time a retry-safe try waits for an answer before it is tried elsewhere",
-        () -> latency.perTryTimeout().toNanos() / 1e9);
-    gauges.gauge(
-        "vigil.router.per_try_timeout.seconds",
-        Tags.of("kind", "write"),
-        "time a retry-safe try waits for an answer before it is tried elsewhere",
-        () -> writeLatency.perTryTimeout().toNanos() / 1e9);
+    Map.of("read", latency, "write", writeLatency)
+        .forEach(
+            (kind, window) ->
+                gauges.gauge(
+                    "vigil.router.per_try_timeout.seconds",
+                    Tags.of("kind", kind),
+                    "time a retry-safe try waits for an answer before it is tried elsewhere",
+                    () -> window.perTryTimeout().toNanos() / 1e9));
     timer =
         vertx.setPeriodic(
             100,
@@ -269,17 +267,12 @@ public class ProxyRoute {
     boolean chunked = length < 0 && request.headers().contains("Transfer-Encoding");
     boolean replayable =
         retrySafe && !chunked && length <= config.retry().maxReplayBody().asLongValue();
-    HttpMethod method = request.method();
-    boolean read =
-        method.equals(HttpMethod.GET)
-            || method.equals(HttpMethod.HEAD)
-            || method.equals(HttpMethod.OPTIONS);
     Tries tries =
         new Tries(
             System.nanoTime() + config.retry().deadline().toNanos(),
             standby,
             replayable,
-            read ? latency : writeLatency);
+            READS.contains(request.method()) ? latency : writeLatency);
     context.set(TRIES, tries);
     budget.request();
     if (standby) {
