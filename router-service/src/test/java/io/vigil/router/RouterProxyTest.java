@@ -168,7 +168,7 @@ class RouterProxyTest {
             .header("Idempotency-Key", "k-1")
             .body(body)
             .post("/openscale/i/v2/data_sets/d/records");
-    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.statusCode()).as(r.asString()).isEqualTo(200);
     assertThat(r.header("Vigil-Attempts")).isEqualTo("2");
     assertThat(r.jsonPath().getString("sha")).isEqualTo(ZoneBackends.sha256(body));
     List<ZoneBackends.Received> got = List.copyOf(backends.received);
@@ -212,6 +212,50 @@ class RouterProxyTest {
     List<ZoneBackends.Received> got = List.copyOf(backends.received);
     assertThat(got).hasSize(2);
     assertThat(got.get(0).zone()).isNotEqualTo(got.get(1).zone());
+  }
+
+  @Test
+  void theLastHealthyInstanceIsNotEjectedByOneResetAndItsOwnAnswerStands() throws Exception {
+    backends.kill("zone-b");
+    backends.kill("zone-c");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                given()
+                    .get("/routing/zones")
+                    .then()
+                    .body("zones.find { it.zone == 'zone-b' }.state", is("DOWN"))
+                    .body("zones.find { it.zone == 'zone-c' }.state", is("DOWN")));
+    backends.received.clear();
+
+    // a reset on the only healthy instance: nowhere else to go, so the try's failure stands (502),
+    // and the instance stays in rotation — the next request is served at once, not refused until
+    // the active checks bring it back
+    backends.resetNext.set(1);
+    given().get(API).then().statusCode(502).body("errors[0].code", is("bad_gateway"));
+    Response next = given().get(API);
+    assertThat(next.statusCode()).as(next.asString()).isEqualTo(200);
+    assertThat(next.header("Vigil-Zone")).isEqualTo("zone-a");
+    given()
+        .get("/routing/zones")
+        .then()
+        .body("zones.find { it.zone == 'zone-a' }.state", is("UP"))
+        .body("zones.find { it.zone == 'zone-a' }.instances[0].healthy", is(true));
+    given()
+        .get("/q/metrics")
+        .then()
+        .body(containsString("vigil_router_ejections_withheld_total{zone=\"zone-a\"}"));
+
+    // a 503 of the only instance is not replaced by the router's own: the client gets the
+    // instance's answer, with its zone
+    backends.unavailableNext.set(1);
+    Response unavailable = given().get(API);
+    assertThat(unavailable.statusCode()).isEqualTo(503);
+    assertThat(unavailable.header("Vigil-Zone")).isEqualTo("zone-a");
+    assertThat(unavailable.header("Retry-After")).isEqualTo("1");
+    assertThat(unavailable.header("Vigil-Attempts")).isEqualTo("1");
+    assertThat(backends.received).hasSize(3);
   }
 
   @Test

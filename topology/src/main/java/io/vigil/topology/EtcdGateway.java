@@ -103,15 +103,45 @@ public class EtcdGateway {
 
   /** Reads every key under a prefix, as a map from key to value. */
   public Uni<Map<String, String>> getPrefix(String prefix) {
+    return getPrefixAt(prefix).map(Snapshot::kvs);
+  }
+
+  /**
+   * Every key under a prefix, as a map from key to value, and the store's revision the read saw.
+   *
+   * @param cluster the etcd cluster's id (a cluster restored from a snapshot has a new one, and
+   *     revisions that may be lower than the old cluster's)
+   * @param revision the etcd revision of the read (newer reads of one cluster have higher ones)
+   * @param kvs key to value
+   */
+  public record Snapshot(long cluster, long revision, Map<String, String> kvs) {
+
+    /**
+     * Whether this read may replace {@code other} (null: none yet): it is of another cluster, or
+     * not older.
+     */
+    public boolean supersedes(Snapshot other) {
+      return other == null || cluster != other.cluster || revision >= other.revision;
+    }
+  }
+
+  /**
+   * Reads every key under a prefix with the revision it was read at: of two reads answered out of
+   * order, the caller keeps the newer one.
+   */
+  public Uni<Snapshot> getPrefixAt(String prefix) {
     return call(() ->
             client.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build()))
         .map(
             r ->
-                r.getKvs().stream()
-                    .collect(
-                        Collectors.toMap(
-                            (KeyValue kv) -> kv.getKey().toString(StandardCharsets.UTF_8),
-                            kv -> kv.getValue().toString(StandardCharsets.UTF_8))));
+                new Snapshot(
+                    r.getHeader().getClusterId(),
+                    r.getHeader().getRevision(),
+                    r.getKvs().stream()
+                        .collect(
+                            Collectors.toMap(
+                                (KeyValue kv) -> kv.getKey().toString(StandardCharsets.UTF_8),
+                                kv -> kv.getValue().toString(StandardCharsets.UTF_8)))));
   }
 
   /** The underlying client, for the watch, election and maintenance APIs. */

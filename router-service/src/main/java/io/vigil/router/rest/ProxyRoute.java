@@ -354,27 +354,33 @@ public class ProxyRoute {
             });
   }
 
-  /** Ends the try on {@code b} and takes a retry when the request and the budget allow one. */
+  /**
+   * Ends the try on {@code b} and takes a retry when the request and the budget allow one and there
+   * is an instance to take it; otherwise the answer or failure of this try stands.
+   */
   private boolean mayRetry(Tries tries, Backend b) {
     if (!tries.replayable
         || tries.attempts >= config.retry().attempts()
-        || System.nanoTime() >= tries.deadline
-        || !budget.acquire()) {
+        || System.nanoTime() >= tries.deadline) {
+      return false;
+    }
+    tries.avoid(b);
+    if (next(tries) == null || !budget.acquire()) {
       return false;
     }
     b.end();
     tries.current = null;
-    tries.avoid(b);
     count("retries", b.zone());
     return true;
   }
 
-  /** Connects to a chosen backend, trying others (other zones first) when a connection fails. */
-  private Future<HttpClientRequest> connect(ProxyContext context) {
-    Tries tries = context.get(TRIES, Tries.class);
-    Backend chosen =
-        tries.standby ? failover.choose(tries.ids) : pool.choose(tries.zones, tries.ids);
-    if (chosen == null && !tries.standby && !tries.slow.isEmpty()) {
+  /** The instance for the next try (other zones first), or null when there is none. */
+  private Backend next(Tries tries) {
+    if (tries.standby) {
+      return failover.choose(tries.ids);
+    }
+    Backend chosen = pool.choose(tries.zones, tries.ids);
+    if (chosen == null && !tries.slow.isEmpty()) {
       // every instance has been tried and some were only slow (a write waiting for its
       // durability, say): try one of those again rather than give up; a hung one is out of the
       // pool by now (its readiness probe failed)
@@ -382,7 +388,13 @@ public class ProxyRoute {
       failed.removeAll(tries.slow);
       chosen = pool.choose(Set.of(), failed);
     }
-    Backend b = chosen;
+    return chosen;
+  }
+
+  /** Connects to a chosen backend, trying others (other zones first) when a connection fails. */
+  private Future<HttpClientRequest> connect(ProxyContext context) {
+    Tries tries = context.get(TRIES, Tries.class);
+    Backend b = next(tries);
     if (b == null) {
       return Future.failedFuture("no healthy instance");
     }
@@ -391,8 +403,13 @@ public class ProxyRoute {
     tries.tryStart = System.nanoTime();
     b.begin();
     long remaining = Math.max(1, tries.deadline - tries.tryStart);
+    // a request forwarded to the standby region gets the rest of the deadline: the standby router
+    // times its own instances, and this region's latency says nothing about another region's
     boolean timed =
-        tries.replayable && tries.attempts < config.retry().attempts() && budget.available();
+        !tries.standby
+            && tries.replayable
+            && tries.attempts < config.retry().attempts()
+            && budget.available();
     long timeout = timed ? Math.min(tries.window.perTryTimeout().toNanos(), remaining) : remaining;
     long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeout));
     return context

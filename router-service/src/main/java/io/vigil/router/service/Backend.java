@@ -22,6 +22,8 @@ public final class Backend {
   private volatile long rampFrom = System.nanoTime();
   private final java.util.concurrent.atomic.AtomicBoolean probing =
       new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean withheld =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   Backend(String id, String zone, String host, int port) {
     this.id = id;
@@ -97,6 +99,14 @@ public final class Backend {
     rampFrom = System.nanoTime();
   }
 
+  /**
+   * A passive ejection was withheld (it is the last healthy instance); answers true the first time
+   * since it came into rotation, so that is logged once.
+   */
+  boolean withheld() {
+    return !withheld.getAndSet(true);
+  }
+
   /** Claims the right to run an out-of-turn probe; false when one is already running. */
   boolean startProbe() {
     return probing.compareAndSet(false, true);
@@ -139,6 +149,7 @@ public final class Backend {
   private void transition(boolean up, String why) {
     if (up) {
       rampFrom = System.nanoTime();
+      withheld.set(false);
     }
     healthy = up;
     reason = why;

@@ -148,13 +148,7 @@ public class BackendPool {
 
   /** Whether some zone can serve: a healthy instance in an active or draining zone. */
   public boolean anyServing() {
-    Map<String, String> admin = adminStates;
-    for (Backend b : backends.values()) {
-      if (b.healthy() && !admin.getOrDefault(b.zone(), ACTIVE).equals(DISABLED)) {
-        return true;
-      }
-    }
-    return false;
+    return otherServing(null);
   }
 
   /** Whether some zone has served since the router started. */
@@ -187,13 +181,46 @@ public class BackendPool {
             });
   }
 
-  /** Takes {@code b} out of rotation at once. */
-  public void ejected(Backend b, String why) {
+  /**
+   * A passive signal against {@code b} (a reset, a refused connection, a probe that failed after a
+   * try timed out): out of rotation at once — unless it is the last healthy instance of the region.
+   * One passive signal never takes the whole region out (on a starved machine every instance may
+   * answer one probe late at the same moment, and the region would fail over for nothing); the
+   * active checks, with their hysteresis, do that. Answers whether {@code b} was ejected.
+   */
+  public synchronized boolean ejected(Backend b, String why) {
+    boolean ejected = false;
     if (b.healthy()) {
-      b.eject(why);
-      metrics.counter("vigil.router.ejections", "zone", b.zone()).increment();
+      // a standby region's router is not an instance of this region: the rule is about these
+      if (backends.get(b.id()) != b || otherServing(b)) {
+        b.eject(why);
+        metrics.counter("vigil.router.ejections", "zone", b.zone()).increment();
+        ejected = true;
+      } else {
+        metrics.counter("vigil.router.ejections.withheld", "zone", b.zone()).increment();
+        if (b.withheld()) {
+          LOG.warnf(
+              "Instance %s kept in rotation as the last healthy one (%s); the active checks"
+                  + " decide",
+              b.id(), why);
+        }
+      }
     }
     zones();
+    return ejected;
+  }
+
+  /** Whether a healthy instance other than {@code b} is in an active or draining zone. */
+  private boolean otherServing(Backend b) {
+    Map<String, String> admin = adminStates;
+    for (Backend other : backends.values()) {
+      if (other != b
+          && other.healthy()
+          && !admin.getOrDefault(other.zone(), ACTIVE).equals(DISABLED)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Sets a zone's admin state here (the caller stores it in etcd for every replica). */

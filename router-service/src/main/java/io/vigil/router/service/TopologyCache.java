@@ -39,6 +39,7 @@ public class TopologyCache {
   private static final Logger LOG = Logger.getLogger(TopologyCache.class);
 
   private volatile RegionTopology topology;
+  private EtcdGateway.Snapshot applied;
   private Watch.Watcher watcher;
 
   TopologyCache(
@@ -87,12 +88,20 @@ public class TopologyCache {
   }
 
   private Uni<String> load() {
-    return etcd.getPrefix(TopologyKeys.zonesPrefix(region.name()))
-        .map(
-            kvs -> {
-              topology = RegionTopology.parse(region.name(), kvs, json);
-              return topology.instances().size() + " instances registered";
-            });
+    return etcd.getPrefixAt(TopologyKeys.zonesPrefix(region.name())).map(this::apply);
+  }
+
+  /**
+   * Puts a read in force unless a newer one already is: the watch and the periodic read overlap,
+   * and an older read answered last would bring back an instance that has left, or drop one that
+   * has just joined.
+   */
+  private synchronized String apply(EtcdGateway.Snapshot read) {
+    if (read.supersedes(applied)) {
+      applied = read;
+      topology = RegionTopology.parse(region.name(), read.kvs(), json);
+    }
+    return topology.instances().size() + " instances registered";
   }
 
   private RegionTopology fromStatic(List<String> entries) {

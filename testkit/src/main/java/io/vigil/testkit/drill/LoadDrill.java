@@ -72,6 +72,9 @@ public final class LoadDrill {
   private static final java.util.regex.Pattern ERROR_CODE =
       java.util.regex.Pattern.compile("\"code\"\\s*:\\s*\"([^\"]+)\"");
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
   private LoadDrill() {}
 
   /** Runs the drill. */
@@ -172,7 +175,8 @@ public final class LoadDrill {
       }
       slowest = Math.max(slowest, o.nanos());
     }
-    Set<String> stored = storedIds(api, dataSet);
+    Stored readBack = storedIds(api, dataSet);
+    Set<String> stored = readBack.ids();
     int lost = 0;
     long earliestLost = Long.MAX_VALUE;
     for (Map.Entry<String, Long> a : acked.entrySet()) {
@@ -188,6 +192,13 @@ public final class LoadDrill {
           (observed.equals("-") ? "" : observed + "; ")
               + String.format(
                   "lost records acknowledged up to %.1f s before the failure", lostWindow);
+    }
+    if (readBack.refusals() > 0) {
+      observed =
+          (observed.equals("-") ? "" : observed + "; ")
+              + "the read-back after the mend was refused "
+              + readBack.refusals()
+              + " times (503 + Retry-After) before it was served";
     }
     double recovery = lastFailure < brokenAt ? 0 : (lastFailure - brokenAt) / 1e9;
     if (!failedStatuses.isEmpty()) {
@@ -252,15 +263,46 @@ public final class LoadDrill {
     }
   }
 
-  private static Set<String> storedIds(MonitoringApi api, String dataSet) throws Exception {
+  /** The ids of every stored record, and how often the read-back was asked to retry. */
+  private record Stored(Set<String> ids, int refusals) {}
+
+  /**
+   * Reads every stored record back, as a client does: a 503 with {@code Retry-After} (the region
+   * still settling after the mend) is retried after the time it names, for 30 s at most; any other
+   * failure ends the drill.
+   */
+  private static Stored storedIds(MonitoringApi api, String dataSet) throws Exception {
     Set<String> ids = new HashSet<>();
-    for (int offset = 0; ; offset += 500) {
-      JsonNode page = api.get("/data_sets/" + dataSet + "/records?limit=500&offset=" + offset);
-      JsonNode records = page.path("records");
-      records.forEach(r -> ids.add(r.path("metadata").path("id").asText()));
-      if (records.size() < 500) {
-        return ids;
+    int refusals = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (int offset = 0; ; ) {
+      String path = "/data_sets/" + dataSet + "/records?limit=500&offset=" + offset;
+      HttpResponse<String> r = api.send("GET", path, null);
+      java.util.Optional<String> retryAfter = r.headers().firstValue("Retry-After");
+      if (r.statusCode() == 503 && retryAfter.isPresent() && System.nanoTime() < deadline) {
+        refusals++;
+        Thread.sleep(TimeUnit.SECONDS.toMillis(retryAfterSeconds(retryAfter.get())));
+        continue;
       }
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException(
+            "reading the records back: " + path + " answered " + r.statusCode() + ": " + r.body());
+      }
+      JsonNode records = JSON.readTree(r.body()).path("records");
+      records.forEach(rec -> ids.add(rec.path("metadata").path("id").asText()));
+      if (records.size() < 500) {
+        return new Stored(ids, refusals);
+      }
+      offset += 500;
+    }
+  }
+
+  /** Seconds of a {@code Retry-After} in seconds, between 1 and 5 (a date or junk: 1). */
+  private static long retryAfterSeconds(String value) {
+    try {
+      return Math.min(5, Math.max(1, Long.parseLong(value.trim())));
+    } catch (NumberFormatException e) {
+      return 1;
     }
   }
 
