@@ -63,14 +63,7 @@ class RegionFailoverTest {
 
       zones.mode("zone-a", Mode.SERVE);
       zones.mode("zone-b", Mode.SERVE);
-      await()
-          .atMost(Duration.ofSeconds(5))
-          .untilAsserted(
-              () ->
-                  given()
-                      .get("/routing/zones")
-                      .then()
-                      .body("zones.find { it.zone == 'zone-a' }.state", is("UP")));
+      RouterProxyTest.awaitZones("UP", "zone-a");
       long upAt = System.nanoTime();
       Response during = given().get(API);
       assertThat(during.header("Vigil-Region")).as("within the hold").isEqualTo("us-east");

@@ -67,17 +67,44 @@ public record MonitoringApi(String base, String key) {
 
   /** POSTs JSON; fails unless the answer is 2xx. */
   public JsonNode post(String path, String body) throws IOException, InterruptedException {
-    HttpResponse<String> r = send("POST", path, body);
-    if (r.statusCode() / 100 != 2) {
-      throw new IllegalStateException(
-          base + path + " answered " + r.statusCode() + ": " + r.body());
-    }
-    return JSON.readTree(r.body());
+    return json(path, send("POST", path, body));
   }
 
   /** GETs JSON; fails unless the answer is 2xx. */
   public JsonNode get(String path) throws IOException, InterruptedException {
-    HttpResponse<String> r = send("GET", path, null);
+    return json(path, send("GET", path, null));
+  }
+
+  /**
+   * GETs JSON as a patient client does: a 503 with {@code Retry-After} is tried again after the
+   * time it names (1–5 s) until {@code patience} has passed, each refusal counted in {@code
+   * refusals}; then fails unless the answer is 2xx.
+   */
+  public JsonNode getPatiently(
+      String path, Duration patience, java.util.concurrent.atomic.AtomicInteger refusals)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + patience.toNanos();
+    while (true) {
+      HttpResponse<String> r = send("GET", path, null);
+      java.util.Optional<String> retryAfter = r.headers().firstValue("Retry-After");
+      if (r.statusCode() != 503 || retryAfter.isEmpty() || System.nanoTime() >= deadline) {
+        return json(path, r);
+      }
+      refusals.incrementAndGet();
+      Thread.sleep(Duration.ofSeconds(retryAfterSeconds(retryAfter.get())).toMillis());
+    }
+  }
+
+  /** A {@code Retry-After} in seconds, between 1 and 5 (a date or junk: 1). */
+  private static long retryAfterSeconds(String value) {
+    try {
+      return Math.min(5, Math.max(1, Long.parseLong(value.trim())));
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
+  private JsonNode json(String path, HttpResponse<String> r) throws IOException {
     if (r.statusCode() / 100 != 2) {
       throw new IllegalStateException(
           base + path + " answered " + r.statusCode() + ": " + r.body());

@@ -186,16 +186,14 @@ public class BackendPool {
    * try timed out): out of rotation at once — unless it is the last healthy instance of the region.
    * One passive signal never takes the whole region out (on a starved machine every instance may
    * answer one probe late at the same moment, and the region would fail over for nothing); the
-   * active checks, with their hysteresis, do that. Answers whether {@code b} was ejected.
+   * active checks, with their hysteresis, do that.
    */
-  public synchronized boolean ejected(Backend b, String why) {
-    boolean ejected = false;
+  public synchronized void ejected(Backend b, String why) {
     if (b.healthy()) {
       // a standby region's router is not an instance of this region: the rule is about these
       if (backends.get(b.id()) != b || otherServing(b)) {
         b.eject(why);
         metrics.counter("vigil.router.ejections", "zone", b.zone()).increment();
-        ejected = true;
       } else {
         metrics.counter("vigil.router.ejections.withheld", "zone", b.zone()).increment();
         if (b.withheld()) {
@@ -207,7 +205,6 @@ public class BackendPool {
       }
     }
     zones();
-    return ejected;
   }
 
   /** Whether a healthy instance other than {@code b} is in an active or draining zone. */

@@ -72,9 +72,6 @@ public final class LoadDrill {
   private static final java.util.regex.Pattern ERROR_CODE =
       java.util.regex.Pattern.compile("\"code\"\\s*:\\s*\"([^\"]+)\"");
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-      new com.fasterxml.jackson.databind.ObjectMapper();
-
   private LoadDrill() {}
 
   /** Runs the drill. */
@@ -268,41 +265,23 @@ public final class LoadDrill {
 
   /**
    * Reads every stored record back, as a client does: a 503 with {@code Retry-After} (the region
-   * still settling after the mend) is retried after the time it names, for 30 s at most; any other
-   * failure ends the drill.
+   * still settling after the mend) is tried again for 30 s at most; any other failure ends the
+   * drill.
    */
   private static Stored storedIds(MonitoringApi api, String dataSet) throws Exception {
     Set<String> ids = new HashSet<>();
-    int refusals = 0;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    for (int offset = 0; ; ) {
-      String path = "/data_sets/" + dataSet + "/records?limit=500&offset=" + offset;
-      HttpResponse<String> r = api.send("GET", path, null);
-      java.util.Optional<String> retryAfter = r.headers().firstValue("Retry-After");
-      if (r.statusCode() == 503 && retryAfter.isPresent() && System.nanoTime() < deadline) {
-        refusals++;
-        Thread.sleep(TimeUnit.SECONDS.toMillis(retryAfterSeconds(retryAfter.get())));
-        continue;
-      }
-      if (r.statusCode() != 200) {
-        throw new IllegalStateException(
-            "reading the records back: " + path + " answered " + r.statusCode() + ": " + r.body());
-      }
-      JsonNode records = JSON.readTree(r.body()).path("records");
-      records.forEach(rec -> ids.add(rec.path("metadata").path("id").asText()));
+    AtomicInteger refusals = new AtomicInteger();
+    for (int offset = 0; ; offset += 500) {
+      JsonNode page =
+          api.getPatiently(
+              "/data_sets/" + dataSet + "/records?limit=500&offset=" + offset,
+              Duration.ofSeconds(30),
+              refusals);
+      JsonNode records = page.path("records");
+      records.forEach(r -> ids.add(r.path("metadata").path("id").asText()));
       if (records.size() < 500) {
-        return new Stored(ids, refusals);
+        return new Stored(ids, refusals.get());
       }
-      offset += 500;
-    }
-  }
-
-  /** Seconds of a {@code Retry-After} in seconds, between 1 and 5 (a date or junk: 1). */
-  private static long retryAfterSeconds(String value) {
-    try {
-      return Math.min(5, Math.max(1, Long.parseLong(value.trim())));
-    } catch (NumberFormatException e) {
-      return 1;
     }
   }
 
