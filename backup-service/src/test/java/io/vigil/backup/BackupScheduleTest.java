@@ -8,7 +8,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.vigil.testkit.quarkus.EtcdResource;
+import io.vigil.testkit.EtcdResource;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

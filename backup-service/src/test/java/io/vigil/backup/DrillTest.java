@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.is;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-import io.vigil.testkit.quarkus.EtcdResource;
+import io.vigil.testkit.EtcdResource;
 import org.junit.jupiter.api.Test;
 
 /**

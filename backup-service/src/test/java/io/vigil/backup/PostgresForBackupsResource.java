@@ -1,8 +1,8 @@
 package io.vigil.backup;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.vigil.testkit.PostgresServer;
-import io.vigil.testkit.Workspace;
+import io.vigil.process.PostgresServer;
+import io.vigil.process.Workspace;
 import java.util.Map;
 
 /** A real PostgreSQL for base backups, with the superuser as the backup role. */

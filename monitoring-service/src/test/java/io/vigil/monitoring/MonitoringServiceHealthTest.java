@@ -11,7 +11,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import io.vigil.testkit.quarkus.EtcdResource;
+import io.vigil.testkit.EtcdResource;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

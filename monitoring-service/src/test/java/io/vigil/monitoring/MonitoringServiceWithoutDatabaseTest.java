@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.is;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.vigil.testkit.Ports;
+import io.vigil.process.Ports;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -6,8 +6,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
-import io.vigil.testkit.PatroniCluster;
-import io.vigil.testkit.quarkus.PatroniResource;
+import io.vigil.process.PatroniCluster;
+import io.vigil.testkit.PatroniResource;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -56,7 +56,7 @@ class PrimaryFailoverTest {
                     patroni.members().stream()
                             .allMatch(
                                 m ->
-                                    io.vigil.testkit.Http.get(m.restUrl() + "/health").status()
+                                    io.vigil.process.Http.get(m.restUrl() + "/health").status()
                                         == 200)
                         && patroni.syncStandby().isPresent(),
                 120))
@@ -203,7 +203,7 @@ class PrimaryFailoverTest {
       rejoined =
           awaitUntil(
               () ->
-                  io.vigil.testkit.Http.get(former.restUrl() + "/replica").status() == 200
+                  io.vigil.process.Http.get(former.restUrl() + "/replica").status() == 200
                       && afterFailover.get() >= 40,
               120);
     } finally {

@@ -1,8 +1,8 @@
 package io.vigil.monitoring;
 
 import io.quarkus.test.common.QuarkusTestResource;
-import io.vigil.testkit.quarkus.EtcdResource;
-import io.vigil.testkit.quarkus.PostgresResource;
+import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.PostgresResource;
 
 /**
  * Real PostgreSQL and etcd from the test kit for every {@code @QuarkusTest} of this module, shared

@@ -10,7 +10,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.vigil.router.ZoneBackends.Mode;
-import io.vigil.testkit.quarkus.EtcdResource;
+import io.vigil.testkit.EtcdResource;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.startsWith;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import io.vigil.testkit.quarkus.EtcdResource;
+import io.vigil.testkit.EtcdResource;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;

@@ -2,7 +2,7 @@ package io.vigil.router;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.vertx.core.Vertx;
-import io.vigil.testkit.Ports;
+import io.vigil.process.Ports;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 

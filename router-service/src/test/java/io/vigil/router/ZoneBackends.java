@@ -6,7 +6,7 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vigil.testkit.Ports;
+import io.vigil.process.Ports;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;

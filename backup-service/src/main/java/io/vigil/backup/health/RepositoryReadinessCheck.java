@@ -8,7 +8,7 @@ import io.vertx.core.Vertx;
 import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.ObjectStore;
-import io.vigil.topology.BackgroundProbe;
+import io.vigil.commons.health.BackgroundProbe;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package io.vigil.backup.repository;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.backup.config.BackupConfig;
-import io.vigil.topology.RegionConfig;
+import io.vigil.commons.topology.RegionConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;

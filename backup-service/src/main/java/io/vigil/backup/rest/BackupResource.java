@@ -13,7 +13,7 @@ import io.vigil.backup.service.Progress;
 import io.vigil.backup.service.RegionCopier;
 import io.vigil.backup.service.RestoreService;
 import io.vigil.backup.service.WalArchiver;
-import io.vigil.topology.RegionConfig;
+import io.vigil.commons.topology.RegionConfig;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.common.annotation.Blocking;
 import io.vigil.backup.service.BackupService;
 import io.vigil.backup.service.RestoreService;
-import io.vigil.topology.RegionConfig;
+import io.vigil.commons.topology.RegionConfig;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;

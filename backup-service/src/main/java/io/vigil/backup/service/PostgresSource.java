@@ -2,9 +2,9 @@ package io.vigil.backup.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.backup.config.BackupConfig;
-import io.vigil.topology.EtcdGateway;
-import io.vigil.topology.PatroniLeader;
-import io.vigil.topology.RegionConfig;
+import io.vigil.commons.etcd.EtcdGateway;
+import io.vigil.commons.postgres.PatroniLeader;
+import io.vigil.commons.topology.RegionConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.Optional;

@@ -47,14 +47,14 @@ class WalSegmentFilesTest {
 
   @Test
   void theValidEndOfACopyIsWherePgWaldumpFoundNoFurtherRecord() {
-    long segment = io.vigil.topology.WalPosition.parseLsn("0/A000000");
+    long segment = io.vigil.commons.postgres.WalPosition.parseLsn("0/A000000");
     // a zero tail after the last record (the usual end of a partial segment)
     assertThat(
             WalArchiver.validEnd(
                 "pg_waldump: error: error in WAL record at 0/A39D3D0: invalid record length at"
                     + " 0/A39D3F8: wanted 24, got 0\n",
                 segment))
-        .isEqualTo(io.vigil.topology.WalPosition.parseLsn("0/A39D3F8"));
+        .isEqualTo(io.vigil.commons.postgres.WalPosition.parseLsn("0/A39D3F8"));
     // a torn record: its checksum fails where it begins, the end of the last valid one
     assertThat(
             WalArchiver.validEnd(
@@ -83,15 +83,15 @@ class WalSegmentFilesTest {
 
   @Test
   void walPositionsCompareOnlyOnOneTimeline() {
-    var p = io.vigil.topology.WalPosition.parse("2@0/A39D3F8");
+    var p = io.vigil.commons.postgres.WalPosition.parse("2@0/A39D3F8");
     assertThat(p.timeline()).isEqualTo(2);
     assertThat(p.toString()).isEqualTo("2@0/A39D3F8");
-    assertThat(p.covers(io.vigil.topology.WalPosition.parse("2@0/A39D3F8"))).isTrue();
-    assertThat(p.covers(io.vigil.topology.WalPosition.parse("2@0/A39D400"))).isFalse();
+    assertThat(p.covers(io.vigil.commons.postgres.WalPosition.parse("2@0/A39D3F8"))).isTrue();
+    assertThat(p.covers(io.vigil.commons.postgres.WalPosition.parse("2@0/A39D400"))).isFalse();
     // a later timeline's position does not vouch for an earlier timeline's WAL past the switch
-    assertThat(p.covers(io.vigil.topology.WalPosition.parse("1@0/A000000"))).isFalse();
-    assertThat(p.isAfter(io.vigil.topology.WalPosition.parse("1@1/0"))).isTrue();
-    assertThat(io.vigil.topology.WalPosition.parse("1@1/0").isAfter(p)).isFalse();
-    assertThat(io.vigil.topology.WalPosition.parseLsn("1/10")).isEqualTo((1L << 32) + 16);
+    assertThat(p.covers(io.vigil.commons.postgres.WalPosition.parse("1@0/A000000"))).isFalse();
+    assertThat(p.isAfter(io.vigil.commons.postgres.WalPosition.parse("1@1/0"))).isTrue();
+    assertThat(io.vigil.commons.postgres.WalPosition.parse("1@1/0").isAfter(p)).isFalse();
+    assertThat(io.vigil.commons.postgres.WalPosition.parseLsn("1/10")).isEqualTo((1L << 32) + 16);
   }
 }

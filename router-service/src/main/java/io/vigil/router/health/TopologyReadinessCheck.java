@@ -1,8 +1,8 @@
 package io.vigil.router.health;
 
+import io.vigil.commons.health.BackgroundProbe;
+import io.vigil.commons.topology.RegionTopology;
 import io.vigil.router.service.TopologyCache;
-import io.vigil.topology.BackgroundProbe;
-import io.vigil.topology.RegionTopology;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;

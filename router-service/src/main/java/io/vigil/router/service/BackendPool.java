@@ -4,8 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
+import io.vigil.commons.topology.RegionTopology;
 import io.vigil.router.config.RouterConfig;
-import io.vigil.topology.RegionTopology;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.net.URI;
@@ -52,7 +52,7 @@ public class BackendPool {
   private volatile Map<String, String> adminStates = Map.of();
   private volatile Instant upSince;
   private volatile boolean servedOnce;
-  private final io.vigil.topology.OwnedGauges gauges;
+  private final io.vigil.commons.metrics.OwnedGauges gauges;
   private final ReadinessProbe probe;
   private long timer = -1;
 
@@ -68,7 +68,7 @@ public class BackendPool {
     this.vertx = vertx;
     this.metrics = metrics;
     this.slowStartNanos = config.slowStart().toNanos();
-    this.gauges = new io.vigil.topology.OwnedGauges(metrics);
+    this.gauges = new io.vigil.commons.metrics.OwnedGauges(metrics);
   }
 
   void onStart(@Observes StartupEvent event) {

@@ -1,9 +1,9 @@
 package io.vigil.router.service;
 
 import io.smallrye.mutiny.Uni;
-import io.vigil.topology.EtcdGateway;
-import io.vigil.topology.RegionConfig;
-import io.vigil.topology.TopologyKeys;
+import io.vigil.commons.etcd.EtcdGateway;
+import io.vigil.commons.topology.RegionConfig;
+import io.vigil.commons.topology.TopologyKeys;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**

@@ -1,0 +1,363 @@
+package io.vigil.cli.bench;
+
+import io.vigil.process.EtcdCluster;
+import io.vigil.process.Http;
+import io.vigil.process.ManagedProcess;
+import io.vigil.process.Ports;
+import io.vigil.process.QuarkusService;
+import io.vigil.process.Readiness;
+import io.vigil.process.Tools;
+import io.vigil.process.Workspace;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The router against HAProxy (the reference configuration in {@code bench/haproxy-zones.cfg}) and
+ * against no proxy at all, with the same three backend processes, in one run: throughput and
+ * latency with {@code wrk}, then a zone killed and a zone hung (SIGSTOP) under 32 connections of
+ * closed-loop load, reporting failed requests, the slowest request, the longest time without a
+ * completed request, and how long the proxy took to take the zone out of rotation.
+ */
+public final class RouterBenchmark {
+
+  private static final String PATH = "/openscale/bench/v2/subscriptions";
+  private static final String REGION = "us-south";
+  private static final List<String> ZONES = List.of("zone-a", "zone-b", "zone-c");
+  private static final String BROKEN = "zone-b";
+
+  private final Workspace ws;
+  private final Map<String, Integer> ports = new LinkedHashMap<>();
+  private final Map<String, ManagedProcess> backends = new LinkedHashMap<>();
+  private int routerPort;
+  private int haproxyPort;
+  private Path haproxySocket;
+
+  private RouterBenchmark(Workspace ws) {
+    this.ws = ws;
+  }
+
+  /** Runs the benchmark and prints Markdown tables. */
+  public static void run(Path stateDir, Duration duration, PrintStream out) throws Exception {
+    Path wrk =
+        Tools.which("wrk")
+            .orElseThrow(() -> new IllegalStateException("wrk is missing: apt-get install wrk"));
+    Path haproxy =
+        Tools.which("haproxy")
+            .orElseThrow(
+                () -> new IllegalStateException("haproxy is missing: apt-get install haproxy"));
+    Workspace ws =
+        new Workspace(stateDir.resolve("bench-data"), stateDir.resolve("bench-logs"), false);
+    RouterBenchmark b = new RouterBenchmark(ws);
+    List<ManagedProcess> started = new ArrayList<>();
+    try (EtcdCluster etcd = EtcdCluster.start(ws, "bench-etcd", 1)) {
+      for (String zone : ZONES) {
+        b.ports.put(zone, Ports.free());
+        b.startBackend(zone);
+      }
+      b.register(etcd);
+      b.routerPort = Ports.free();
+      Map<String, String> config = new LinkedHashMap<>();
+      config.put("vigil.region.etcd.endpoints", etcd.endpointList());
+      config.put("vigil.region.name", REGION);
+      config.put("vigil.region.zone", "zone-a");
+      config.put("quarkus.log.level", "WARN");
+      started.add(
+          QuarkusService.start(
+              ws, "bench-router", "router-service", b.routerPort, config, QuarkusService.Aot.AUTO));
+      started.add(b.startHaproxy(haproxy));
+      b.awaitAllUp();
+
+      out.printf(
+          "%n### Router vs HAProxy vs direct (wrk -t1 -c32 -d%ds, %d cores, JDK %d)%n%n",
+          duration.toSeconds(), Runtime.getRuntime().availableProcessors(), Tools.javaFeature());
+      out.println("| path | requests/s | p50 | p99 | vs direct |");
+      out.println("|---|---:|---:|---:|---:|");
+      // the JIT needs about 15 s of this load to reach the router's steady state
+      Wrk warm = wrk(wrk, b.routerPort, Duration.ofSeconds(20));
+      wrk(wrk, b.haproxyPort, Duration.ofSeconds(3));
+      Wrk direct = wrk(wrk, b.ports.get("zone-a"), duration);
+      Wrk router = wrk(wrk, b.routerPort, duration);
+      Wrk ha = wrk(wrk, b.haproxyPort, duration);
+      if (warm.rps <= 0) {
+        throw new IllegalStateException("the router served nothing during the warm-up");
+      }
+      for (var row :
+          List.of(
+              Map.entry("direct to one backend", direct),
+              Map.entry("Vigil router (3 zones)", router),
+              Map.entry("HAProxy, reference config (3 zones)", ha))) {
+        Wrk w = row.getValue();
+        out.printf(
+            "| %s | %,.0f | %s | %s | %.2f× |%n",
+            row.getKey(), w.rps, w.p50, w.p99, w.rps / direct.rps);
+      }
+
+      out.printf(
+          "%n### Failover under load (32 connections, %d s, %s broken %d s in)%n%n",
+          duration.toSeconds(), BROKEN, duration.toSeconds() / 2);
+      out.println(
+          "| zone | proxy | requests | failed | slowest request (from 1 s before the break) |"
+              + " longest gap without a response | zone out of rotation after |");
+      out.println("|---|---|---:|---:|---:|---:|---:|");
+      for (String how : List.of("killed", "hung (SIGSTOP)")) {
+        for (String proxy : List.of("router", "HAProxy")) {
+          b.failover(how, proxy, duration, out);
+        }
+      }
+    } finally {
+      for (ManagedProcess p : started) {
+        p.stop(Duration.ofSeconds(10));
+      }
+      b.backends.values().forEach(p -> p.stop(Duration.ofSeconds(5)));
+    }
+  }
+
+  private void failover(String how, String proxy, Duration duration, PrintStream out)
+      throws Exception {
+    boolean router = proxy.equals("router");
+    int port = router ? routerPort : haproxyPort;
+    long[] brokenAt = {0};
+    long[] outAt = {0};
+    Thread watcher =
+        new Thread(
+            () -> {
+              while (brokenAt[0] == 0) {
+                Thread.onSpinWait();
+              }
+              long limit = brokenAt[0] + TimeUnit.SECONDS.toNanos(10);
+              while (System.nanoTime() < limit) {
+                if (!zoneUp(router, BROKEN)) {
+                  outAt[0] = System.nanoTime();
+                  return;
+                }
+                sleep(5);
+              }
+            });
+    watcher.setDaemon(true);
+    watcher.start();
+    long begin = System.nanoTime();
+    LoadLoop.Result result =
+        LoadLoop.run(
+            port,
+            PATH,
+            32,
+            duration,
+            duration.dividedBy(2),
+            () -> {
+              if (how.equals("killed")) {
+                backends.get(BROKEN).kill();
+              } else {
+                backends.get(BROKEN).suspend();
+              }
+              brokenAt[0] = System.nanoTime();
+            },
+            4_000_000);
+    watcher.join(15_000);
+    long breakFromStart = brokenAt[0] - begin;
+    String outAfter =
+        outAt[0] == 0
+            ? "not within 10 s"
+            : String.format("%.0f ms", (outAt[0] - brokenAt[0]) / 1e6);
+    out.printf(
+        "| %s | %s | %,d | %d | %.0f ms | %.0f ms | %s |%n",
+        how,
+        router ? "Vigil router" : "HAProxy",
+        result.count(),
+        result.failed(),
+        result.slowestMs(breakFromStart - TimeUnit.SECONDS.toNanos(1)),
+        result.longestGapMs(breakFromStart),
+        outAfter);
+    // mend the zone and wait until both proxies use it again
+    if (how.equals("killed")) {
+      startBackend(BROKEN);
+    } else {
+      backends.get(BROKEN).resume();
+    }
+    awaitAllUp();
+  }
+
+  private void startBackend(String zone) {
+    int port = ports.get(zone);
+    List<String> command =
+        List.of(
+            Tools.java().toString(),
+            "-XX:+UseSerialGC",
+            "-Xmx64m",
+            "-cp",
+            System.getProperty("java.class.path"),
+            EchoBackend.class.getName(),
+            Integer.toString(port),
+            zone);
+    ManagedProcess p =
+        ManagedProcess.start(
+            "bench-backend-" + zone,
+            command,
+            Map.of(),
+            ws.root(),
+            ws.log("bench-backend-" + zone),
+            false);
+    Readiness.await(
+        p,
+        "echo backend " + zone,
+        Duration.ofSeconds(20),
+        () -> Http.get("http://127.0.0.1:" + port + "/q/health/ready").status() == 200);
+    backends.put(zone, p);
+  }
+
+  private void register(EtcdCluster etcd) {
+    for (String zone : ZONES) {
+      String key =
+          "/vigil/regions/"
+              + REGION
+              + "/zones/"
+              + zone
+              + "/instances/monitoring-service/echo-"
+              + zone;
+      String value =
+          "{\"url\":\"http://127.0.0.1:"
+              + ports.get(zone)
+              + "\",\"service\":\"monitoring-service\",\"zone\":\""
+              + zone
+              + "\",\"region\":\""
+              + REGION
+              + "\",\"version\":\"bench\",\"startedAt\":\"2026-01-01T00:00:00Z\"}";
+      ManagedProcess.runChecked(
+          List.of(
+              Tools.etcdctl().toString(), "--endpoints=" + etcd.endpointList(), "put", key, value),
+          Duration.ofSeconds(10));
+    }
+  }
+
+  private ManagedProcess startHaproxy(Path haproxy) throws IOException {
+    haproxyPort = Ports.free();
+    haproxySocket = ws.root().resolve("haproxy.sock");
+    String cfg;
+    try (InputStream in = RouterBenchmark.class.getResourceAsStream("/bench/haproxy-zones.cfg")) {
+      cfg = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    cfg =
+        cfg.replace("127.0.0.1:18080", "127.0.0.1:" + haproxyPort)
+            .replace("127.0.0.1:18081", "127.0.0.1:" + ports.get("zone-a"))
+            .replace("127.0.0.1:18082", "127.0.0.1:" + ports.get("zone-b"))
+            .replace("127.0.0.1:18083", "127.0.0.1:" + ports.get("zone-c"))
+            .replace(
+                "global\n",
+                "global\n    stats socket " + haproxySocket + " mode 600 level admin\n");
+    Path file = ws.root().resolve("haproxy.cfg");
+    Files.writeString(file, cfg);
+    ManagedProcess p =
+        ManagedProcess.start(
+            "bench-haproxy",
+            List.of(haproxy.toString(), "-db", "-f", file.toString()),
+            Map.of(),
+            ws.root(),
+            ws.log("bench-haproxy"),
+            false);
+    Readiness.await(
+        p,
+        "haproxy",
+        Duration.ofSeconds(20),
+        () -> Http.get("http://127.0.0.1:" + haproxyPort + PATH).status() == 200);
+    return p;
+  }
+
+  private void awaitAllUp() {
+    BooleanSupplier up = () -> ZONES.stream().allMatch(z -> zoneUp(true, z) && zoneUp(false, z));
+    long limit = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!up.getAsBoolean()) {
+      if (System.nanoTime() > limit) {
+        throw new IllegalStateException("the zones did not come back UP in both proxies in 30 s");
+      }
+      sleep(50);
+    }
+    sleep(1000); // past the router's slow start of the mended zone's first second
+  }
+
+  /** Whether the proxy routes to the zone now. */
+  private boolean zoneUp(boolean router, String zone) {
+    if (router) {
+      Http.Response r = Http.get("http://127.0.0.1:" + routerPort + "/routing/zones");
+      return r.status() == 200
+          && r.body().replace(" ", "").contains("\"zone\":\"" + zone + "\",\"state\":\"UP\"");
+    }
+    for (String line : haproxyStats().split("\n")) {
+      String[] f = line.split(",");
+      if (f.length > 17 && f[0].equals("be_zones") && f[1].equals(zone)) {
+        return f[17].startsWith("UP");
+      }
+    }
+    return false;
+  }
+
+  private String haproxyStats() {
+    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      ch.connect(UnixDomainSocketAddress.of(haproxySocket));
+      ch.write(ByteBuffer.wrap("show stat\n".getBytes(StandardCharsets.US_ASCII)));
+      ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+      StringBuilder sb = new StringBuilder();
+      while (ch.read(buf) > 0) {
+        buf.flip();
+        sb.append(StandardCharsets.US_ASCII.decode(buf));
+        buf.clear();
+      }
+      return sb.toString();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** A wrk run's figures. */
+  record Wrk(double rps, String p50, String p99) {}
+
+  private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+  private static final Pattern P50 = Pattern.compile("\\s50%\\s+([0-9.]+\\w+)");
+  private static final Pattern P99 = Pattern.compile("\\s99%\\s+([0-9.]+\\w+)");
+
+  private static Wrk wrk(Path wrk, int port, Duration duration) {
+    String output =
+        ManagedProcess.runChecked(
+            List.of(
+                wrk.toString(),
+                "-t1",
+                "-c32",
+                "-d" + duration.toSeconds() + "s",
+                "--latency",
+                "http://127.0.0.1:" + port + PATH),
+            duration.plusSeconds(30));
+    Matcher rps = RPS.matcher(output);
+    Matcher p50 = P50.matcher(output);
+    Matcher p99 = P99.matcher(output);
+    if (!rps.find() || !p50.find() || !p99.find()) {
+      throw new IllegalStateException("unexpected wrk output:\n" + output);
+    }
+    if (output.contains("Non-2xx or 3xx responses")) {
+      throw new IllegalStateException("wrk saw errors on port " + port + ":\n" + output);
+    }
+    return new Wrk(Double.parseDouble(rps.group(1)), p50.group(1), p99.group(1));
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

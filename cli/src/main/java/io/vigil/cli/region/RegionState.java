@@ -1,0 +1,206 @@
+package io.vigil.cli.region;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vigil.process.ManagedProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What {@code .vigil/region.json} holds: the region's endpoints for people and scripts, and every
+ * process with its role, zone, endpoint and PID so that {@code vigil down} can stop them.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class RegionState {
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** One process of the region. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Process(
+      String name,
+      String role,
+      String zone,
+      String endpoint,
+      long pid,
+      long startedAt,
+      String log,
+      List<String> command,
+      String workDir,
+      String detachedPidFile) {
+
+    /** Whether this very process still runs (same PID and same start time: no PID reuse). */
+    public boolean running() {
+      return ProcessHandle.of(pid)
+          .filter(ProcessHandle::isAlive)
+          .flatMap(h -> h.info().startInstant())
+          .map(i -> i.toEpochMilli() == startedAt)
+          .orElse(false);
+    }
+
+    /**
+     * The process this one started that is not its child and outlives it: the postmaster of a
+     * PostgreSQL that Patroni runs (Patroni starts it in a session of its own, so that PostgreSQL
+     * keeps serving while Patroni restarts), named by its {@code postmaster.pid}.
+     */
+    public Optional<ProcessHandle> detached() {
+      if (detachedPidFile == null) {
+        return Optional.empty();
+      }
+      try {
+        List<String> lines = Files.readAllLines(Path.of(detachedPidFile));
+        if (lines.isEmpty()) {
+          return Optional.empty();
+        }
+        return ProcessHandle.of(Long.parseLong(lines.get(0).trim()))
+            .filter(ProcessHandle::isAlive)
+            .filter(h -> h.info().command().map(c -> c.contains("postgres")).orElse(false));
+      } catch (IOException | NumberFormatException e) {
+        return Optional.empty();
+      }
+    }
+
+    /** Whether this process or the one it detached still runs. */
+    public boolean alive() {
+      return running() || detached().isPresent();
+    }
+
+    /** Sends a signal to this process, its children and the process it detached (with theirs). */
+    public void signal(String signal) {
+      Optional<ProcessHandle> detached = detached();
+      if (running()) {
+        ManagedProcess.signalTree(pid, signal);
+      }
+      detached.ifPresent(h -> ManagedProcess.signalTree(h.pid(), signal));
+    }
+  }
+
+  /** Region name. */
+  public String region;
+
+  /** The standby region ({@code vigil up --dr}); null without one. */
+  public String standbyRegion;
+
+  /** The standby region's router, which the region's router fails over to. */
+  public String standbyRouterUrl;
+
+  /** The standby region's etcd client endpoints. */
+  public String standbyEtcdEndpoints;
+
+  /** The standby region's backup repository (a directory holding this region's copies). */
+  public String standbyRepository;
+
+  /** Where API consumers send requests: the router. */
+  public String routerUrl;
+
+  /** The monitoring API's operator key (creates service instances and API keys). */
+  public String operatorKey;
+
+  /** The demo service instance (tenant and data mart) created by {@code vigil up}. */
+  public String serviceInstanceId;
+
+  /** Base URL of the demo instance's v2 API, through the router. */
+  public String apiUrl;
+
+  /** An API key of the demo service instance. */
+  public String apiKey;
+
+  /** etcd client endpoints, comma-separated. */
+  public String etcdEndpoints;
+
+  /** JDBC URL of the PostgreSQL primary. */
+  public String postgresUrl;
+
+  /** PostgreSQL superuser password (local region only). */
+  public String postgresPassword;
+
+  /** Whether the data layer is highly available (Patroni) or a single server. */
+  public String dataLayer;
+
+  /** S3-compatible storage endpoint and credentials. */
+  public String s3Endpoint;
+
+  /** S3 access key. */
+  public String s3AccessKey;
+
+  /** S3 secret key. */
+  public String s3SecretKey;
+
+  /** Every process, in start order. */
+  public List<Process> processes = new ArrayList<>();
+
+  /** Reads the state file, if there is one. */
+  public static Optional<RegionState> read(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(JSON.readValue(file.toFile(), RegionState.class));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  /** Writes the state file atomically. */
+  public void write(Path file) {
+    try {
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      JSON.writeValue(tmp.toFile(), this);
+      Files.move(
+          tmp,
+          file,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  /** Adds a process. */
+  public void add(ManagedProcess p, String role, String zone, String endpoint) {
+    add(p, role, zone, endpoint, null);
+  }
+
+  /** Adds a process that leaves another running, named by {@code detachedPidFile}. */
+  public void add(
+      ManagedProcess p, String role, String zone, String endpoint, String detachedPidFile) {
+    long started =
+        ProcessHandle.of(p.pid())
+            .flatMap(h -> h.info().startInstant())
+            .map(java.time.Instant::toEpochMilli)
+            .orElse(0L);
+    processes.add(
+        new Process(
+            p.name(),
+            role,
+            zone,
+            endpoint,
+            p.pid(),
+            started,
+            p.log().toString(),
+            p.command(),
+            p.workDir() == null ? null : p.workDir().toString(),
+            detachedPidFile));
+  }
+
+  /** Replaces the entry of a process that was started again. */
+  public void replace(Process old, ManagedProcess p) {
+    int i = processes.indexOf(old);
+    processes.remove(old);
+    add(p, old.role(), old.zone(), old.endpoint(), old.detachedPidFile());
+    Process added = processes.remove(processes.size() - 1);
+    processes.add(i < 0 ? processes.size() : i, added);
+  }
+
+  /** The processes still running, or whose detached process still runs. */
+  public List<Process> running() {
+    return processes.stream().filter(Process::alive).toList();
+  }
+}

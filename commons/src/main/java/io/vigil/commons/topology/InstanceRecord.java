@@ -1,0 +1,20 @@
+package io.vigil.commons.topology;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import java.time.Instant;
+
+/**
+ * What an instance writes under {@code /vigil/regions/{region}/zones/{zone}/instances/...}.
+ *
+ * @param url where the instance serves HTTP
+ * @param service service name, e.g. {@code monitoring-service}
+ * @param zone availability zone
+ * @param region region name
+ * @param version application version
+ * @param startedAt when the instance started
+ */
+@RegisterForReflection
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record InstanceRecord(
+    String url, String service, String zone, String region, String version, Instant startedAt) {}

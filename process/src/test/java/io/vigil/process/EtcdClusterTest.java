@@ -1,0 +1,104 @@
+package io.vigil.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class EtcdClusterTest {
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  private static String get(Client client, String key) throws Exception {
+    var kvs = client.getKVClient().get(bytes(key)).get(5, TimeUnit.SECONDS).getKvs();
+    return kvs.isEmpty() ? null : kvs.get(0).getValue().toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void singleMemberStoresWatchesAndExpiresLeases() throws Exception {
+    try (EtcdCluster etcd = EtcdCluster.start(Workspace.forTests(), "etcd-single", 1);
+        Client client =
+            Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
+      String prefix = "/test/" + UUID.randomUUID() + "/";
+
+      List<String> seen = new CopyOnWriteArrayList<>();
+      try (Watch.Watcher watcher =
+          client
+              .getWatchClient()
+              .watch(
+                  bytes(prefix),
+                  WatchOption.builder().isPrefix(true).build(),
+                  response ->
+                      response.getEvents().stream()
+                          .filter(e -> e.getEventType() == WatchEvent.EventType.PUT)
+                          .forEach(
+                              e ->
+                                  seen.add(
+                                      e.getKeyValue()
+                                          .getKey()
+                                          .toString(StandardCharsets.UTF_8))))) {
+        client.getKVClient().put(bytes(prefix + "a"), bytes("1")).get(5, TimeUnit.SECONDS);
+        assertThat(get(client, prefix + "a")).isEqualTo("1");
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .untilAsserted(() -> assertThat(seen).contains(prefix + "a"));
+      }
+
+      long lease = client.getLeaseClient().grant(1).get(5, TimeUnit.SECONDS).getID();
+      client
+          .getKVClient()
+          .put(bytes(prefix + "leased"), bytes("x"), PutOption.builder().withLeaseId(lease).build())
+          .get(5, TimeUnit.SECONDS);
+      assertThat(get(client, prefix + "leased")).isEqualTo("x");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(get(client, prefix + "leased")).isNull());
+    }
+  }
+
+  @Test
+  void threeMemberClusterKeepsServingWhenOneMemberIsKilled() throws Exception {
+    try (EtcdCluster etcd = EtcdCluster.start(Workspace.forTests(), "etcd-trio", 3);
+        Client client =
+            Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
+      client.getKVClient().put(bytes("/test/before"), bytes("1")).get(5, TimeUnit.SECONDS);
+
+      etcd.kill(0);
+      assertThat(etcd.members().get(0).process()).isNull();
+
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                client.getKVClient().put(bytes("/test/after"), bytes("2")).get(3, TimeUnit.SECONDS);
+                assertThat(get(client, "/test/after")).isEqualTo("2");
+              });
+      assertThat(get(client, "/test/before")).isEqualTo("1");
+
+      etcd.restart(0);
+      try (Client first = Client.builder().endpoints(etcd.endpoints().get(0)).build()) {
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .ignoreExceptions()
+            .untilAsserted(() -> assertThat(get(first, "/test/after")).isEqualTo("2"));
+      }
+    }
+  }
+}
