@@ -13,6 +13,8 @@ import io.vigil.backup.service.Progress;
 import io.vigil.backup.service.RegionCopier;
 import io.vigil.backup.service.RestoreService;
 import io.vigil.backup.service.WalArchiver;
+import io.vigil.commons.api.ApiError;
+import io.vigil.commons.api.ApiException;
 import io.vigil.commons.topology.RegionConfig;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -147,17 +149,17 @@ public class BackupResource {
   @Blocking
   public Uni<Response> now(@PathParam("target") String target) {
     if (!BackupService.TARGETS.contains(target)) {
-      throw Errors.exception(
+      throw new ApiException(
           404,
           "unknown_target",
           "no backup target '" + target + "'; targets: " + BackupService.TARGETS);
     }
     if (!backups.enabled(target)) {
-      throw Errors.exception(
+      throw new ApiException(
           409, "target_not_configured", target + " is not configured on this instance");
     }
     if (!leader.leader()) {
-      throw Errors.exception(
+      throw new ApiException(
           409,
           "not_leader",
           "this instance does not lead the backups of "
@@ -170,7 +172,7 @@ public class BackupResource {
             .start(target)
             .orElseThrow(
                 () ->
-                    Errors.exception(
+                    new ApiException(
                         409,
                         "backup_running",
                         "backup "
@@ -182,7 +184,7 @@ public class BackupResource {
         .onFailure()
         .recoverWithItem(
             f ->
-                Errors.response(
+                ApiError.response(
                     500, "backup_failed", target + " backup failed: " + f.getMessage()));
   }
 
@@ -201,27 +203,27 @@ public class BackupResource {
   @Blocking
   public Uni<Response> drill(@PathParam("target") String target) {
     if (!BackupService.TARGETS.contains(target)) {
-      throw Errors.exception(404, "unknown_target", "no backup target '" + target + "'");
+      throw new ApiException(404, "unknown_target", "no backup target '" + target + "'");
     }
     if (repository.list(target).isEmpty()) {
-      throw Errors.exception(
+      throw new ApiException(
           404, "no_recovery_point", "the repository has no " + target + " backup");
     }
     if (!leader.leader()) {
-      throw Errors.exception(
+      throw new ApiException(
           409, "not_leader", "drills run on the backup leader: " + leader.currentLeader());
     }
     CompletableFuture<DrillService.Result> started =
         drills
             .start(target)
-            .orElseThrow(() -> Errors.exception(409, "drill_running", "a drill is running"));
+            .orElseThrow(() -> new ApiException(409, "drill_running", "a drill is running"));
     return Uni.createFrom()
         .completionStage(started)
         .map(
             r ->
                 r.succeeded()
                     ? Response.status(201).entity(r).build()
-                    : Errors.response(
+                    : ApiError.response(
                         500, "drill_failed", target + " drill failed: " + r.detail()));
   }
 
@@ -242,17 +244,14 @@ public class BackupResource {
       }
     }
     if (!problems.isEmpty()) {
-      ObjectNode body =
-          Errors.body(
+      ApiError error =
+          ApiError.of(
               "repository_corrupted",
               problems.size() + " of " + checked + " artifacts failed verification");
-      problems.forEach(
-          p ->
-              ((com.fasterxml.jackson.databind.node.ArrayNode) body.get("errors"))
-                  .addObject()
-                  .put("code", "artifact_corrupted")
-                  .put("message", p));
-      return Response.status(409).type(MediaType.APPLICATION_JSON).entity(body).build();
+      for (String p : problems) {
+        error = error.with("artifact_corrupted", p);
+      }
+      return error.response(409);
     }
     ObjectNode out = json.createObjectNode();
     out.put("verified", checked);

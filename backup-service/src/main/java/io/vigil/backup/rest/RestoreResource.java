@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.common.annotation.Blocking;
 import io.vigil.backup.service.BackupService;
 import io.vigil.backup.service.RestoreService;
+import io.vigil.commons.api.ApiError;
+import io.vigil.commons.api.ApiException;
 import io.vigil.commons.topology.RegionConfig;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -46,16 +48,16 @@ public class RestoreResource {
   public Response restore(JsonNode body) {
     try {
       if (body == null || !body.isObject()) {
-        return Errors.response(400, "invalid_request", "the body must be a JSON object");
+        return ApiError.response(400, "invalid_request", "the body must be a JSON object");
       }
       String target = body.path("target").asText("");
       if (!BackupService.TARGETS.contains(target)) {
-        return Errors.response(
+        return ApiError.response(
             400, "unknown_target", "target must be one of " + BackupService.TARGETS);
       }
       String directory = body.path("directory").asText("");
       if (directory.isEmpty()) {
-        return Errors.response(400, "invalid_directory", "directory is required");
+        return ApiError.response(400, "invalid_directory", "directory is required");
       }
       Optional<String> id =
           body.hasNonNull("recovery_point")
@@ -68,15 +70,15 @@ public class RestoreResource {
                 ? Optional.of(Instant.parse(body.get("time").asText()))
                 : Optional.empty();
       } catch (DateTimeParseException e) {
-        return Errors.response(
+        return ApiError.response(
             400, "invalid_time", "time is not an ISO-8601 instant: " + body.get("time").asText());
       }
       if (id.isPresent() && time.isPresent()) {
-        return Errors.response(400, "invalid_request", "give recovery_point or time, not both");
+        return ApiError.response(400, "invalid_request", "give recovery_point or time, not both");
       }
       String from = body.path("source_region").asText(region.name());
       if (!from.matches("[a-z0-9][a-z0-9-]{0,62}")) {
-        return Errors.response(
+        return ApiError.response(
             400, "invalid_region", "source_region is not a region name: " + from);
       }
       RestoreService.Plan plan = restores.choose(from, target, id, time);
@@ -90,10 +92,10 @@ public class RestoreResource {
       out.put("bytes", done.bytes());
       out.put("seconds", done.seconds());
       return Response.status(201).entity(out).build();
-    } catch (RestoreService.RestoreException e) {
-      return Errors.response(e.status(), e.code(), e.getMessage());
+    } catch (ApiException e) {
+      return e.toResponse();
     } catch (Exception e) {
-      return Errors.response(500, "restore_failed", "restore failed: " + e.getMessage());
+      return ApiError.response(500, "restore_failed", "restore failed: " + e.getMessage());
     }
   }
 }

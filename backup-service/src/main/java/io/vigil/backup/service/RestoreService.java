@@ -3,6 +3,7 @@ package io.vigil.backup.service;
 import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
+import io.vigil.commons.api.ApiException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,28 +70,6 @@ public class RestoreService {
   public record Restored(
       Plan plan, Path path, long bytes, int walSegments, String recoveryTarget, double seconds) {}
 
-  /** A restore request that cannot be served, with the status it deserves. */
-  public static final class RestoreException extends RuntimeException {
-    private final int status;
-    private final String code;
-
-    RestoreException(int status, String code, String message) {
-      super(message);
-      this.status = status;
-      this.code = code;
-    }
-
-    /** HTTP status. */
-    public int status() {
-      return status;
-    }
-
-    /** Error code. */
-    public String code() {
-      return code;
-    }
-  }
-
   /**
    * The window a target can be restored into, from its recovery points (oldest first) and, for
    * PostgreSQL, the archived WAL after them (oldest first; empty for etcd): from the oldest point
@@ -116,7 +95,7 @@ public class RestoreService {
       String fromRegion, String target, Optional<String> id, Optional<Instant> time) {
     List<RecoveryPoint> points = repository.list(fromRegion, target);
     if (points.isEmpty()) {
-      throw new RestoreException(
+      throw new ApiException(
           404,
           "no_recovery_point",
           "the repository has no " + target + " backup of region " + fromRegion);
@@ -129,7 +108,7 @@ public class RestoreService {
               .findFirst()
               .orElseThrow(
                   () ->
-                      new RestoreException(
+                      new ApiException(
                           404, "recovery_point_not_found", "no " + target + " backup " + id.get()));
       return new Plan(p, false, Optional.empty());
     }
@@ -138,7 +117,7 @@ public class RestoreService {
           wal ? repository.list(fromRegion, BackupRepository.WAL) : List.of();
       Instant[] window = window(points, archived).orElseThrow();
       if (time.get().isBefore(window[0]) || time.get().isAfter(window[1])) {
-        throw new RestoreException(
+        throw new ApiException(
             400,
             "outside_recovery_window",
             time.get()
@@ -166,19 +145,19 @@ public class RestoreService {
     long t0 = System.nanoTime();
     RecoveryPoint point = plan.point();
     if (!directory.isAbsolute()) {
-      throw new RestoreException(
+      throw new ApiException(
           400, "invalid_directory", "directory must be an absolute path: " + directory);
     }
     if (Files.exists(directory)) {
       try (Stream<Path> entries = Files.list(directory)) {
         if (entries.findAny().isPresent()) {
-          throw new RestoreException(409, "directory_not_empty", directory + " is not empty");
+          throw new ApiException(409, "directory_not_empty", directory + " is not empty");
         }
       }
     }
     String problem = repository.check(point);
     if (problem != null) {
-      throw new RestoreException(
+      throw new ApiException(
           409, "repository_corrupted", "backup " + point.id() + " failed verification: " + problem);
     }
     Files.createDirectories(directory);
@@ -253,7 +232,7 @@ public class RestoreService {
     }
     String sha = java.util.HexFormat.of().formatHex(digest.digest());
     if (size != point.size() || !sha.equals(point.sha256())) {
-      throw new RestoreException(
+      throw new ApiException(
           409,
           "repository_corrupted",
           "backup " + point.id() + " changed while it was read: SHA-256 " + sha);

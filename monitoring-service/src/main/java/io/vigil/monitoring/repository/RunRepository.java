@@ -66,7 +66,7 @@ public class RunRepository {
       }
       if (failure != null) {
         try {
-          status.set("failure", io.vigil.monitoring.rest.Json.MAPPER.readTree(failure));
+          status.set("failure", io.vigil.commons.api.Json.MAPPER.readTree(failure));
         } catch (java.io.IOException e) {
           status.put("failure", failure);
         }

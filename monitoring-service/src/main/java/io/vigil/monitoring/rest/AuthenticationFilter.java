@@ -1,6 +1,7 @@
 package io.vigil.monitoring.rest;
 
 import io.smallrye.mutiny.Uni;
+import io.vigil.commons.api.ApiError;
 import io.vigil.monitoring.config.MonitoringConfig;
 import io.vigil.monitoring.repository.TenantRepository;
 import io.vigil.monitoring.service.ApiKeys;
@@ -56,15 +57,13 @@ public class AuthenticationFilter {
     String key = bearer(request);
     if (key == null) {
       return Uni.createFrom()
-          .item(
-              ApiExceptionMappers.error(
-                  401, "unauthorized", "send Authorization: Bearer <api key>"));
+          .item(ApiError.response(401, "unauthorized", "send Authorization: Bearer <api key>"));
     }
     if (first.equals("admin")) {
       boolean operator = config.operatorKey().map(k -> ApiKeys.same(k, key)).orElse(false);
       if (!operator) {
         return Uni.createFrom()
-            .item(ApiExceptionMappers.error(401, "unauthorized", "the operator key is not valid"));
+            .item(ApiError.response(401, "unauthorized", "the operator key is not valid"));
       }
       caller.set(null, "operator");
       return Uni.createFrom().nullItem();
@@ -77,10 +76,10 @@ public class AuthenticationFilter {
         .map(
             owner -> {
               if (owner == null) {
-                return ApiExceptionMappers.error(401, "unauthorized", "the API key is not valid");
+                return ApiError.response(401, "unauthorized", "the API key is not valid");
               }
               if (!owner.serviceInstanceId().equals(instance)) {
-                return ApiExceptionMappers.error(
+                return ApiError.response(
                     403,
                     "forbidden",
                     "the API key does not belong to service instance " + instance);
@@ -97,7 +96,7 @@ public class AuthenticationFilter {
     }
     try {
       if (Long.parseLong(length.trim()) > config.maxBodySize().asLongValue()) {
-        return ApiExceptionMappers.error(
+        return ApiError.response(
             413,
             "payload_too_large",
             "the body has "
@@ -107,7 +106,7 @@ public class AuthenticationFilter {
       }
       return null;
     } catch (NumberFormatException e) {
-      return ApiExceptionMappers.error(400, "invalid_request", "Content-Length is not a number");
+      return ApiError.response(400, "invalid_request", "Content-Length is not a number");
     }
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
+import io.vigil.commons.api.Json;
 import io.vigil.monitoring.repository.StoredResource;
 import io.vigil.monitoring.service.ResourceKind;
 import io.vigil.monitoring.service.ResourceService;

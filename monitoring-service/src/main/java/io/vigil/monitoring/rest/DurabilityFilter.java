@@ -1,6 +1,7 @@
 package io.vigil.monitoring.rest;
 
 import io.smallrye.mutiny.Uni;
+import io.vigil.commons.api.ApiException;
 import io.vigil.monitoring.repository.StandbyDurability;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
@@ -52,7 +53,7 @@ public class DurabilityFilter {
                           "committed, but the database could not say how far its WAL is; retry ("
                               + failure.getMessage()
                               + ")");
-              Response error = ApiExceptionMappers.error(e.status(), e.code(), e.getMessage());
+              Response error = e.toResponse();
               response.setStatus(e.status());
               response.getHeaders().remove("Location");
               response.getHeaders().putSingle("Retry-After", "1");

@@ -2,6 +2,7 @@ package io.vigil.monitoring.rest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
+import io.vigil.commons.api.ApiException;
 import io.vigil.monitoring.service.RunService;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;

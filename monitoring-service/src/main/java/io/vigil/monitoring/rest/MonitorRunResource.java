@@ -3,6 +3,8 @@ package io.vigil.monitoring.rest;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
+import io.vigil.commons.api.ApiException;
+import io.vigil.commons.api.Json;
 import io.vigil.monitoring.repository.MeasurementRepository;
 import io.vigil.monitoring.service.MetricAggregation;
 import io.vigil.monitoring.service.RunService;

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
+import io.vigil.commons.api.ApiException;
+import io.vigil.commons.api.Json;
 import io.vigil.monitoring.repository.TenantRepository;
 import io.vigil.monitoring.service.ApiKeys;
 import jakarta.ws.rs.Consumes;

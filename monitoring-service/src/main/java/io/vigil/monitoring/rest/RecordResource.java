@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
+import io.vigil.commons.api.ApiException;
+import io.vigil.commons.api.Json;
 import io.vigil.monitoring.repository.RecordRepository;
 import io.vigil.monitoring.service.RecordQuery;
 import io.vigil.monitoring.service.RecordService;

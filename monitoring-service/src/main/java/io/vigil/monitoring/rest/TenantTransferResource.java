@@ -3,6 +3,7 @@ package io.vigil.monitoring.rest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vigil.commons.api.Json;
 import io.vigil.monitoring.service.TenantTransfer;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;

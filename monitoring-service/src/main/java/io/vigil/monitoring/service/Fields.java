@@ -2,7 +2,7 @@ package io.vigil.monitoring.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vigil.monitoring.rest.ApiException;
+import io.vigil.commons.api.ApiException;
 import java.util.Set;
 
 /** Reads and checks fields of an entity; a wrong one is a 400 that names it. */

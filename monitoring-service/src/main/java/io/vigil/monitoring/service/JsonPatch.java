@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vigil.monitoring.rest.ApiException;
+import io.vigil.commons.api.ApiException;
 
 /**
  * JSON Patch (RFC 6902) on an entity: {@code add}, {@code remove}, {@code replace}, {@code test}.

@@ -1,6 +1,6 @@
 package io.vigil.monitoring.service;
 
-import io.vigil.monitoring.rest.ApiException;
+import io.vigil.commons.api.ApiException;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;

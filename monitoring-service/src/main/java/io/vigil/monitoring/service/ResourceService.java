@@ -7,9 +7,9 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vigil.commons.api.ApiException;
 import io.vigil.monitoring.repository.ResourceRepository;
 import io.vigil.monitoring.repository.StoredResource;
-import io.vigil.monitoring.rest.ApiException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,7 +123,7 @@ public class ResourceService {
 
   /** Resources of a kind that match the filters (query parameters the kind knows). */
   public Uni<List<StoredResource>> list(Tenant t, ResourceKind kind, Map<String, String> filters) {
-    ObjectNode containment = io.vigil.monitoring.rest.Json.MAPPER.createObjectNode();
+    ObjectNode containment = io.vigil.commons.api.Json.MAPPER.createObjectNode();
     for (String f : kind.filters()) {
       String value = filters.get(f);
       if (value != null) {
@@ -245,7 +245,7 @@ public class ResourceService {
   }
 
   private static ObjectNode objectWith(String field, String value) {
-    return io.vigil.monitoring.rest.Json.MAPPER.createObjectNode().put(field, value);
+    return io.vigil.commons.api.Json.MAPPER.createObjectNode().put(field, value);
   }
 
   private Uni<Void> checkReferences(SqlClient c, Tenant t, List<EntityRules.Reference> refs) {

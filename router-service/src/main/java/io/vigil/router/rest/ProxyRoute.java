@@ -15,14 +15,13 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.httpproxy.Body;
 import io.vertx.httpproxy.HttpProxy;
 import io.vertx.httpproxy.ProxyContext;
 import io.vertx.httpproxy.ProxyInterceptor;
 import io.vertx.httpproxy.ProxyResponse;
+import io.vigil.commons.api.ApiError;
 import io.vigil.commons.metrics.OwnedGauges;
 import io.vigil.commons.topology.RegionConfig;
 import io.vigil.router.config.RouterConfig;
@@ -36,7 +35,6 @@ import jakarta.enterprise.event.Observes;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -500,14 +498,6 @@ public class ProxyRoute {
     }
   }
 
-  private static JsonObject errorBody(String code, String message) {
-    return new JsonObject()
-        .put("trace", UUID.randomUUID().toString())
-        .put(
-            "errors",
-            new JsonArray().add(new JsonObject().put("code", code).put("message", message)));
-  }
-
   private ProxyResponse errorResponse(ProxyContext context, int status, String code, String msg) {
     ProxyResponse response =
         context
@@ -516,7 +506,7 @@ public class ProxyRoute {
             .response()
             .setStatusCode(status)
             .putHeader("Content-Type", "application/json")
-            .setBody(Body.body(Buffer.buffer(errorBody(code, msg).encode())));
+            .setBody(Body.body(Buffer.buffer(ApiError.of(code, msg).encode())));
     if (status == 503) {
       response.putHeader("Retry-After", "1");
     }
@@ -528,6 +518,6 @@ public class ProxyRoute {
     if (status == 503) {
       response.putHeader("Retry-After", "1");
     }
-    response.end(errorBody(code, msg).encode());
+    response.end(ApiError.of(code, msg).encode());
   }
 }

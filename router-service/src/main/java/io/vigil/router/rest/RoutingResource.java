@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.vigil.commons.api.ApiException;
 import io.vigil.commons.topology.RegionConfig;
 import io.vigil.router.service.Backend;
 import io.vigil.router.service.BackendPool;
@@ -16,12 +17,9 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -136,11 +134,12 @@ public class RoutingResource {
 
   private Uni<ObjectNode> set(String zone, String state) {
     if (!ZONE.matcher(zone).matches()) {
-      throw error(400, "invalid_zone", "zone name '" + zone + "' is not a DNS label");
+      throw new ApiException(400, "invalid_zone", "zone name '" + zone + "' is not a DNS label");
     }
     Map<String, BackendPool.Zone> known = pool.zones();
     if (!known.containsKey(zone)) {
-      throw error(404, "zone_not_found", "zone '" + zone + "' has no instance and no admin state");
+      throw new ApiException(
+          404, "zone_not_found", "zone '" + zone + "' has no instance and no admin state");
     }
     return admin.set(zone, state).map(v -> zones());
   }
@@ -149,13 +148,5 @@ public class RoutingResource {
     return metrics.find(name).tag("zone", zone).counters().stream()
         .mapToDouble(Counter::count)
         .sum();
-  }
-
-  private WebApplicationException error(int status, String code, String message) {
-    ObjectNode body = json.createObjectNode();
-    body.put("trace", UUID.randomUUID().toString());
-    body.putArray("errors").addObject().put("code", code).put("message", message);
-    return new WebApplicationException(
-        Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build());
   }
 }

@@ -1,4 +1,4 @@
-package io.vigil.monitoring.rest;
+package io.vigil.commons.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
