@@ -14,6 +14,7 @@ import io.vigil.monitoring.repository.MeasurementRepository;
 import io.vigil.monitoring.repository.ResourceRepository;
 import io.vigil.monitoring.repository.RunRepository;
 import io.vigil.monitoring.repository.StoredResource;
+import io.vigil.monitoring.service.monitor.Outcome;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Instant;
@@ -186,12 +187,11 @@ public class RunExecutor {
             });
   }
 
-  private Uni<Boolean> finish(
-      RunRepository.Run run, StoredResource mi, MonitorEvaluator.Outcome outcome) {
-    if (outcome instanceof MonitorEvaluator.Insufficient insufficient) {
+  private Uni<Boolean> finish(RunRepository.Run run, StoredResource mi, Outcome outcome) {
+    if (outcome instanceof Outcome.Insufficient insufficient) {
       return fail(run, "insufficient_data", insufficient.message());
     }
-    MonitorEvaluator.Measured measured = (MonitorEvaluator.Measured) outcome;
+    Outcome.Measured measured = (Outcome.Measured) outcome;
     String definitionId = mi.entity().path("monitor_definition_id").asText();
     Uni<ObjectNode> definition =
         MonitorDefinitions.BUILT_IN.containsKey(definitionId)

@@ -1,0 +1,194 @@
+package io.vigil.monitoring.repository;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The monitors' reads of {@code records}: each one pass over the rows a monitor needs, aggregated
+ * in PostgreSQL where only counts are needed (GROUPING SETS), so only distinct values cross the
+ * wire; rows stream through a cursor ({@link RowStreamer}). Values arrive as plain Java values
+ * ({@link JsonValues}).
+ */
+@ApplicationScoped
+public class MonitorQueries {
+
+  /** One labelled feedback row: label, prediction, probability vector (or null). */
+  @FunctionalInterface
+  public interface LabelledRow {
+    void accept(String label, String prediction, double[] probability);
+  }
+
+  /** {@code count} rows have {@code value} in column {@code column} of a grouped read. */
+  @FunctionalInterface
+  public interface GroupCount {
+    void accept(int column, Object value, long count);
+  }
+
+  /** {@code count} rows have the prediction {@code prediction} and {@code value} in a feature. */
+  @FunctionalInterface
+  public interface PairCount {
+    void accept(int feature, Object prediction, Object value, long count);
+  }
+
+  private final RowStreamer rows;
+
+  MonitorQueries(RowStreamer rows) {
+    this.rows = rows;
+  }
+
+  /**
+   * Quality: every feedback row with a label, its prediction and probability from the row itself,
+   * else from the payload record with the same transaction id.
+   */
+  public Uni<Long> labelledRows(
+      String feedback,
+      String payload,
+      String label,
+      String prediction,
+      String probability,
+      String transactionIdField,
+      LabelledRow sink) {
+    String sql =
+        "SELECT f.row_values->$3, coalesce(f.row_values->$4, p.row_values->$4),"
+            + " coalesce(f.row_values->$5, p.row_values->$5)"
+            + " FROM records f LEFT JOIN records p ON p.data_set_id = $2 AND p.record_id = f.row_values->>$6"
+            + " WHERE f.data_set_id = $1 AND f.row_values ? $3";
+    return rows.forEach(
+        sql,
+        Tuple.tuple(
+            Arrays.asList(feedback, payload, label, prediction, probability, transactionIdField)),
+        r -> {
+          String a = JsonValues.text(r.getValue(0));
+          String p = JsonValues.text(r.getValue(1));
+          if (a != null && p != null) {
+            sink.accept(a, p, JsonValues.numbers(r.getValue(2)));
+          }
+        });
+  }
+
+  /**
+   * Fairness: counts of (prediction, feature value) over the latest {@code limit} records, one
+   * grouping set per feature. Answers how many records were counted.
+   */
+  public Uni<Long> predictionsByFeature(
+      String payload, String prediction, List<String> features, int limit, PairCount sink) {
+    List<Object> args = new ArrayList<>(List.of(payload, prediction));
+    StringBuilder inner = new StringBuilder("SELECT row_values->$2 AS p");
+    StringBuilder sets = new StringBuilder();
+    StringBuilder grouping = new StringBuilder();
+    StringBuilder columns = new StringBuilder();
+    for (int f = 0; f < features.size(); f++) {
+      args.add(features.get(f));
+      inner.append(", row_values->$").append(args.size()).append(" AS f").append(f);
+      sets.append(f == 0 ? "" : ", ").append("(p, f").append(f).append(')');
+      grouping.append("GROUPING(f").append(f).append("), ");
+      columns.append(", f").append(f);
+    }
+    args.add(limit);
+    inner
+        .append(" FROM records WHERE data_set_id = $1 ORDER BY ts DESC, seq DESC LIMIT $")
+        .append(args.size());
+    String sql =
+        "SELECT "
+            + grouping
+            + "p"
+            + columns
+            + ", count(*) FROM ("
+            + inner
+            + ") s GROUP BY GROUPING SETS ("
+            + sets
+            + ")";
+    int k = features.size();
+    long[] total = new long[1];
+    return rows.forEach(
+            sql,
+            Tuple.tuple(args),
+            r -> {
+              long n = r.getLong(2 * k + 1);
+              Object p = JsonValues.scalar(r.getValue(k));
+              for (int f = 0; f < k; f++) {
+                if (r.getInteger(f) == 0) {
+                  sink.accept(f, p, JsonValues.scalar(r.getValue(k + 1 + f)), n);
+                  if (f == 0) {
+                    total[0] += n;
+                  }
+                  return;
+                }
+              }
+            })
+        .map(ignored -> total[0]);
+  }
+
+  /**
+   * Drift: a sample's value counts in one pass — column 0 the prediction (or the fallback field),
+   * column 1 the confidence bin (highest class probability, 10 bins over [0, 1]; null without a
+   * probability), columns 2.. the features — over the newest (or oldest) {@code max} records.
+   */
+  public Uni<Long> sampleCounts(
+      String dataSet,
+      String prediction,
+      String fallbackPrediction,
+      String probability,
+      List<String> features,
+      int max,
+      boolean newest,
+      GroupCount sink) {
+    List<Object> args =
+        new ArrayList<>(List.of(dataSet, prediction, fallbackPrediction, probability));
+    StringBuilder inner =
+        new StringBuilder(
+            "SELECT coalesce(row_values->$2, row_values->$3) AS c0, CASE jsonb_typeof(row_values->$4)"
+                + " WHEN 'number' THEN least(floor((row_values->>$4)::float8 * 10), 9)::int"
+                + " WHEN 'array' THEN least(floor((SELECT max(x::float8) FROM jsonb_array_elements_text(row_values->$4) x) * 10), 9)::int"
+                + " END AS c1");
+    int columns = features.size() + 2;
+    for (int f = 0; f < features.size(); f++) {
+      args.add(features.get(f));
+      inner.append(", row_values->$").append(args.size()).append(" AS c").append(f + 2);
+    }
+    args.add(max);
+    inner
+        .append(" FROM records WHERE data_set_id = $1 ORDER BY ts ")
+        .append(newest ? "DESC, seq DESC" : "ASC, seq ASC")
+        .append(" LIMIT $")
+        .append(args.size());
+    StringBuilder sql = new StringBuilder("SELECT ");
+    StringBuilder sets = new StringBuilder();
+    for (int c = 0; c < columns; c++) {
+      sql.append("GROUPING(c").append(c).append("), ");
+      sets.append(c == 0 ? "" : ", ").append("(c").append(c).append(')');
+    }
+    for (int c = 0; c < columns; c++) {
+      sql.append('c').append(c).append(", ");
+    }
+    sql.append("count(*) FROM (")
+        .append(inner)
+        .append(") s GROUP BY GROUPING SETS (")
+        .append(sets)
+        .append(')');
+    return rows.forEach(
+        sql.toString(),
+        Tuple.tuple(args),
+        r -> {
+          long n = r.getLong(2 * columns);
+          for (int c = 0; c < columns; c++) {
+            if (r.getInteger(c) == 0) {
+              sink.accept(c, JsonValues.scalar(r.getValue(columns + c)), n);
+              return;
+            }
+          }
+        });
+  }
+
+  /** Performance: records of a data set since a time (all when {@code since} is null). */
+  public Uni<Long> countSince(String dataSet, OffsetDateTime since) {
+    return rows.count(
+        "SELECT count(*) FROM records WHERE data_set_id = $1 AND ($2::timestamptz IS NULL OR ts >= $2)",
+        Tuple.tuple(Arrays.asList(dataSet, since)));
+  }
+}
