@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vigil.commons.api.ApiException;
 import io.vigil.commons.topology.RegionConfig;
+import io.vigil.router.proxy.TryTimeouts;
 import io.vigil.router.service.Backend;
 import io.vigil.router.service.BackendPool;
 import io.vigil.router.service.RegionFailover;
@@ -36,7 +37,7 @@ public class RoutingResource {
   private final BackendPool pool;
   private final RegionFailover failover;
   private final ZoneAdmin admin;
-  private final ProxyRoute proxy;
+  private final TryTimeouts timeouts;
   private final RegionConfig region;
   private final MeterRegistry metrics;
   private final ObjectMapper json;
@@ -45,14 +46,14 @@ public class RoutingResource {
       BackendPool pool,
       RegionFailover failover,
       ZoneAdmin admin,
-      ProxyRoute proxy,
+      TryTimeouts timeouts,
       RegionConfig region,
       MeterRegistry metrics,
       ObjectMapper json) {
     this.pool = pool;
     this.failover = failover;
     this.admin = admin;
-    this.proxy = proxy;
+    this.timeouts = timeouts;
     this.region = region;
     this.metrics = metrics;
     this.json = json;
@@ -63,9 +64,9 @@ public class RoutingResource {
   public ObjectNode zones() {
     ObjectNode out = json.createObjectNode();
     out.put("region", region.name());
-    Duration perTry = proxy.latency().perTryTimeout();
+    Duration perTry = timeouts.reads().perTryTimeout();
     out.put("per_try_timeout_ms", perTry.toMillis());
-    out.put("write_per_try_timeout_ms", proxy.writeLatency().perTryTimeout().toMillis());
+    out.put("write_per_try_timeout_ms", timeouts.writes().perTryTimeout().toMillis());
     ObjectNode regionState = out.putObject("failover");
     regionState.put("serving", failover.onStandby() ? "standby" : "primary");
     regionState.put("reason", failover.reason());

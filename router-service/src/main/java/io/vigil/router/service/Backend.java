@@ -25,7 +25,8 @@ public final class Backend {
   private final java.util.concurrent.atomic.AtomicBoolean withheld =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  Backend(String id, String zone, String host, int port) {
+  /** An instance at {@code host:port}; not healthy until checked. */
+  public Backend(String id, String zone, String host, int port) {
     this.id = id;
     this.zone = zone;
     this.host = host;

@@ -1,0 +1,56 @@
+package io.vigil.router.proxy;
+
+import io.vertx.core.buffer.Buffer;
+import io.vigil.router.service.Backend;
+import io.vigil.router.service.LatencyWindow;
+import java.util.HashSet;
+import java.util.Set;
+
+/** One request's tries: where it went, what to avoid next, its deadline and its replay body. */
+final class Tries {
+
+  final long start;
+  final long deadline;
+
+  /** Sent to the standby region's routers (the region has failed over). */
+  final boolean standby;
+
+  /** Safe to send again (idempotent or with an Idempotency-Key, body within the replay bound). */
+  final boolean replayable;
+
+  /** The latency its per-try timeout comes from (reads and writes apart). */
+  final LatencyWindow window;
+
+  final Set<String> zones = new HashSet<>();
+  final Set<String> ids = new HashSet<>();
+
+  /** Instances a try timed out on whose readiness has not failed: slow, maybe not hung. */
+  final Set<String> slow = new HashSet<>();
+
+  Buffer body;
+  Backend current;
+  long tryStart;
+  int attempts;
+
+  Tries(long start, long deadline, boolean standby, boolean replayable, LatencyWindow window) {
+    this.start = start;
+    this.deadline = deadline;
+    this.standby = standby;
+    this.replayable = replayable;
+    this.window = window;
+  }
+
+  /** Takes {@code b}'s zone and instance out of the choice for the next tries. */
+  void avoid(Backend b) {
+    zones.add(b.zone());
+    ids.add(b.id());
+  }
+
+  /** Ends the try on the current instance. */
+  void endTry() {
+    if (current != null) {
+      current.end();
+      current = null;
+    }
+  }
+}
