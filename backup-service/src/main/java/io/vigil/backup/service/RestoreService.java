@@ -263,9 +263,9 @@ public class RestoreService {
     String startSegment = segmentOf(base.lsn());
     Map<String, RecoveryPoint> chosen = new LinkedHashMap<>();
     List<RecoveryPoint> wal = new ArrayList<>(repository.list(base.region(), BackupRepository.WAL));
-    wal.sort(WalArchiver.NEWER_COPY);
+    wal.sort(WalSegments.NEWER_COPY);
     for (RecoveryPoint p : wal) {
-      String name = WalArchiver.walFile(p.id());
+      String name = WalSegments.walFile(p.id());
       if (name.endsWith(".history")) {
         chosen.put(name, p);
         continue;
@@ -279,7 +279,7 @@ public class RestoreService {
     for (Map.Entry<String, RecoveryPoint> e : chosen.entrySet()) {
       repository.download(e.getValue(), walDir.resolve(e.getKey()));
       if (!e.getKey().endsWith(".history")) {
-        WalArchiver.padSegment(walDir.resolve(e.getKey())); // a partial is stored without its zeros
+        WalSegments.padSegment(walDir.resolve(e.getKey())); // a partial is stored without its zeros
         segments++;
       }
     }

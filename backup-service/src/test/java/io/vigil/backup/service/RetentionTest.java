@@ -89,6 +89,6 @@ class RetentionTest {
   void theSegmentOfAnLsn() {
     assertThat(RestoreService.segmentOf("0/7000028")).isEqualTo("0000000000000007");
     assertThat(RestoreService.segmentOf("1/FF000000")).isEqualTo("00000001000000FF");
-    assertThat(WalArchiver.startLsn("0000000100000001000000FF")).isEqualTo("1/FF000000");
+    assertThat(WalSegments.startLsn("0000000100000001000000FF")).isEqualTo("1/FF000000");
   }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A partial segment is stored without its zero-filled tail and padded back to the same bytes. */
-class WalSegmentFilesTest {
+class WalSegmentsTest {
 
   @TempDir Path dir;
 
@@ -25,11 +25,11 @@ class WalSegmentFilesTest {
       f.write(written);
     }
     Path shipped = dir.resolve("shipped");
-    WalArchiver.copyWritten(partial, shipped);
+    WalSegments.copyWritten(partial, shipped);
     // whole pages up to and including the last one holding WAL
     assertThat(Files.size(shipped)).isEqualTo(5 * 8192);
 
-    WalArchiver.padSegment(shipped);
+    WalSegments.padSegment(shipped);
     assertThat(Files.size(shipped)).isEqualTo(16L * 1024 * 1024);
     assertThat(Files.mismatch(partial, shipped)).isEqualTo(-1);
   }
@@ -41,7 +41,7 @@ class WalSegmentFilesTest {
       f.setLength(16L * 1024 * 1024);
     }
     Path shipped = dir.resolve("shipped-empty");
-    WalArchiver.copyWritten(partial, shipped);
+    WalSegments.copyWritten(partial, shipped);
     assertThat(Files.size(shipped)).isZero();
   }
 
@@ -50,33 +50,33 @@ class WalSegmentFilesTest {
     long segment = io.vigil.commons.postgres.WalPosition.parseLsn("0/A000000");
     // a zero tail after the last record (the usual end of a partial segment)
     assertThat(
-            WalArchiver.validEnd(
+            WalSegments.validEnd(
                 "pg_waldump: error: error in WAL record at 0/A39D3D0: invalid record length at"
                     + " 0/A39D3F8: wanted 24, got 0\n",
                 segment))
         .isEqualTo(io.vigil.commons.postgres.WalPosition.parseLsn("0/A39D3F8"));
     // a torn record: its checksum fails where it begins, the end of the last valid one
     assertThat(
-            WalArchiver.validEnd(
+            WalSegments.validEnd(
                 "pg_waldump: error: error in WAL record at 0/A000028: incorrect resource manager"
                     + " data checksum in record at 0/A000060\n",
                 segment))
         .isEqualTo(0xA000060L);
     // a page that is not WAL yet: the valid WAL ends at that page at the latest
     assertThat(
-            WalArchiver.validEnd(
+            WalSegments.validEnd(
                 "pg_waldump: error: error in WAL record at 0/A001F90: invalid magic number 0000 in"
                     + " log segment 00000001000000000000000A, offset 8192\n",
                 segment))
         .isEqualTo(0xA000000L + 8192);
     // anything else: no further than the start of the last valid record
     assertThat(
-            WalArchiver.validEnd(
+            WalSegments.validEnd(
                 "pg_waldump: error: error in WAL record at 0/A001F90: out of memory\n", segment))
         .isEqualTo(0xA001F90L);
     // no valid record at all
     assertThat(
-            WalArchiver.validEnd(
+            WalSegments.validEnd(
                 "pg_waldump: error: could not find a valid record after 0/A000000\n", segment))
         .isNull();
   }
