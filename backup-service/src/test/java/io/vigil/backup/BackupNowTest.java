@@ -9,7 +9,7 @@ import static org.hamcrest.Matchers.is;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-import io.vigil.process.ManagedProcess;
+import io.vigil.process.Commands;
 import io.vigil.process.Tools;
 import io.vigil.testkit.EtcdResource;
 import java.io.RandomAccessFile;
@@ -58,7 +58,7 @@ class BackupNowTest {
     assertThat(etcd.getLong("revision")).isPositive();
     assertThat(etcd.getString("verifiedWith")).contains("etcdctl snapshot status");
     String status =
-        ManagedProcess.runChecked(
+        Commands.runChecked(
             List.of(
                 Tools.etcdctl().toString(),
                 "snapshot",
@@ -81,8 +81,7 @@ class BackupNowTest {
     assertThat(pg.getInt("timeline")).isEqualTo(1);
     assertThat(pg.getString("verifiedWith")).isEqualTo("pg_verifybackup");
     String listing =
-        ManagedProcess.runChecked(
-            List.of("tar", "-tzf", archive.toString()), Duration.ofSeconds(30));
+        Commands.runChecked(List.of("tar", "-tzf", archive.toString()), Duration.ofSeconds(30));
     assertThat(listing).contains("./backup_manifest", "./PG_VERSION", "./backup_label");
     assertThat(archive.resolveSibling("backup.json")).isRegularFile();
 

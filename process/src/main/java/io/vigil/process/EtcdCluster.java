@@ -92,7 +92,7 @@ public final class EtcdCluster implements AutoCloseable {
             .collect(Collectors.joining(","));
     for (Member m : cluster.members) {
       Workspace.deleteTree(m.dataDir);
-      ManagedProcess.runChecked(
+      Commands.runChecked(
           List.of(
               Tools.etcdctl().toString(),
               "snapshot",
@@ -123,6 +123,26 @@ public final class EtcdCluster implements AutoCloseable {
   /** Client URLs joined with commas, as configuration takes them. */
   public String endpointList() {
     return String.join(",", endpoints());
+  }
+
+  /** The revision of the key space, as the first member reports it. */
+  public long revision() {
+    String status =
+        Commands.runChecked(
+            List.of(
+                Tools.etcdctl().toString(),
+                "--endpoints=" + members.get(0).clientUrl(),
+                "endpoint",
+                "status",
+                "-w",
+                "json"),
+            Duration.ofSeconds(30));
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"revision\":(\\d+)").matcher(status);
+    if (!m.find()) {
+      throw new IllegalStateException("etcdctl endpoint status said: " + status);
+    }
+    return Long.parseLong(m.group(1));
   }
 
   /** Kills a member (SIGKILL): a crash. */

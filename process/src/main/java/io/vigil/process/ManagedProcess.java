@@ -215,62 +215,12 @@ public final class ManagedProcess implements AutoCloseable {
 
   /** Sends a signal to a whole process group (by its leader's pid). */
   public static void signalGroup(long pgid, String signal) {
-    run(List.of("kill", "-s", signal, "--", "-" + pgid));
+    Commands.run(List.of("kill", "-s", signal, "--", "-" + pgid), Duration.ofSeconds(5));
   }
 
   /** Sends a signal to one process. */
   public static void signal(long pid, String signal) {
-    run(List.of("kill", "-s", signal, Long.toString(pid)));
-  }
-
-  /** Runs a short command to its end and answers its output; fails on a non-zero exit. */
-  public static String runChecked(List<String> command, Duration timeout) {
-    Result r = run(command, timeout);
-    if (r.exitCode() != 0) {
-      throw new IllegalStateException(
-          String.join(" ", command) + " exited with " + r.exitCode() + ":\n" + r.output());
-    }
-    return r.output();
-  }
-
-  /** The outcome of a short command. */
-  public record Result(int exitCode, String output) {}
-
-  /** Runs a short command to its end (killed after {@code timeout}). */
-  public static Result run(List<String> command, Duration timeout) {
-    Path out = null;
-    try {
-      out = Files.createTempFile("vigil-cmd", ".out");
-      Process p =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(out.toFile())
-              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-              .start();
-      boolean ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (!ended) {
-        p.destroyForcibly();
-      }
-      String text = Files.readString(out, StandardCharsets.UTF_8);
-      return ended ? new Result(p.exitValue(), text) : new Result(-1, text + "\n(timed out)");
-    } catch (IOException e) {
-      return new Result(-1, e.toString());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Result(-1, "interrupted");
-    } finally {
-      if (out != null) {
-        try {
-          Files.deleteIfExists(out);
-        } catch (IOException ignored) {
-          // a temporary file left in /tmp is harmless
-        }
-      }
-    }
-  }
-
-  private static void run(List<String> command) {
-    run(command, Duration.ofSeconds(5));
+    Commands.run(List.of("kill", "-s", signal, Long.toString(pid)), Duration.ofSeconds(5));
   }
 
   static String tail(Path file, int lines) {

@@ -97,7 +97,7 @@ public final class PostgresServer implements AutoCloseable {
     for (int port : sourcePorts) {
       try {
         Workspace.deleteTree(pgdata);
-        ManagedProcess.runChecked(
+        Commands.runChecked(
             List.of(
                 "env",
                 "PGPASSWORD=" + userPassword,
@@ -168,7 +168,7 @@ public final class PostgresServer implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     Workspace.handOver(dataDir);
-    ManagedProcess.runChecked(
+    Commands.runChecked(
         Workspace.asUnprivileged(
             List.of(
                 Tools.postgresBin().resolve("initdb").toString(),

@@ -49,22 +49,42 @@ public final class Tools {
     if (configured != null) {
       return Path.of(configured);
     }
-    Path root = Path.of("/usr/lib/postgresql");
-    if (Files.isDirectory(root)) {
-      try (Stream<Path> versions = Files.list(root)) {
-        Optional<Path> newest =
-            versions
-                .map(v -> v.resolve("bin"))
-                .filter(b -> Files.isExecutable(b.resolve("initdb")))
-                .max(Comparator.comparingInt(Tools::majorOf));
-        if (newest.isPresent()) {
-          return newest.get();
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+    return newestPostgresBin("initdb")
+        .orElseThrow(
+            () -> missing("PostgreSQL server (initdb, postgres)", "apt-get install postgresql"));
+  }
+
+  /**
+   * The directory of PostgreSQL's client tools (pg_basebackup, pg_receivewal, pg_waldump, psql):
+   * the configured one, else the newest {@code /usr/lib/postgresql/N/bin} that has them, else the
+   * PATH.
+   */
+  public static Path postgresClientBin(Optional<Path> configured) {
+    if (configured.isPresent()) {
+      return configured.get();
     }
-    throw missing("PostgreSQL server (initdb, postgres)", "apt-get install postgresql");
+    return newestPostgresBin("pg_basebackup")
+        .or(() -> which("pg_basebackup").map(Path::getParent))
+        .orElseThrow(
+            () ->
+                missing(
+                    "PostgreSQL client tools (pg_basebackup)",
+                    "apt-get install postgresql-client, or configure their directory"));
+  }
+
+  private static Optional<Path> newestPostgresBin(String binary) {
+    Path root = Path.of("/usr/lib/postgresql");
+    if (!Files.isDirectory(root)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> versions = Files.list(root)) {
+      return versions
+          .map(v -> v.resolve("bin"))
+          .filter(b -> Files.isExecutable(b.resolve(binary)))
+          .max(Comparator.comparingInt(Tools::majorOf));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The java launcher of the JDK this JVM runs on. */

@@ -90,10 +90,17 @@ public final class Workspace {
 
   /** The command prefix that runs a program as the unprivileged user when needed. */
   public static List<String> asUnprivileged(List<String> command) {
+    return asUser(unprivilegedUser(), command);
+  }
+
+  /**
+   * Runs {@code command} as {@code user} (setpriv, a clean environment) when this JVM is root;
+   * otherwise as it is.
+   */
+  public static List<String> asUser(String user, List<String> command) {
     if (!isRoot()) {
       return command;
     }
-    String user = unprivilegedUser();
     List<String> full = new ArrayList<>(List.of("setpriv", "--reuid=" + user, "--regid=" + user));
     full.add("--init-groups");
     full.add("--reset-env");
@@ -107,13 +114,18 @@ public final class Workspace {
    * every parent up to the filesystem root can be traversed.
    */
   public static void handOver(Path dir) {
+    handOver(dir, unprivilegedUser());
+  }
+
+  /** Hands a directory tree to {@code owner} (when root), as {@link #handOver(Path)} does. */
+  public static void handOver(Path dir, String owner) {
     if (!isRoot()) {
       return;
     }
     try {
       UserPrincipalLookupService lookup = dir.getFileSystem().getUserPrincipalLookupService();
-      UserPrincipal user = lookup.lookupPrincipalByName(unprivilegedUser());
-      GroupPrincipal group = lookup.lookupPrincipalByGroupName(unprivilegedUser());
+      UserPrincipal user = lookup.lookupPrincipalByName(owner);
+      GroupPrincipal group = lookup.lookupPrincipalByGroupName(owner);
       try (Stream<Path> tree = Files.walk(dir)) {
         for (Path p : (Iterable<Path>) tree::iterator) {
           PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class);
@@ -131,7 +143,7 @@ public final class Workspace {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("could not hand " + dir + " to " + unprivilegedUser(), e);
+      throw new UncheckedIOException("could not hand " + dir + " to " + owner, e);
     }
   }
 

@@ -9,22 +9,21 @@ import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.commons.metrics.OwnedGauges;
+import io.vigil.process.EtcdCluster;
+import io.vigil.process.ScratchPostgres;
+import io.vigil.process.Tools;
+import io.vigil.process.Workspace;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
@@ -107,16 +106,10 @@ public class DrillService {
       vertx.cancelTimer(timer);
     }
     gauges.close();
+    // a drill cut short leaves no scratch server behind: the process module stops at exit
+    // every server it started that is not detached
     worker.shutdownNow();
-    // a drill cut short must not leave its scratch server behind
-    for (Process p : scratchProcesses) {
-      p.destroyForcibly();
-    }
   }
-
-  /** The scratch servers of the drill running now. */
-  private final java.util.Set<Process> scratchProcesses =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** The last drill of each target. */
   public Map<String, Result> last() {
@@ -201,202 +194,40 @@ public class DrillService {
   }
 
   /** Starts PostgreSQL on the restored directory (no TCP, its own socket), queries it, stops it. */
-  private String startPostgres(Path data, Path scratch) throws Exception {
-    Path bin = Tools.postgresBin(config.postgres().binDir());
-    // a short directory: a Unix socket path may not exceed 107 bytes
-    Path sockets = Files.createTempDirectory("vigil-drill-");
-    Path hba = scratch.resolve("drill_hba.conf");
-    Files.writeString(hba, "local all all trust\n");
-    int port = freePort();
-    boolean root = "root".equals(System.getProperty("user.name"));
-    if (root) {
-      for (Path dir : List.of(scratch, sockets)) {
-        Tools.run(
-            List.of("chown", "-R", config.drill().postgresUser(), dir.toString()), Map.of(), null);
-      }
-    }
-    Files.setPosixFilePermissions(
-        data, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-    List<String> command = asPostgresUser(root);
-    command.addAll(
-        List.of(
-            bin.resolve("postgres").toString(),
-            "-D",
-            data.toString(),
-            "-p",
-            Integer.toString(port),
-            "-c",
-            "listen_addresses=",
-            "-c",
-            "unix_socket_directories=" + sockets,
-            "-c",
-            "hba_file=" + hba,
-            "-c",
-            "archive_mode=off",
-            "-c",
-            "hot_standby=off",
-            "-c",
-            "shared_buffers=32MB"));
-    Process postgres =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(scratch.resolve("postgres.log").toFile())
-            .start();
-    scratchProcesses.add(postgres);
-    try {
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-      List<String> query = asPostgresUser(root);
-      query.addAll(
-          List.of(
-              bin.resolve("psql").toString(),
-              "-h",
-              sockets.toString(),
-              "-p",
-              Integer.toString(port),
-              "-U",
-              "postgres",
-              "-d",
-              "postgres",
-              "-Atc",
-              "SELECT count(*) FROM pg_database WHERE NOT datistemplate"));
-      while (true) {
-        if (!postgres.isAlive()) {
-          throw new IOException(
-              "the restored PostgreSQL exited: " + tail(scratch.resolve("postgres.log")));
-        }
-        try {
-          String databases = Tools.run(query, Map.of(), null).strip();
-          return "PostgreSQL answered: " + databases + " databases";
-        } catch (IOException notYet) {
-          if (System.nanoTime() > deadline) {
-            throw new IOException(
-                "the restored PostgreSQL did not answer within 5 minutes: " + notYet.getMessage());
-          }
-          Thread.sleep(200);
-        }
-      }
-    } finally {
-      scratchProcesses.remove(postgres);
-      postgres.destroy();
-      if (!postgres.waitFor(30, TimeUnit.SECONDS)) {
-        postgres.destroyForcibly();
-      }
-      BackupRepository.deleteTree(sockets);
+  private String startPostgres(Path data, Path scratch) {
+    try (ScratchPostgres postgres =
+        ScratchPostgres.start(
+            workspace(scratch),
+            "drill-postgres",
+            data,
+            Tools.postgresClientBin(config.postgres().binDir()),
+            config.drill().postgresUser(),
+            Duration.ofMinutes(5))) {
+      return "PostgreSQL answered: "
+          + postgres.query("SELECT count(*) FROM pg_database WHERE NOT datistemplate")
+          + " databases";
     }
   }
 
   /**
-   * The start of a command that runs as the drill's PostgreSQL user when this service is root
-   * (PostgreSQL refuses to run as root), else empty; the caller appends the command.
+   * Restores the snapshot as a one-member cluster with a new name, checks its revision, stops it.
    */
-  private List<String> asPostgresUser(boolean root) {
-    List<String> prefix = new ArrayList<>();
-    if (root) {
-      String user = config.drill().postgresUser();
-      prefix.addAll(
-          List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--"));
-    }
-    return prefix;
-  }
-
-  /** Restores the snapshot as a one-member cluster with a new name, checks its health, stops it. */
-  private String startEtcd(Path snapshot, Path scratch, RecoveryPoint point) throws Exception {
-    Path etcdctl = Tools.which("etcdctl").orElseThrow(() -> new IOException("etcdctl not found"));
-    Path etcd = Tools.which("etcd").orElseThrow(() -> new IOException("etcd not found"));
-    int client = freePort();
-    int peer = freePort();
-    String name = "drill";
-    String peerUrl = "http://127.0.0.1:" + peer;
-    Path dataDir = scratch.resolve("etcd-data");
-    Tools.run(
-        List.of(
-            etcdctl.toString(),
-            "snapshot",
-            "restore",
-            snapshot.toString(),
-            "--name=" + name,
-            "--data-dir=" + dataDir,
-            "--initial-cluster=" + name + "=" + peerUrl,
-            "--initial-cluster-token=drill",
-            "--initial-advertise-peer-urls=" + peerUrl),
-        Map.of(),
-        null);
-    String clientUrl = "http://127.0.0.1:" + client;
-    Process process =
-        new ProcessBuilder(
-                etcd.toString(),
-                "--name=" + name,
-                "--data-dir=" + dataDir,
-                "--listen-client-urls=" + clientUrl,
-                "--advertise-client-urls=" + clientUrl,
-                "--listen-peer-urls=" + peerUrl,
-                "--initial-advertise-peer-urls=" + peerUrl,
-                "--initial-cluster=" + name + "=" + peerUrl,
-                "--log-level=error")
-            .redirectErrorStream(true)
-            .redirectOutput(scratch.resolve("etcd.log").toFile())
-            .start();
-    scratchProcesses.add(process);
-    try {
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-      while (true) {
-        if (!process.isAlive()) {
-          throw new IOException("the restored etcd exited: " + tail(scratch.resolve("etcd.log")));
-        }
-        try {
-          String status =
-              Tools.run(
-                  List.of(
-                      etcdctl.toString(),
-                      "--endpoints=" + clientUrl,
-                      "endpoint",
-                      "status",
-                      "-w",
-                      "json"),
-                  Map.of(),
-                  null);
-          java.util.regex.Matcher m =
-              java.util.regex.Pattern.compile("\"revision\":(\\d+)").matcher(status);
-          if (m.find()) {
-            long revision = Long.parseLong(m.group(1));
-            if (point.revision() != null && revision < point.revision()) {
-              throw new IllegalStateException(
-                  "the restored etcd is at revision "
-                      + revision
-                      + ", the snapshot at "
-                      + point.revision());
-            }
-            return "etcd healthy at revision " + revision;
-          }
-        } catch (IOException notYet) {
-          if (System.nanoTime() > deadline) {
-            throw new IOException(
-                "the restored etcd did not answer within 2 minutes: " + notYet.getMessage());
-          }
-        }
-        Thread.sleep(200);
+  private String startEtcd(Path snapshot, Path scratch, RecoveryPoint point) {
+    try (EtcdCluster etcd = EtcdCluster.fromSnapshot(workspace(scratch), "drill", 1, snapshot)) {
+      long revision = etcd.revision();
+      if (point.revision() != null && revision < point.revision()) {
+        throw new IllegalStateException(
+            "the restored etcd is at revision "
+                + revision
+                + ", the snapshot at "
+                + point.revision());
       }
-    } finally {
-      scratchProcesses.remove(process);
-      process.destroy();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
+      return "etcd healthy at revision " + revision;
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static String tail(Path log) {
-    try {
-      List<String> lines = Files.readAllLines(log);
-      return String.join(" / ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
-    } catch (IOException e) {
-      return "(no log)";
-    }
+  /** The drill's scratch servers live (and log) in its scratch directory; stopped with this JVM. */
+  private static Workspace workspace(Path scratch) {
+    return new Workspace(scratch.resolve("servers"), scratch.resolve("logs"), false);
   }
 }

@@ -7,6 +7,8 @@ import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.commons.etcd.EtcdGateway;
 import io.vigil.commons.topology.RegionConfig;
+import io.vigil.process.Commands;
+import io.vigil.process.Tools;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -151,7 +153,7 @@ public class EtcdSnapshots {
       return Optional.empty();
     }
     String out =
-        Tools.run(
+        Commands.output(
             List.of(etcdctl.get().toString(), "snapshot", "status", file.toString(), "-w", "json"),
             java.util.Map.of(),
             null);

@@ -8,6 +8,8 @@ import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.commons.etcd.EtcdGateway;
 import io.vigil.commons.postgres.PatroniLeader;
 import io.vigil.commons.topology.RegionConfig;
+import io.vigil.process.Commands;
+import io.vigil.process.Tools;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,7 +66,7 @@ public class PostgresBaseBackups {
 
   /** Takes, verifies and stores one base backup. */
   public RecoveryPoint backup(String id, Progress progress) throws Exception {
-    Path bin = Tools.postgresBin(config.binDir());
+    Path bin = Tools.postgresClientBin(config.binDir());
     Path staging = repository.staging(id);
     try {
       Path data = staging.resolve("data");
@@ -77,7 +79,7 @@ public class PostgresBaseBackups {
               .primary()
               .orElseThrow(() -> new IOException("no PostgreSQL primary right now (a failover?)"));
       progress.phase("pg_basebackup");
-      Tools.run(
+      Commands.output(
           List.of(
               bin.resolve("pg_basebackup").toString(),
               "--host=" + primary.host(),
@@ -103,7 +105,8 @@ public class PostgresBaseBackups {
       // the etcd revision of the same moment: a recovery point of the region pairs both
       Long revision = etcdRevision();
       progress.phase("pg_verifybackup");
-      Tools.run(List.of(bin.resolve("pg_verifybackup").toString(), data.toString()), env, null);
+      Commands.output(
+          List.of(bin.resolve("pg_verifybackup").toString(), data.toString()), env, null);
 
       String label = Files.readString(data.resolve("backup_label"));
       Matcher lsn = START_LSN.matcher(label);
@@ -115,7 +118,7 @@ public class PostgresBaseBackups {
 
       progress.phase("packing");
       Path archive = staging.resolve("base.tar.gz");
-      Tools.run(
+      Commands.output(
           List.of("tar", "-C", data.toString(), "-czf", archive.toString(), "."), Map.of(), null);
       long size = Files.size(archive);
       String sha = BackupRepository.sha256(archive);
@@ -171,9 +174,9 @@ public class PostgresBaseBackups {
       config.password().ifPresent(p -> env.put("PGPASSWORD", p));
       env.put("PGCONNECT_TIMEOUT", "5");
       String out =
-          Tools.run(
+          Commands.output(
               List.of(
-                  Tools.postgresBin(config.binDir()).resolve("psql").toString(),
+                  Tools.postgresClientBin(config.binDir()).resolve("psql").toString(),
                   "--host=" + primary.get().host(),
                   "--port=" + primary.get().port(),
                   "--username=" + config.user(),

@@ -4,6 +4,8 @@ import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.commons.api.ApiException;
+import io.vigil.process.Commands;
+import io.vigil.process.Tools;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;
@@ -173,9 +175,9 @@ public class RestoreService {
           "snapshot revision " + point.revision(),
           (System.nanoTime() - t0) / 1e9);
     }
-    Path bin = Tools.postgresBin(config.postgres().binDir());
+    Path bin = Tools.postgresClientBin(config.postgres().binDir());
     unpack(point, directory);
-    Tools.run(
+    Commands.output(
         List.of(bin.resolve("pg_verifybackup").toString(), directory.toString()), Map.of(), null);
     // the source cluster's synchronous standbys do not exist where this restore starts: a commit
     // there must not wait for them

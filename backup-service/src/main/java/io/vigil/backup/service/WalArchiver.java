@@ -6,6 +6,7 @@ import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.commons.postgres.PatroniLeader;
 import io.vigil.commons.topology.RegionConfig;
+import io.vigil.process.Tools;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
@@ -107,7 +108,7 @@ public class WalArchiver {
             spool,
             repository,
             region.name(),
-            Tools.postgresBin(config.postgres().binDir()),
+            Tools.postgresClientBin(config.postgres().binDir()),
             config.wal().partialInterval());
     supervisor = Thread.ofPlatform().name("wal-archiver").daemon().start(this::supervise);
   }

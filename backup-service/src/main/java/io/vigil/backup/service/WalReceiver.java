@@ -2,6 +2,7 @@ package io.vigil.backup.service;
 
 import io.vigil.backup.config.BackupConfig;
 import io.vigil.commons.postgres.PatroniLeader;
+import io.vigil.process.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ final class WalReceiver {
   /** Starts streaming from {@code primary} into {@code spool}. */
   static WalReceiver start(BackupConfig.Postgres postgres, Path spool, PatroniLeader primary)
       throws IOException {
-    Path bin = Tools.postgresBin(postgres.binDir());
+    Path bin = Tools.postgresClientBin(postgres.binDir());
     ProcessBuilder b =
         new ProcessBuilder(
             bin.resolve("pg_receivewal").toString(),

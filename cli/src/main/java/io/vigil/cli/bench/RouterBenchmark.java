@@ -1,5 +1,6 @@
 package io.vigil.cli.bench;
 
+import io.vigil.process.Commands;
 import io.vigil.process.EtcdCluster;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
@@ -238,7 +239,7 @@ public final class RouterBenchmark {
               + "\",\"region\":\""
               + REGION
               + "\",\"version\":\"bench\",\"startedAt\":\"2026-01-01T00:00:00Z\"}";
-      ManagedProcess.runChecked(
+      Commands.runChecked(
           List.of(
               Tools.etcdctl().toString(), "--endpoints=" + etcd.endpointList(), "put", key, value),
           Duration.ofSeconds(10));
@@ -332,7 +333,7 @@ public final class RouterBenchmark {
 
   private static Wrk wrk(Path wrk, int port, Duration duration) {
     String output =
-        ManagedProcess.runChecked(
+        Commands.runChecked(
             List.of(
                 wrk.toString(),
                 "-t1",

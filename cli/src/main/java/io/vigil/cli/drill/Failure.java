@@ -1,8 +1,8 @@
 package io.vigil.cli.drill;
 
 import io.vigil.cli.region.RegionState;
+import io.vigil.process.Commands;
 import io.vigil.process.Http;
-import io.vigil.process.ManagedProcess;
 import io.vigil.process.Tools;
 import java.io.PrintStream;
 import java.net.URI;
@@ -69,7 +69,7 @@ public interface Failure {
       RegionState.Process choose(RegionState state) throws Exception {
         String scope = "/service/vigil-" + state.region + "/leader";
         String leader =
-            ManagedProcess.runChecked(
+            Commands.runChecked(
                     List.of(
                         Tools.etcdctl().toString(),
                         "--endpoints=" + state.etcdEndpoints,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.cli.region.LocalRegion;
 import io.vigil.cli.region.RegionState;
+import io.vigil.process.Commands;
 import io.vigil.process.EtcdCluster;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
@@ -169,7 +170,7 @@ public final class RegionLoss implements Failure {
     String backups = "/vigil/backups/" + state.region + "/";
     JsonNode got =
         JSON.readTree(
-            ManagedProcess.runChecked(
+            Commands.runChecked(
                 List.of(
                     io.vigil.process.Tools.etcdctl().toString(),
                     "--endpoints=" + member.clientUrl(),

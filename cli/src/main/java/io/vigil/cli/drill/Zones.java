@@ -1,6 +1,7 @@
 package io.vigil.cli.drill;
 
 import io.vigil.cli.region.RegionState;
+import io.vigil.process.Commands;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
 import io.vigil.process.Readiness;
@@ -144,7 +145,7 @@ public final class Zones {
             Duration.ofSeconds(90),
             () ->
                 Http.get(p.endpoint() + "/q/health/ready").status() == 200
-                    && !ManagedProcess.run(
+                    && !Commands.run(
                             List.of(
                                 Tools.etcdctl().toString(),
                                 "--endpoints=" + state.etcdEndpoints,
