@@ -1,7 +1,5 @@
 package io.vigil.backup.service;
 
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.election.LeaderKey;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vigil.commons.etcd.EtcdGateway;
@@ -10,8 +8,7 @@ import io.vigil.commons.topology.RegionConfig;
 import io.vigil.commons.topology.TopologyKeys;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.jboss.logging.Logger;
 
 /**
@@ -31,7 +28,7 @@ public class BackupLeader {
   private volatile boolean leader;
   private volatile boolean stopping;
   private volatile long lease;
-  private volatile LeaderKey key;
+  private volatile EtcdGateway.Leadership key;
   private Thread campaigner;
 
   BackupLeader(EtcdGateway etcd, RegionConfig region, InstanceRegistrar registrar) {
@@ -54,13 +51,13 @@ public class BackupLeader {
     if (campaigner != null) {
       campaigner.interrupt();
     }
-    LeaderKey k = key;
+    EtcdGateway.Leadership k = key;
     try {
       if (k != null) {
-        etcd.client().getElectionClient().resign(k).get(2, TimeUnit.SECONDS);
+        etcd.resign(k).await().atMost(Duration.ofSeconds(2));
       }
       if (lease != 0) {
-        etcd.client().getLeaseClient().revoke(lease).get(2, TimeUnit.SECONDS);
+        etcd.revokeLease(lease).await().atMost(Duration.ofSeconds(2));
       }
     } catch (Exception e) {
       LOG.debugf("resigning the backup leadership: %s", e.toString());
@@ -68,16 +65,14 @@ public class BackupLeader {
   }
 
   private void campaignLoop() {
-    ByteSequence name =
-        ByteSequence.from(TopologyKeys.backupElection(region.name()), StandardCharsets.UTF_8);
+    String election = TopologyKeys.backupElection(region.name());
+    // a virtual thread of its own: waiting for the leadership blocks only it
     while (!stopping) {
       try {
         long id =
-            etcd.client()
-                .getLeaseClient()
-                .grant(region.etcd().leaseTtl().toSeconds())
-                .get(region.etcd().callTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .getID();
+            etcd.grantLease(region.etcd().leaseTtl())
+                .await()
+                .atMost(region.etcd().callTimeout().plusSeconds(1));
         lease = id;
         Object lost = new Object();
         try (var keeper =
@@ -93,12 +88,8 @@ public class BackupLeader {
                   }
                 })) {
           String me = registrar.instanceId();
-          key =
-              etcd.client()
-                  .getElectionClient()
-                  .campaign(name, id, ByteSequence.from(me, StandardCharsets.UTF_8))
-                  .get()
-                  .getLeader();
+          // no timeout: a candidate waits as long as another one leads
+          key = etcd.campaign(election, id, me).await().indefinitely();
           leader = true;
           LOG.infof("This instance (%s) leads the backups of %s", me, region.name());
           synchronized (lost) {
@@ -134,15 +125,10 @@ public class BackupLeader {
       return registrar.instanceId();
     }
     try {
-      var response =
-          etcd.client()
-              .getElectionClient()
-              .leader(
-                  ByteSequence.from(
-                      TopologyKeys.backupElection(region.name()), StandardCharsets.UTF_8))
-              .get(region.etcd().callTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      return response.getKv().getValue().toString(StandardCharsets.UTF_8);
-    } catch (Exception e) {
+      return etcd.leader(TopologyKeys.backupElection(region.name()))
+          .await()
+          .atMost(region.etcd().callTimeout().plusSeconds(1));
+    } catch (RuntimeException e) {
       return null;
     }
   }

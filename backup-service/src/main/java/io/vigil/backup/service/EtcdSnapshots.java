@@ -2,7 +2,6 @@ package io.vigil.backup.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.etcd.jetcd.ByteSequence;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.commons.etcd.EtcdGateway;
@@ -14,16 +13,15 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * etcd snapshots through jetcd's {@code Maintenance.snapshot}. A snapshot counts only after its
@@ -65,13 +63,7 @@ public class EtcdSnapshots {
     try {
       Path file = staging.resolve(id + ".db");
       Instant started = Instant.now();
-      long revision =
-          etcd.client()
-              .getKVClient()
-              .get(ByteSequence.from("/vigil/", StandardCharsets.UTF_8))
-              .get(10, TimeUnit.SECONDS)
-              .getHeader()
-              .getRevision();
+      long revision = etcd.revision().await().atMost(Duration.ofSeconds(10));
       progress.phase("streaming the snapshot");
       try (OutputStream out =
           new FilterOutputStream(Files.newOutputStream(file)) {
@@ -81,7 +73,7 @@ public class EtcdSnapshots {
               progress.add(len);
             }
           }) {
-        etcd.client().getMaintenanceClient().snapshot(out).get(10, TimeUnit.MINUTES);
+        etcd.snapshot(out, Duration.ofMinutes(10)).await().atMost(Duration.ofMinutes(11));
       }
       // the PostgreSQL position of the same moment: a recovery point of the region pairs both
       String lsn = postgres.currentLsn().orElse(null);

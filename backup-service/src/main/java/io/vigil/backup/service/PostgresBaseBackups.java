@@ -149,13 +149,8 @@ public class PostgresBaseBackups {
       return null;
     }
     try {
-      return etcd.client()
-          .getKVClient()
-          .get(io.etcd.jetcd.ByteSequence.from("/vigil/", java.nio.charset.StandardCharsets.UTF_8))
-          .get(5, java.util.concurrent.TimeUnit.SECONDS)
-          .getHeader()
-          .getRevision();
-    } catch (Exception e) {
+      return etcd.revision().await().atMost(java.time.Duration.ofSeconds(5));
+    } catch (RuntimeException e) {
       return null;
     }
   }

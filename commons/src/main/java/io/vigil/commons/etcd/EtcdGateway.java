@@ -3,15 +3,20 @@ package io.vigil.commons.etcd;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.election.LeaderKey;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
 import io.smallrye.mutiny.Uni;
 import io.vigil.commons.topology.RegionConfig;
+import io.vigil.commons.topology.TopologyKeys;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -23,8 +28,10 @@ import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * The one owner of the jetcd {@link Client} in a service: bridges its futures to {@link Uni}, and
- * closes it on shutdown. Absent etcd endpoints make it {@linkplain #enabled() disabled}.
+ * The one owner of the jetcd {@link Client} in a service: every etcd call of Vigil goes through it
+ * (key-value, leases, watches, elections, snapshots), its futures bridged to {@link Uni} with the
+ * configured call timeout; it closes the client on shutdown. Absent etcd endpoints make it
+ * {@linkplain #enabled() disabled}. The client itself is never handed out.
  */
 @ApplicationScoped
 public class EtcdGateway {
@@ -145,8 +152,67 @@ public class EtcdGateway {
                                 kv -> kv.getValue().toString(StandardCharsets.UTF_8)))));
   }
 
-  /** The underlying client, for the watch, election and maintenance APIs. */
-  public Client client() {
+  /** The store's revision now (the header of a read of the Vigil keys). */
+  public Uni<Long> revision() {
+    return call(() -> client.getKVClient().get(bytes(TopologyKeys.ROOT)))
+        .map(r -> r.getHeader().getRevision());
+  }
+
+  /**
+   * Watches a key, or every key under it when {@code prefix}; {@code onChange} runs on jetcd's
+   * thread after every change (hop to your own thread before real work). A failed watch is logged;
+   * callers re-read periodically ({@link KeyWatch} does both).
+   *
+   * @return closes the watch
+   */
+  public AutoCloseable watch(String key, boolean prefix, Runnable onChange) {
+    Watch.Watcher watcher =
+        client()
+            .getWatchClient()
+            .watch(
+                bytes(key),
+                prefix ? WatchOption.builder().isPrefix(true).build() : WatchOption.DEFAULT,
+                response -> onChange.run(),
+                error -> LOG.debugf("etcd watch of %s failed: %s", key, error.toString()));
+    return watcher::close;
+  }
+
+  /** Streams a snapshot of the whole store into {@code out}. */
+  public Uni<Void> snapshot(OutputStream out, Duration timeout) {
+    return Uni.createFrom()
+        .completionStage(() -> client().getMaintenanceClient().snapshot(out))
+        .ifNoItem()
+        .after(timeout)
+        .fail()
+        .replaceWithVoid();
+  }
+
+  /** A won campaign: resign it to hand the leadership over. */
+  public record Leadership(LeaderKey key) {}
+
+  /**
+   * Campaigns for {@code election} with {@code value} under a lease; answers once this candidate
+   * leads (which may take as long as another one does: no timeout).
+   */
+  public Uni<Leadership> campaign(String election, long leaseId, String value) {
+    return Uni.createFrom()
+        .completionStage(
+            () -> client().getElectionClient().campaign(bytes(election), leaseId, bytes(value)))
+        .map(r -> new Leadership(r.getLeader()));
+  }
+
+  /** Gives a won leadership up. */
+  public Uni<Void> resign(Leadership leadership) {
+    return call(() -> client.getElectionClient().resign(leadership.key())).replaceWithVoid();
+  }
+
+  /** The value the leader of {@code election} campaigned with; fails when there is none. */
+  public Uni<String> leader(String election) {
+    return call(() -> client.getElectionClient().leader(bytes(election)))
+        .map(r -> r.getKv().getValue().toString(StandardCharsets.UTF_8));
+  }
+
+  private Client client() {
     if (client == null) {
       throw new IllegalStateException("etcd is not configured (vigil.region.etcd.endpoints)");
     }

@@ -1,20 +1,17 @@
 package io.vigil.monitoring.repository;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.options.WatchOption;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vigil.commons.etcd.EtcdGateway;
+import io.vigil.commons.etcd.KeyWatch;
 import io.vigil.commons.postgres.PatroniLeader;
+import io.vigil.commons.topology.RegionConfig;
 import io.vigil.monitoring.config.MonitoringConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -40,13 +37,25 @@ public class PrimaryLocator {
   private volatile java.util.List<PgConnectOptions> replicas = java.util.List.of();
   private final java.util.List<java.util.function.Consumer<PgConnectOptions>> listeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
-  private Watch.Watcher watcher;
-  private long timer = -1;
+  private final KeyWatch watch;
 
-  PrimaryLocator(MonitoringConfig config, EtcdGateway etcd, Vertx vertx) {
+  PrimaryLocator(MonitoringConfig config, RegionConfig region, EtcdGateway etcd, Vertx vertx) {
     this.config = config.primary();
     this.etcd = etcd;
     this.vertx = vertx;
+    // the leader key names a new primary at once; the periodic read covers a lost watch
+    this.watch =
+        following()
+            ? new KeyWatch(
+                etcd,
+                "patroni-leader",
+                prefix() + "leader",
+                false,
+                prefix(),
+                this.config.refreshInterval(),
+                region.etcd().callTimeout(),
+                read -> locate(read.kvs()))
+            : null;
   }
 
   /** Takes the configured connect options as the base (credentials, database, fallback host). */
@@ -86,42 +95,18 @@ public class PrimaryLocator {
   }
 
   void onStart(@Observes StartupEvent event) {
-    if (!following()) {
-      return;
+    if (watch != null) {
+      watch.start(vertx);
     }
-    refresh();
-    watcher =
-        etcd.client()
-            .getWatchClient()
-            .watch(
-                ByteSequence.from(prefix() + "leader", StandardCharsets.UTF_8),
-                WatchOption.DEFAULT,
-                response -> vertx.runOnContext(v -> refresh()),
-                error ->
-                    LOG.warnf("etcd watch of the Patroni leader failed: %s", error.toString()));
-    timer = vertx.setPeriodic(config.refreshInterval().toMillis(), id -> refresh());
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    if (watcher != null) {
-      watcher.close();
-    }
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
+    if (watch != null) {
+      watch.stop();
     }
   }
 
-  private void refresh() {
-    etcd.getPrefix(prefix())
-        .onItem()
-        .transformToUni(kvs -> Uni.createFrom().item(locate(kvs)))
-        .subscribe()
-        .with(
-            ignored -> {},
-            failure -> LOG.debugf("Could not read the Patroni leader: %s", failure.toString()));
-  }
-
-  private Void locate(Map<String, String> kvs) {
+  private String locate(Map<String, String> kvs) {
     if (base != null) {
       replicas =
           PatroniLeader.replicas(kvs, prefix(), json).stream()
@@ -130,7 +115,7 @@ public class PrimaryLocator {
     }
     Optional<PatroniLeader> found = PatroniLeader.find(kvs, prefix(), json);
     if (found.isEmpty() || base == null) {
-      return null; // no leader right now (failover in progress): keep the last one
+      return "no leader right now (a failover): the last one stays"; // keep the last one
     }
     PatroniLeader l = found.get();
     if (!l.member().equals(leader)
@@ -142,6 +127,6 @@ public class PrimaryLocator {
       PgConnectOptions now = current;
       listeners.forEach(x -> x.accept(now));
     }
-    return null;
+    return "the primary is " + leader;
   }
 }

@@ -1,8 +1,5 @@
 package io.vigil.monitoring.repository;
 
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.options.WatchOption;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -11,13 +8,14 @@ import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vigil.commons.api.ApiException;
 import io.vigil.commons.etcd.EtcdGateway;
+import io.vigil.commons.etcd.KeyWatch;
 import io.vigil.commons.postgres.WalPosition;
 import io.vigil.commons.topology.RegionConfig;
 import io.vigil.commons.topology.TopologyKeys;
 import io.vigil.monitoring.config.MonitoringConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -27,9 +25,9 @@ import org.jboss.logging.Logger;
  * Acknowledges a write only once it would survive the loss of the region ({@code
  * vigil.monitoring.durability.standby-region}): after the commit, the primary's flushed WAL
  * position is read, and the answer waits until the backup leader reports that position verified in
- * the other region's repository ({@link TopologyKeys#standbyDurable}, followed through an etcd
- * watch and a re-read every second). A restore of the region from that repository then holds the
- * write.
+ * the other region's repository ({@link TopologyKeys#standbyDurable}, followed through a {@link
+ * KeyWatch}: a watch and a re-read every second). A restore of the region from that repository then
+ * holds the write.
  */
 @ApplicationScoped
 public class StandbyDurability {
@@ -45,9 +43,8 @@ public class StandbyDurability {
   private final String key;
   private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
   private volatile WalPosition durable;
-  private Watch.Watcher watcher;
+  private final KeyWatch watch;
   private long timer = -1;
-  private long lastRead;
 
   StandbyDurability(
       MonitoringConfig config, RegionConfig region, EtcdGateway etcd, Vertx vertx, Pool pool) {
@@ -56,6 +53,22 @@ public class StandbyDurability {
     this.vertx = vertx;
     this.pool = pool;
     this.key = TopologyKeys.standbyDurable(this.config.backupRegion().orElse(region.name()));
+    this.watch =
+        new KeyWatch(
+            etcd,
+            "standby-durable",
+            key,
+            false,
+            key,
+            Duration.ofSeconds(1),
+            region.etcd().callTimeout(),
+            read -> {
+              String value = read.kvs().get(key);
+              if (value != null) {
+                update(value);
+              }
+              return key + " = " + value;
+            });
   }
 
   /** Whether writes wait for the other region. */
@@ -76,25 +89,13 @@ public class StandbyDurability {
       throw new IllegalStateException(
           "vigil.monitoring.durability.standby-region needs etcd (vigil.region.etcd.endpoints)");
     }
-    watcher =
-        etcd.client()
-            .getWatchClient()
-            .watch(
-                ByteSequence.from(key, StandardCharsets.UTF_8),
-                WatchOption.DEFAULT,
-                response ->
-                    response
-                        .getEvents()
-                        .forEach(e -> onEventLoop(e.getKeyValue().getValue().toString())),
-                error -> LOG.debugf("etcd watch of %s failed: %s", key, error.toString()));
-    read();
-    timer = vertx.setPeriodic(200, id -> tick());
+    watch.start(vertx);
+    // waiters whose time is up fail even when nothing changes in etcd
+    timer = vertx.setPeriodic(200, id -> settle());
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    if (watcher != null) {
-      watcher.close();
-    }
+    watch.stop();
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
@@ -132,35 +133,6 @@ public class StandbyDurability {
                 settle(); // an update may have come in between
               }
             });
-  }
-
-  private void tick() {
-    settle();
-    if (System.nanoTime() - lastRead > 1_000_000_000L) {
-      read();
-    }
-  }
-
-  private void read() {
-    lastRead = System.nanoTime();
-    etcd.getPrefix(key)
-        .subscribe()
-        .with(
-            kvs -> {
-              String v = kvs.get(key);
-              if (v != null) {
-                onEventLoop(v);
-              }
-            },
-            failure -> LOG.debugf("reading %s: %s", key, failure.toString()));
-  }
-
-  /**
-   * Takes a value etcd delivered on one of its threads to the event loop: the answers of the writes
-   * it releases go on from there.
-   */
-  private void onEventLoop(String value) {
-    vertx.runOnContext(v -> update(value));
   }
 
   private void update(String value) {

@@ -1,14 +1,12 @@
 package io.vigil.router.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.options.WatchOption;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vigil.commons.etcd.EtcdGateway;
+import io.vigil.commons.etcd.KeyWatch;
 import io.vigil.commons.health.BackgroundProbe;
 import io.vigil.commons.topology.InstanceRecord;
 import io.vigil.commons.topology.RegionConfig;
@@ -17,11 +15,9 @@ import io.vigil.commons.topology.TopologyKeys;
 import io.vigil.router.config.RouterConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.jboss.logging.Logger;
 
 /**
  * The last topology of the region: read from etcd on every change (a watch) and at a fixed
@@ -35,12 +31,8 @@ public class TopologyCache {
   private final RegionConfig region;
   private final ObjectMapper json;
   private final Vertx vertx;
-  private final BackgroundProbe loader;
-  private static final Logger LOG = Logger.getLogger(TopologyCache.class);
-
+  private final KeyWatch watch;
   private volatile RegionTopology topology;
-  private EtcdGateway.Snapshot applied;
-  private Watch.Watcher watcher;
 
   TopologyCache(
       EtcdGateway etcd, RegionConfig region, RouterConfig config, ObjectMapper json, Vertx vertx) {
@@ -48,9 +40,18 @@ public class TopologyCache {
     this.region = region;
     this.json = json;
     this.vertx = vertx;
-    this.loader =
-        new BackgroundProbe(
-            "etcd-topology", config.topologyRefresh(), region.etcd().callTimeout(), this::load);
+    String zones = TopologyKeys.zonesPrefix(region.name());
+    // new and departed instances take effect at once; the periodic read covers a lost watch
+    this.watch =
+        new KeyWatch(
+            etcd,
+            "etcd-topology",
+            zones,
+            true,
+            zones,
+            config.topologyRefresh(),
+            region.etcd().callTimeout(),
+            this::apply);
     if (!etcd.enabled()) {
       topology = fromStatic(config.staticInstances().orElse(List.of()));
     }
@@ -58,49 +59,16 @@ public class TopologyCache {
 
   void onStart(@Observes StartupEvent event) {
     if (etcd.enabled()) {
-      loader.start(vertx);
-      // new and departed instances take effect at once; the periodic read covers a lost watch
-      watcher =
-          etcd.client()
-              .getWatchClient()
-              .watch(
-                  ByteSequence.from(
-                      TopologyKeys.zonesPrefix(region.name()), StandardCharsets.UTF_8),
-                  WatchOption.builder().isPrefix(true).build(),
-                  response ->
-                      vertx.runOnContext(
-                          v ->
-                              load()
-                                  .subscribe()
-                                  .with(
-                                      loaded -> {},
-                                      failure ->
-                                          LOG.debugf("topology reload failed: %s", failure))),
-                  error -> LOG.warnf("etcd watch of the topology failed: %s", error.toString()));
+      watch.start(vertx);
     }
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    loader.stop();
-    if (watcher != null) {
-      watcher.close();
-    }
+    watch.stop();
   }
 
-  private Uni<String> load() {
-    return etcd.getPrefixAt(TopologyKeys.zonesPrefix(region.name())).map(this::apply);
-  }
-
-  /**
-   * Puts a read in force unless a newer one already is: the watch and the periodic read overlap,
-   * and an older read answered last would bring back an instance that has left, or drop one that
-   * has just joined.
-   */
-  private synchronized String apply(EtcdGateway.Snapshot read) {
-    if (read.supersedes(applied)) {
-      applied = read;
-      topology = RegionTopology.parse(region.name(), read.kvs(), json);
-    }
+  private String apply(EtcdGateway.Snapshot read) {
+    topology = RegionTopology.parse(region.name(), read.kvs(), json);
     return topology.instances().size() + " instances registered";
   }
 
@@ -127,7 +95,7 @@ public class TopologyCache {
 
   /** Reads the topology from etcd now (after the router wrote to it). */
   public Uni<String> reload() {
-    return etcd.enabled() ? load() : Uni.createFrom().item("static topology");
+    return etcd.enabled() ? watch.read() : Uni.createFrom().item("static topology");
   }
 
   /** Whether the topology comes from etcd (else from the static list). */
@@ -142,6 +110,6 @@ public class TopologyCache {
 
   /** The state of the etcd reader (always down when etcd is not used). */
   public BackgroundProbe.Outcome etcdOutcome() {
-    return loader.outcome();
+    return watch.outcome();
   }
 }

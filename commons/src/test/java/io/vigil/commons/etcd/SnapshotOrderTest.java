@@ -1,8 +1,7 @@
-package io.vigil.commons.topology;
+package io.vigil.commons.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vigil.commons.etcd.EtcdGateway;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
