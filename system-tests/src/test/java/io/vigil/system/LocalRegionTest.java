@@ -20,41 +20,48 @@ import io.vigil.process.Workspace;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
-/** What {@code ./vigil up} and {@code ./vigil down} do, on the packaged services. */
+/**
+ * What {@code ./vigil up}, the drills and {@code ./vigil down} do, on the packaged services: one
+ * test per drill on one shared region (with its standby region), in order; each runs alone too
+ * ({@code -Dtest=LocalRegionTest#...}), on a region of its own. The full drill set ({@code
+ * -Dvigil.drills=full}) adds the Patroni leader and an etcd member and writes the results table to
+ * {@code target/drill-results.md}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class LocalRegionTest {
+
+  private static final boolean FULL = "full".equals(System.getProperty("vigil.drills"));
 
   private final Path stateDir =
       Path.of("target", "region-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
   private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
   private final PrintStream out = new PrintStream(progress, true, StandardCharsets.UTF_8);
+  private final List<String> results = new ArrayList<>();
   private RegionState state;
 
-  @AfterEach
-  void down() {
-    if (state != null) {
-      LocalRegion.down(state, out);
-    }
-    Workspace.deleteTree(stateDir.resolve("data"));
-    // what the test printed (drill reports among it) stays for whoever reads the run
-    try {
-      java.nio.file.Files.write(stateDir.resolve("test-progress.log"), progress.toByteArray());
-    } catch (java.io.IOException e) {
-      // the test's own outcome stands
-    }
-  }
-
-  @Test
-  void upStartsEveryZoneRegistersInEtcdAndDownLeavesNoProcess() throws Exception {
+  @BeforeAll
+  void up() {
     state =
         new LocalRegion(
                 new LocalRegion.Options(
@@ -66,7 +73,46 @@ class LocalRegionTest {
                     "us-east"),
                 out)
             .up();
+  }
 
+  @AfterAll
+  void down() throws Exception {
+    if (state != null) {
+      LocalRegion.down(state, out);
+    }
+    Workspace.deleteTree(stateDir.resolve("data"));
+    if (FULL) {
+      Files.writeString(
+          Path.of("target/drill-results.md"),
+          LoadDrill.Report.header() + "\n" + String.join("\n", results) + "\n");
+    }
+    // what the test printed (drill reports among it) stays for whoever reads the run
+    try {
+      Files.write(stateDir.resolve("test-progress.log"), progress.toByteArray());
+    } catch (java.io.IOException e) {
+      // the test's own outcome stands
+    }
+  }
+
+  private RegionState.Process backupB() {
+    return process("backup-zone-b");
+  }
+
+  private RegionState.Process monitoringC() {
+    return process("monitoring-zone-c");
+  }
+
+  private LoadDrill.Report drill(Failure failure, Duration load) throws Exception {
+    LoadDrill.Report report =
+        LoadDrill.run(state, stateDir.resolve("region.json"), failure, load, out);
+    out.println(report.row());
+    results.add(report.row());
+    return report;
+  }
+
+  @Test
+  @Order(1)
+  void upStartsEveryProcessReadyAndExportingWhatTheAlertsName() throws Exception {
     // 3 etcd, 3 Patroni members (1 PostgreSQL where Patroni is missing), S3Proxy, 6 services,
     // router; the standby region: etcd, a PostgreSQL hot standby, a backup-service, a router
     int expected = (Tools.hasPatroni() ? 14 : 12) + 4;
@@ -76,7 +122,7 @@ class LocalRegionTest {
       assertThat(state.dataLayer).startsWith("Patroni, 3 members");
     }
     // the demo tenant works through the monitoring API
-    assertThat(Http.get(state.apiUrl + "/data_marts", java.time.Duration.ofSeconds(2)).status())
+    assertThat(Http.get(state.apiUrl + "/data_marts", Duration.ofSeconds(2)).status())
         .isEqualTo(401);
     assertThat(RegionState.read(stateDir.resolve("region.json")))
         .get()
@@ -107,38 +153,45 @@ class LocalRegionTest {
           return alerting.stream()
               .allMatch(m -> all.contains("\n" + m + "{") || all.contains("\n" + m + " "));
         });
+  }
 
-    // a zone killed, then a zone hung, under steady reads and writes through the router: no
-    // failed request, no lost acknowledged record (the zone holds neither the PostgreSQL leader
-    // nor its synchronous standby; losing those is the Patroni failover case). 16 s: when the zone
-    // holds the backup leader, writes wait some 8 s for the next one to ship their WAL to the
-    // standby region, and the drill still needs enough acknowledged writes to mean something
-    String zone = quietZone();
-    for (Failure failure : List.of(Failure.zoneKilled(zone), Failure.zoneHung(zone))) {
-      LoadDrill.Report report =
-          LoadDrill.run(
-              state, stateDir.resolve("region.json"), failure, Duration.ofSeconds(16), out);
-      out.println(report.row());
-      assertThat(report.acknowledged()).as(report.row()).isGreaterThan(20);
-      assertThat(report.reads()).as(report.row()).isGreaterThan(100);
-      assertThat(report.failedReads()).as(report.row()).isZero();
-      assertThat(report.failedWrites()).as(report.row()).isZero();
-      assertThat(report.lost()).as(report.row()).isZero();
-      for (RegionState.Process p : state.processes) {
-        assertThat(p.running()).as(p.name() + " running after the drill").isTrue();
-      }
+  /**
+   * A zone killed, then hung, under steady reads and writes through the router: no failed request,
+   * no lost acknowledged record. The zone holds neither the PostgreSQL leader nor its synchronous
+   * standby (losing those is the Patroni failover case). 16 s: when the zone holds the backup
+   * leader, writes wait some 8 s for the next one to ship their WAL to the standby region, and the
+   * drill still needs enough acknowledged writes to mean something.
+   */
+  private void zoneDrill(Failure failure) throws Exception {
+    LoadDrill.Report report = drill(failure, Duration.ofSeconds(16));
+    assertThat(report.acknowledged()).as(report.row()).isGreaterThan(20);
+    assertThat(report.reads()).as(report.row()).isGreaterThan(100);
+    assertThat(report.failedReads()).as(report.row()).isZero();
+    assertThat(report.failedWrites()).as(report.row()).isZero();
+    assertThat(report.lost()).as(report.row()).isZero();
+    for (RegionState.Process p : state.processes) {
+      assertThat(p.running()).as(p.name() + " running after the drill").isTrue();
     }
+  }
 
-    // the backup leader killed in the middle of a base backup: another instance takes over within
-    // the lease and completes one (the drill fails when none completes within 60 s of the kill)
-    LoadDrill.Report takeover =
-        LoadDrill.run(
-            state,
-            stateDir.resolve("region.json"),
-            Failure.backupLeader(),
-            Duration.ofSeconds(15),
-            out);
-    out.println(takeover.row());
+  @Test
+  @Order(2)
+  void aZoneKilledUnderLoadFailsNoRequestAndLosesNoRecord() throws Exception {
+    zoneDrill(Failure.zoneKilled(quietZone()));
+  }
+
+  @Test
+  @Order(3)
+  void aZoneHungUnderLoadFailsNoRequestAndLosesNoRecord() throws Exception {
+    zoneDrill(Failure.zoneHung(quietZone()));
+  }
+
+  @Test
+  @Order(4)
+  void theBackupLeaderKilledMidBackupIsReplacedAndWalKeepsShipping() throws Exception {
+    // another instance takes over within the lease and completes a base backup (the drill fails
+    // when none completes within 60 s of the kill)
+    LoadDrill.Report takeover = drill(Failure.backupLeader(), Duration.ofSeconds(15));
     assertThat(takeover.lost()).as(takeover.row()).isZero();
     assertThat(takeover.failedWrites()).as(takeover.row()).isZero();
     assertThat(takeover.observed()).as(takeover.row()).contains("completed a base backup");
@@ -154,28 +207,36 @@ class LocalRegionTest {
         "base backups, snapshots and WAL copied to the standby region's repository",
         Duration.ofSeconds(60),
         () ->
-            java.nio.file.Files.isDirectory(dr.resolve("pg/wal"))
-                && java.nio.file.Files.isDirectory(dr.resolve("etcd"))
-                && java.nio.file.Files.isDirectory(dr.resolve("pg/base")));
+            Files.isDirectory(dr.resolve("pg/wal"))
+                && Files.isDirectory(dr.resolve("etcd"))
+                && Files.isDirectory(dr.resolve("pg/base")));
+  }
 
-    // the full set (-Dvigil.drills=full): the Patroni leader and an etcd member, each under load;
-    // the results table goes to target/drill-results.md
-    boolean full = "full".equals(System.getProperty("vigil.drills"));
-    StringBuilder table = new StringBuilder(LoadDrill.Report.header()).append('\n');
-    table.append(takeover.row()).append('\n');
-    if (full) {
-      for (Failure failure : List.of(Failure.patroniLeader(), Failure.etcdMember("etcd-2"))) {
-        LoadDrill.Report report =
-            LoadDrill.run(
-                state, stateDir.resolve("region.json"), failure, Duration.ofSeconds(30), out);
-        table.append(report.row()).append('\n');
-        // no lost acknowledged record in any case (failed requests are reported, not required
-        // to be zero: these are not zone losses)
-        assertThat(report.lost()).as(report.row()).isZero();
-        assertThat(report.acknowledged()).as(report.row()).isGreaterThan(20);
-      }
-    }
+  /**
+   * The full set only ({@code -Dvigil.drills=full}): the Patroni leader and an etcd member, each
+   * under load. No lost acknowledged record in any case; failed requests are reported, not required
+   * to be zero (these are not zone losses).
+   */
+  @TestFactory
+  @Order(5)
+  Stream<DynamicTest> theFullDrillSetLosesNoAcknowledgedRecord() {
+    List<Failure> failures =
+        FULL ? List.of(Failure.patroniLeader(), Failure.etcdMember("etcd-2")) : List.of();
+    return failures.stream()
+        .map(
+            failure ->
+                DynamicTest.dynamicTest(
+                    failure.name(),
+                    () -> {
+                      LoadDrill.Report report = drill(failure, Duration.ofSeconds(30));
+                      assertThat(report.lost()).as(report.row()).isZero();
+                      assertThat(report.acknowledged()).as(report.row()).isGreaterThan(20);
+                    }));
+  }
 
+  @Test
+  @Order(6)
+  void aStoppedInstanceDeregistersAtOnceAndACrashedOneWhenItsLeaseRunsOut() throws Exception {
     try (Client etcd = Client.builder().endpoints(state.etcdEndpoints.split(",")).build()) {
       assertThat(instanceKeys(etcd))
           .containsExactlyInAnyOrder(
@@ -188,9 +249,8 @@ class LocalRegionTest {
               "zone-a/instances/router-service/router");
 
       // graceful stop: the instance deregisters first thing, long before its lease would expire
-      RegionState.Process backupB = backupB();
       long stoppedAt = System.nanoTime();
-      ManagedProcess.signal(backupB.pid(), "TERM");
+      ManagedProcess.signal(backupB().pid(), "TERM");
       Readiness.await(
           "backup-zone-b deregistered",
           Duration.ofSeconds(3),
@@ -198,40 +258,35 @@ class LocalRegionTest {
       assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(Duration.ofSeconds(3));
 
       // crash: the key goes when the 5 s lease runs out
-      RegionState.Process monitoringC = monitoringC();
-      ManagedProcess.signal(monitoringC.pid(), "KILL");
+      ManagedProcess.signal(monitoringC().pid(), "KILL");
       Readiness.await(
           "monitoring-zone-c's registration expired",
           Duration.ofSeconds(12),
           () ->
               !instanceKeys(etcd)
                   .contains("zone-c/instances/monitoring-service/monitoring-zone-c"));
+    } finally {
+      Zones.startAgain(
+          state, stateDir.resolve("region.json"), List.of(backupB(), monitoringC()), out);
     }
+  }
 
-    // both back, then the whole region lost under load and recovered into the standby region:
+  @Test
+  @Order(7)
+  void theWholeRegionLostIsServedFromTheStandbyRegionWithNoRecordLost() throws Exception {
     // a restore from the standby region's copies, served through the router's region failover
-    Zones.startAgain(
-        state, stateDir.resolve("region.json"), List.of(backupB(), monitoringC()), out);
-    LoadDrill.Report regionLoss =
-        LoadDrill.run(
-            state,
-            stateDir.resolve("region.json"),
-            new RegionLoss(stateDir),
-            Duration.ofSeconds(45),
-            out);
-    out.println(regionLoss.row());
+    LoadDrill.Report regionLoss = drill(new RegionLoss(stateDir), Duration.ofSeconds(45));
     assertThat(regionLoss.acknowledged()).as(regionLoss.row()).isGreaterThan(20);
     // with a standby region a write is acknowledged only once its WAL is verified in the standby
     // region's repository: the restore from there holds every acknowledged record
     assertThat(regionLoss.lost()).as(regionLoss.row()).isZero();
     assertThat(regionLoss.recoverySeconds()).as(regionLoss.row()).isLessThan(60.0);
     assertThat(regionLoss.observed()).as(regionLoss.row()).contains("us-east serving");
-    table.append(regionLoss.row()).append('\n');
-    if (full) {
-      java.nio.file.Files.writeString(Path.of("target/drill-results.md"), table);
-    }
-    out.println(table);
+  }
 
+  @Test
+  @Order(8)
+  void downLeavesNoProcessBehind() {
     List<RegionState.Process> left = LocalRegion.down(state, out);
     assertThat(left).isEmpty();
     for (RegionState.Process p : state.processes) {
@@ -261,14 +316,6 @@ class LocalRegionTest {
       }
     }
     return false;
-  }
-
-  private RegionState.Process backupB() {
-    return process("backup-zone-b");
-  }
-
-  private RegionState.Process monitoringC() {
-    return process("monitoring-zone-c");
   }
 
   /** A zone whose PostgreSQL member is neither the Patroni leader nor its synchronous standby. */
