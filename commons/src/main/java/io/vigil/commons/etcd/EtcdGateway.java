@@ -41,7 +41,8 @@ public class EtcdGateway {
   private final Client client;
   private final Duration callTimeout;
 
-  EtcdGateway(RegionConfig config) {
+  /** A gateway to the endpoints of {@code config} (none: disabled). */
+  public EtcdGateway(RegionConfig config) {
     this.callTimeout = config.etcd().callTimeout();
     List<String> endpoints = config.etcd().endpoints().orElse(List.of());
     this.client =
