@@ -3,6 +3,7 @@ package io.vigil.backup.service;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vigil.commons.etcd.EtcdGateway;
+import io.vigil.commons.schedule.Periodic;
 import io.vigil.commons.topology.InstanceRegistrar;
 import io.vigil.commons.topology.RegionConfig;
 import io.vigil.commons.topology.TopologyKeys;
@@ -29,7 +30,7 @@ public class BackupLeader {
   private volatile boolean stopping;
   private volatile long lease;
   private volatile EtcdGateway.Leadership key;
-  private Thread campaigner;
+  private Periodic campaigner;
 
   BackupLeader(EtcdGateway etcd, RegionConfig region, InstanceRegistrar registrar) {
     this.etcd = etcd;
@@ -42,14 +43,14 @@ public class BackupLeader {
       leader = true;
       return;
     }
-    campaigner = Thread.ofVirtual().name("backup-election").start(this::campaignLoop);
+    campaigner = Periodic.onThread("backup-election", Duration.ZERO, this::campaign);
   }
 
   void onStop(@Observes ShutdownEvent event) {
     stopping = true;
     leader = false;
     if (campaigner != null) {
-      campaigner.interrupt();
+      campaigner.stop();
     }
     EtcdGateway.Leadership k = key;
     try {
@@ -64,52 +65,49 @@ public class BackupLeader {
     }
   }
 
-  private void campaignLoop() {
-    String election = TopologyKeys.backupElection(region.name());
-    // a virtual thread of its own: waiting for the leadership blocks only it
-    while (!stopping) {
-      try {
-        long id =
-            etcd.grantLease(region.etcd().leaseTtl())
+  /**
+   * One campaign (the election thread's tick): a lease, then wait to lead, then lead until the
+   * lease is lost. A failure (etcd away) ends this campaign; the next starts a second later.
+   */
+  private void campaign() throws InterruptedException {
+    try {
+      long id =
+          etcd.grantLease(region.etcd().leaseTtl())
+              .await()
+              .atMost(region.etcd().callTimeout().plusSeconds(1));
+      lease = id;
+      Object lost = new Object();
+      try (var keeper =
+          etcd.keepAlive(
+              id,
+              failure -> {
+                if (leader) {
+                  LOG.warnf("Lost the backup leadership (lease: %s)", failure);
+                }
+                leader = false;
+                synchronized (lost) {
+                  lost.notifyAll();
+                }
+              })) {
+        String me = registrar.instanceId();
+        // no timeout: a candidate waits as long as another one leads (on a thread of its own)
+        key =
+            etcd.campaign(TopologyKeys.backupElection(region.name()), id, me)
                 .await()
-                .atMost(region.etcd().callTimeout().plusSeconds(1));
-        lease = id;
-        Object lost = new Object();
-        try (var keeper =
-            etcd.keepAlive(
-                id,
-                failure -> {
-                  if (leader) {
-                    LOG.warnf("Lost the backup leadership (lease: %s)", failure);
-                  }
-                  leader = false;
-                  synchronized (lost) {
-                    lost.notifyAll();
-                  }
-                })) {
-          String me = registrar.instanceId();
-          // no timeout: a candidate waits as long as another one leads
-          key = etcd.campaign(election, id, me).await().indefinitely();
-          leader = true;
-          LOG.infof("This instance (%s) leads the backups of %s", me, region.name());
-          synchronized (lost) {
-            while (leader && !stopping) {
-              lost.wait(1000);
-            }
+                .indefinitely();
+        leader = true;
+        LOG.infof("This instance (%s) leads the backups of %s", me, region.name());
+        synchronized (lost) {
+          while (leader && !stopping) {
+            lost.wait(1000);
           }
         }
-      } catch (InterruptedException e) {
-        return;
-      } catch (Exception e) {
-        leader = false;
-        if (!stopping) {
-          LOG.debugf("backup election: %s; campaigning again", e.toString());
-          try {
-            Thread.sleep(1000);
-          } catch (InterruptedException ie) {
-            return;
-          }
-        }
+      }
+    } catch (RuntimeException e) {
+      leader = false;
+      if (!stopping) {
+        LOG.debugf("backup election: %s; campaigning again", e.toString());
+        Thread.sleep(1000);
       }
     }
   }

@@ -10,6 +10,7 @@ import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.commons.etcd.EtcdGateway;
 import io.vigil.commons.metrics.OwnedGauges;
+import io.vigil.commons.schedule.Periodic;
 import io.vigil.commons.topology.RegionConfig;
 import io.vigil.commons.topology.TopologyKeys;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -71,7 +72,7 @@ public class BackupService {
   private final OwnedGauges gauges;
   private final EtcdGateway gateway;
   private final RegionConfig region;
-  private long timer = -1;
+  private Periodic timer;
 
   /** The last outcome of a target's backup. */
   public record Outcome(String id, boolean succeeded, String detail, Instant at, double seconds) {}
@@ -128,12 +129,12 @@ public class BackupService {
     // a broken WAL chain needs a base backup to recover from: due at once
     wal.onChainBroken(() -> newest.remove("postgres"));
     worker.execute(this::refreshNewest);
-    timer = vertx.setPeriodic(config.schedule().tick().toMillis(), id -> tick());
+    timer = Periodic.onEventLoop(vertx, config.schedule().tick(), this::tick);
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
+    if (timer != null) {
+      timer.stop();
     }
     gauges.close();
     worker.shutdownNow();

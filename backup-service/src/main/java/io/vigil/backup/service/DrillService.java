@@ -9,6 +9,7 @@ import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.commons.metrics.OwnedGauges;
+import io.vigil.commons.schedule.Periodic;
 import io.vigil.process.EtcdCluster;
 import io.vigil.process.ScratchPostgres;
 import io.vigil.process.Tools;
@@ -51,7 +52,7 @@ public class DrillService {
   private final Map<String, Result> last = new ConcurrentHashMap<>();
   private final Map<String, Instant> proven = new ConcurrentHashMap<>();
   private final OwnedGauges gauges;
-  private long timer = -1;
+  private Periodic timer;
 
   /** The outcome of a drill. */
   public record Result(
@@ -98,12 +99,12 @@ public class DrillService {
                   .map(Result::restoreSeconds)
                   .orElse(Double.NaN));
     }
-    timer = vertx.setPeriodic(config.schedule().tick().toMillis(), id -> tick());
+    timer = Periodic.onEventLoop(vertx, config.schedule().tick(), this::tick);
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
+    if (timer != null) {
+      timer.stop();
     }
     gauges.close();
     // a drill cut short leaves no scratch server behind: the process module stops at exit

@@ -12,6 +12,7 @@ import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.commons.etcd.EtcdGateway;
 import io.vigil.commons.metrics.OwnedGauges;
 import io.vigil.commons.postgres.WalPosition;
+import io.vigil.commons.schedule.Periodic;
 import io.vigil.commons.topology.RegionConfig;
 import io.vigil.commons.topology.TopologyKeys;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,6 +22,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -64,8 +66,9 @@ public class RegionCopier {
   private volatile boolean comparedWhileLeading;
   private volatile String lastError;
   private volatile Instant lastVerified;
-  private volatile boolean stopping;
-  private Thread worker;
+  private Periodic worker;
+  // the worker's own state, touched only by its thread
+  private long nextReconcile;
 
   RegionCopier(
       BackupRepository source,
@@ -148,14 +151,13 @@ public class RegionCopier {
             Optional.ofNullable(newestCopied.get())
                 .map(t -> (System.currentTimeMillis() - t.toEpochMilli()) / 1000.0)
                 .orElse(Double.NaN));
-    worker = Thread.ofPlatform().name("region-copier").daemon().start(this::work);
+    worker = Periodic.onThread("region-copier", Duration.ZERO, this::work);
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    stopping = true;
     gauges.close();
     if (worker != null) {
-      worker.interrupt();
+      worker.stop();
     }
   }
 
@@ -166,44 +168,38 @@ public class RegionCopier {
     }
   }
 
-  private void work() {
-    long nextReconcile = 0;
-    while (!stopping) {
-      try {
-        if (!leader.leader()) {
-          comparedWhileLeading = false;
-          nextReconcile = 0; // compare at once when elected
-        } else if (System.currentTimeMillis() >= nextReconcile) {
-          nextReconcile = System.currentTimeMillis() + config.copy().retryInterval().toMillis();
-          comparedWhileLeading = reconcile();
-        }
-        String key;
-        synchronized (pending) {
-          if (pending.isEmpty()) {
-            pending.wait(500);
-            continue;
-          }
-          key = pending.iterator().next();
-        }
-        try {
-          if (key.startsWith("-")) {
-            copy.get().store().delete(key.substring(1));
-          } else {
-            copyKey(key);
-          }
-          synchronized (pending) {
-            pending.remove(key);
-          }
-          lastError = null;
-        } catch (IOException | RuntimeException e) {
-          lastError = key + ": " + e.getMessage();
-          metrics.counter("vigil.backup.copies", "outcome", "failure").increment();
-          LOG.warnf("Copy to %s failed: %s", destination().orElse("?"), lastError);
-          Thread.sleep(config.copy().retryInterval().toMillis());
-        }
-      } catch (InterruptedException e) {
+  /** One turn of the copier: compare with the other region when due, then copy one key. */
+  private void work() throws InterruptedException {
+    if (!leader.leader()) {
+      comparedWhileLeading = false;
+      nextReconcile = 0; // compare at once when elected
+    } else if (System.currentTimeMillis() >= nextReconcile) {
+      nextReconcile = System.currentTimeMillis() + config.copy().retryInterval().toMillis();
+      comparedWhileLeading = reconcile();
+    }
+    String key;
+    synchronized (pending) {
+      if (pending.isEmpty()) {
+        pending.wait(500);
         return;
       }
+      key = pending.iterator().next();
+    }
+    try {
+      if (key.startsWith("-")) {
+        copy.get().store().delete(key.substring(1));
+      } else {
+        copyKey(key);
+      }
+      synchronized (pending) {
+        pending.remove(key);
+      }
+      lastError = null;
+    } catch (IOException | RuntimeException e) {
+      lastError = key + ": " + e.getMessage();
+      metrics.counter("vigil.backup.copies", "outcome", "failure").increment();
+      LOG.warnf("Copy to %s failed: %s", destination().orElse("?"), lastError);
+      Thread.sleep(config.copy().retryInterval().toMillis());
     }
   }
 

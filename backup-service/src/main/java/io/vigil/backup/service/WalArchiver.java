@@ -5,6 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.commons.postgres.PatroniLeader;
+import io.vigil.commons.schedule.Periodic;
 import io.vigil.commons.topology.RegionConfig;
 import io.vigil.process.Tools;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -43,11 +44,14 @@ public class WalArchiver {
   private final AtomicReference<Instant> durableAt = new AtomicReference<>();
   private volatile Instant chainStart = Instant.now();
   private volatile Runnable onChainBroken = () -> {};
-  private volatile boolean stopping;
   private volatile WalReceiver receiver;
   private Path spool;
   private WalShipper shipper;
-  private Thread supervisor;
+  private Periodic supervisor;
+  // the supervisor's own state, touched only by its thread
+  private boolean leading;
+  private Instant nextLeaderCheck = Instant.EPOCH;
+  private Instant nextStart = Instant.EPOCH;
 
   WalArchiver(
       BackupConfig config,
@@ -110,63 +114,39 @@ public class WalArchiver {
             region.name(),
             Tools.postgresClientBin(config.postgres().binDir()),
             config.wal().partialInterval());
-    supervisor = Thread.ofPlatform().name("wal-archiver").daemon().start(this::supervise);
+    supervisor = Periodic.onThread("wal-archiver", Duration.ofMillis(200), this::supervise);
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    stopping = true;
     if (supervisor != null) {
-      supervisor.interrupt();
-      try {
-        supervisor.join(5000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      supervisor.stop();
     }
     stopReceiver();
   }
 
-  /** The supervisor thread: follow leadership and the primary, ship every 200 ms. */
-  private void supervise() {
-    boolean leading = false;
-    Instant nextLeaderCheck = Instant.EPOCH;
-    Instant nextStart = Instant.EPOCH;
-    while (!stopping) {
-      try {
-        if (!leader.leader()) {
-          if (leading) {
-            LOG.info("No longer the backup leader: WAL streaming stops here");
-            stopReceiver();
-            leading = false;
-          }
-          Thread.sleep(200);
-          continue;
-        }
-        if (!leading) {
-          // the repository is the truth: what another leader archived since is not in this spool
-          shipper.clear();
-          leading = true;
-        }
-        Instant now = Instant.now();
-        if (!now.isBefore(nextLeaderCheck)) {
-          nextLeaderCheck = now.plusSeconds(1);
-          if (followPrimary(now, !now.isBefore(nextStart))) {
-            nextStart = Instant.now().plus(config.wal().restartDelay());
-          }
-        }
-        shipper.ship().ifPresent(this::shipped);
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        return;
-      } catch (Exception e) {
-        LOG.warnf("WAL archiving: %s", e.toString());
-        try {
-          Thread.sleep(1000);
-        } catch (InterruptedException ie) {
-          return;
-        }
+  /** One turn of the supervisor (every 200 ms): follow leadership and the primary, ship. */
+  private void supervise() throws IOException {
+    if (!leader.leader()) {
+      if (leading) {
+        LOG.info("No longer the backup leader: WAL streaming stops here");
+        stopReceiver();
+        leading = false;
+      }
+      return;
+    }
+    if (!leading) {
+      // the repository is the truth: what another leader archived since is not in this spool
+      shipper.clear();
+      leading = true;
+    }
+    Instant now = Instant.now();
+    if (!now.isBefore(nextLeaderCheck)) {
+      nextLeaderCheck = now.plusSeconds(1);
+      if (followPrimary(now, !now.isBefore(nextStart))) {
+        nextStart = Instant.now().plus(config.wal().restartDelay());
       }
     }
+    shipper.ship().ifPresent(this::shipped);
   }
 
   /**

@@ -90,16 +90,12 @@ public final class KeyWatch {
   }
 
   /**
-   * Reads now and puts the read in force unless a newer one already is; {@code onRead} runs on the
-   * event loop (once started), not on etcd's thread.
+   * Reads now and puts the read in force unless a newer one already is. {@code onRead} runs where
+   * the read completes (etcd's client thread), at once: a new PostgreSQL primary is followed
+   * without waiting for an event loop; work that must run on one hops there itself.
    */
   public Uni<String> read() {
-    Context on = context;
-    Uni<EtcdGateway.Snapshot> read = etcd.getPrefixAt(readPrefix);
-    if (on != null) {
-      read = read.emitOn(task -> on.runOnContext(v -> task.run()));
-    }
-    return read.map(this::apply);
+    return etcd.getPrefixAt(readPrefix).map(this::apply);
   }
 
   private synchronized String apply(EtcdGateway.Snapshot read) {

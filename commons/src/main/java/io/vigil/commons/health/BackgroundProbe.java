@@ -2,6 +2,7 @@ package io.vigil.commons.health;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
+import io.vigil.commons.schedule.Periodic;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeoutException;
@@ -31,7 +32,7 @@ public final class BackgroundProbe {
   private volatile Outcome outcome;
   private volatile boolean probed;
   private Vertx vertx;
-  private long timerId = -1;
+  private Periodic timer;
 
   /**
    * @param dependency what is probed, named in health data (e.g. {@code postgresql-primary})
@@ -56,14 +57,14 @@ public final class BackgroundProbe {
     }
     this.vertx = vertx;
     runOnce();
-    timerId = vertx.setPeriodic(Math.max(1, interval.toMillis()), id -> runOnce());
+    timer = Periodic.onEventLoop(vertx, interval, this::runOnce);
   }
 
   /** Stops probing. */
   public synchronized void stop() {
-    if (vertx != null && timerId >= 0) {
-      vertx.cancelTimer(timerId);
-      timerId = -1;
+    if (timer != null) {
+      timer.stop();
+      timer = null;
     }
   }
 

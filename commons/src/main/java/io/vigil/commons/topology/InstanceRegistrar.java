@@ -10,6 +10,7 @@ import io.smallrye.health.SmallRyeHealthReporter;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vigil.commons.etcd.EtcdGateway;
+import io.vigil.commons.schedule.Periodic;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -29,7 +30,7 @@ import org.jboss.logging.Logger;
 public class InstanceRegistrar {
 
   private static final Logger LOG = Logger.getLogger(InstanceRegistrar.class);
-  private static final long TICK_MS = 500;
+  private static final Duration TICK = Duration.ofMillis(500);
 
   /** Registration states; the started probe is UP in {@code REGISTERED} or {@code DISABLED}. */
   public enum State {
@@ -52,7 +53,7 @@ public class InstanceRegistrar {
   private volatile long leaseId;
   private volatile CloseableClient keepAlive;
   private volatile Instant startedAt;
-  private long timerId = -1;
+  private Periodic timer;
 
   InstanceRegistrar(
       EtcdGateway etcd,
@@ -79,7 +80,7 @@ public class InstanceRegistrar {
       state.set(State.DISABLED);
       return;
     }
-    timerId = vertx.setPeriodic(TICK_MS, id -> tick());
+    timer = Periodic.onEventLoop(vertx, TICK, this::tick);
   }
 
   /** The registration key of this instance. */
@@ -173,8 +174,8 @@ public class InstanceRegistrar {
   /** Deregisters before anything else stops, so routers stop sending traffic here at once. */
   void onStop(@Observes @Priority(1) ShutdownEvent event) {
     State previous = state.getAndSet(State.STOPPED);
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
+    if (timer != null) {
+      timer.stop();
     }
     CloseableClient k = keepAlive;
     if (k != null) {

@@ -78,9 +78,8 @@ class KeyWatchTest {
   }
 
   @Test
-  void aChangeIsReadAtOnceAndHandedOverOnTheEventLoop() {
+  void aChangeIsReadAtOnce() {
     List<Map<String, String>> reads = new CopyOnWriteArrayList<>();
-    List<String> threads = new CopyOnWriteArrayList<>();
     KeyWatch watch =
         new KeyWatch(
             gateway,
@@ -92,7 +91,6 @@ class KeyWatchTest {
             Duration.ofSeconds(2),
             read -> {
               reads.add(read.kvs());
-              threads.add(Thread.currentThread().getName());
               return read.kvs().size() + " keys";
             });
     watch.start(vertx);
@@ -102,7 +100,6 @@ class KeyWatchTest {
       await()
           .atMost(Duration.ofSeconds(3))
           .until(() -> !reads.isEmpty() && "1".equals(reads.get(reads.size() - 1).get("/w1/a")));
-      assertThat(threads).allMatch(t -> t.startsWith("vert.x-eventloop"));
     } finally {
       watch.stop();
     }

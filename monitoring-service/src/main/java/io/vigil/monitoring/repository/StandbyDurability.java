@@ -10,6 +10,7 @@ import io.vigil.commons.api.ApiException;
 import io.vigil.commons.etcd.EtcdGateway;
 import io.vigil.commons.etcd.KeyWatch;
 import io.vigil.commons.postgres.WalPosition;
+import io.vigil.commons.schedule.Periodic;
 import io.vigil.commons.topology.RegionConfig;
 import io.vigil.commons.topology.TopologyKeys;
 import io.vigil.monitoring.config.MonitoringConfig;
@@ -44,7 +45,7 @@ public class StandbyDurability {
   private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
   private volatile WalPosition durable;
   private final KeyWatch watch;
-  private long timer = -1;
+  private Periodic timer;
 
   StandbyDurability(
       MonitoringConfig config, RegionConfig region, EtcdGateway etcd, Vertx vertx, Pool pool) {
@@ -65,7 +66,8 @@ public class StandbyDurability {
             read -> {
               String value = read.kvs().get(key);
               if (value != null) {
-                update(value);
+                // on the event loop: the answers of the writes it releases go on from there
+                vertx.runOnContext(v -> update(value));
               }
               return key + " = " + value;
             });
@@ -91,13 +93,13 @@ public class StandbyDurability {
     }
     watch.start(vertx);
     // waiters whose time is up fail even when nothing changes in etcd
-    timer = vertx.setPeriodic(200, id -> settle());
+    timer = Periodic.onEventLoop(vertx, Duration.ofMillis(200), this::settle);
   }
 
   void onStop(@Observes ShutdownEvent event) {
     watch.stop();
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
+    if (timer != null) {
+      timer.stop();
     }
     for (Waiter w; (w = waiters.poll()) != null; ) {
       w.emitter().fail(unavailable("the service is stopping"));

@@ -7,6 +7,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vigil.commons.api.Json;
+import io.vigil.commons.schedule.Periodic;
 import io.vigil.commons.topology.InstanceRegistrar;
 import io.vigil.monitoring.config.MonitoringConfig;
 import io.vigil.monitoring.health.SchemaMigrator;
@@ -45,8 +46,8 @@ public class RunExecutor {
   private final String owner;
   private final AtomicBoolean busy = new AtomicBoolean();
   private volatile boolean stopped;
-  private long pollTimer = -1;
-  private long scheduleTimer = -1;
+  private Periodic pollTimer;
+  private Periodic scheduleTimer;
 
   RunExecutor(
       Pool pool,
@@ -73,15 +74,15 @@ public class RunExecutor {
     if (!config.enabled()) {
       return;
     }
-    pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> poll());
-    scheduleTimer = vertx.setPeriodic(config.scheduleInterval().toMillis(), id -> queueDue());
+    pollTimer = Periodic.onEventLoop(vertx, config.pollInterval(), this::poll);
+    scheduleTimer = Periodic.onEventLoop(vertx, config.scheduleInterval(), this::queueDue);
   }
 
   void onStop(@Observes ShutdownEvent event) {
     stopped = true;
-    if (pollTimer >= 0) {
-      vertx.cancelTimer(pollTimer);
-      vertx.cancelTimer(scheduleTimer);
+    if (pollTimer != null) {
+      pollTimer.stop();
+      scheduleTimer.stop();
     }
   }
 
@@ -121,10 +122,11 @@ public class RunExecutor {
   }
 
   private void execute(RunRepository.Run run) {
-    long heartbeat =
-        vertx.setPeriodic(
-            config.heartbeatInterval().toMillis(),
-            id ->
+    Periodic heartbeat =
+        Periodic.onEventLoop(
+            vertx,
+            config.heartbeatInterval(),
+            () ->
                 runs.heartbeat(run.id(), owner)
                     .subscribe()
                     .with(ok -> {}, f -> LOG.debugf("heartbeat failed: %s", f)));
@@ -133,7 +135,7 @@ public class RunExecutor {
         run.id(), run.monitorInstanceId(), run.attempts());
     compute(run)
         .onTermination()
-        .invoke(() -> vertx.cancelTimer(heartbeat))
+        .invoke(heartbeat::stop)
         .subscribe()
         .with(
             ended -> {

@@ -7,10 +7,12 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vigil.commons.metrics.OwnedGauges;
+import io.vigil.commons.schedule.Periodic;
 import io.vigil.router.config.RouterConfig;
 import io.vigil.router.service.LatencyWindow;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
@@ -30,7 +32,7 @@ public class TryTimeouts {
   private final LatencyWindow writes;
   private final Vertx vertx;
   private final OwnedGauges gauges;
-  private long timer = -1;
+  private Periodic timer;
 
   TryTimeouts(RouterConfig config, Vertx vertx, MeterRegistry metrics) {
     RouterConfig.Retry retry = config.retry();
@@ -55,17 +57,18 @@ public class TryTimeouts {
                     "time a retry-safe try waits for an answer before it is tried elsewhere",
                     () -> window.perTryTimeout().toNanos() / 1e9));
     timer =
-        vertx.setPeriodic(
-            100,
-            id -> {
+        Periodic.onEventLoop(
+            vertx,
+            Duration.ofMillis(100),
+            () -> {
               reads.update();
               writes.update();
             });
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
+    if (timer != null) {
+      timer.stop();
     }
     gauges.close();
   }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
+import io.vigil.commons.schedule.Periodic;
 import io.vigil.commons.topology.RegionTopology;
 import io.vigil.router.config.RouterConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -54,7 +55,7 @@ public class BackendPool {
   private volatile boolean servedOnce;
   private final io.vigil.commons.metrics.OwnedGauges gauges;
   private final ReadinessProbe probe;
-  private long timer = -1;
+  private Periodic timer;
 
   BackendPool(
       TopologyCache topology,
@@ -72,12 +73,12 @@ public class BackendPool {
   }
 
   void onStart(@Observes StartupEvent event) {
-    timer = vertx.setPeriodic(config.healthCheck().interval().toMillis(), id -> tick());
+    timer = Periodic.onEventLoop(vertx, config.healthCheck().interval(), this::tick);
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
+    if (timer != null) {
+      timer.stop();
     }
     gauges.close();
   }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
+import io.vigil.commons.schedule.Periodic;
 import io.vigil.router.config.RouterConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -36,7 +37,7 @@ public class RegionFailover {
   private volatile String reason = "primary region serving";
   private volatile Instant since = Instant.now();
   private final Instant started = Instant.now();
-  private long timer = -1;
+  private Periodic timer;
 
   RegionFailover(
       BackendPool pool,
@@ -69,13 +70,13 @@ public class RegionFailover {
 
   void onStart(@Observes StartupEvent event) {
     if (!routers.isEmpty()) {
-      timer = vertx.setPeriodic(config.healthCheck().interval().toMillis(), id -> tick());
+      timer = Periodic.onEventLoop(vertx, config.healthCheck().interval(), this::tick);
     }
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
+    if (timer != null) {
+      timer.stop();
     }
   }
 
