@@ -20,6 +20,10 @@ import java.util.UUID;
  * A real Patroni-managed PostgreSQL cluster on etcd (v3 API), one member per zone, with {@code
  * synchronous_mode} so a commit is acknowledged only once a standby has it. Timings default to the
  * fast ones of DESIGN.md §6 (ttl 10, loop_wait 2, retry_timeout 4).
+ *
+ * <p>Over 300 lines on purpose: one cluster of processes (configuration, start, kill, restart,
+ * leader and replica observation) that tests and the local region drive as a unit; each method is
+ * short.
  */
 public final class PatroniCluster implements AutoCloseable {
 

@@ -10,6 +10,7 @@ import io.vigil.cli.drill.LoadDrill;
 import io.vigil.cli.drill.RegionLoss;
 import io.vigil.cli.drill.Zones;
 import io.vigil.cli.region.LocalRegion;
+import io.vigil.cli.region.RegionShutdown;
 import io.vigil.cli.region.RegionState;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
@@ -78,7 +79,7 @@ class LocalRegionTest {
   @AfterAll
   void down() throws Exception {
     if (state != null) {
-      LocalRegion.down(state, out);
+      RegionShutdown.stop(state, out);
     }
     Workspace.deleteTree(stateDir.resolve("data"));
     if (FULL) {
@@ -287,7 +288,7 @@ class LocalRegionTest {
   @Test
   @Order(8)
   void downLeavesNoProcessBehind() {
-    List<RegionState.Process> left = LocalRegion.down(state, out);
+    List<RegionState.Process> left = RegionShutdown.stop(state, out);
     assertThat(left).isEmpty();
     for (RegionState.Process p : state.processes) {
       assertThat(ProcessHandle.of(p.pid()).map(ProcessHandle::isAlive).orElse(false))

@@ -37,6 +37,10 @@ import java.util.stream.Stream;
  * trailer) and placed for {@code etcdctl snapshot restore} with the new cluster's member names.
  * Starting the restored servers is the platform's part (the local region's {@code vigil}, or
  * Kubernetes).
+ *
+ * <p>Over 300 lines for now: choosing a recovery point and unpacking PostgreSQL (with its WAL) or
+ * etcd; the backup-encryption issue rewrites these streams (decryption, parallel decompression) and
+ * splits it then.
  */
 @ApplicationScoped
 public class RestoreService {

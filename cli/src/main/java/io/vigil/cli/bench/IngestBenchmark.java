@@ -34,6 +34,10 @@ import org.postgresql.PGConnection;
  * against a raw {@code COPY} of the same rows into the same table of the same PostgreSQL, in one
  * run; then monitor runs (quality, fairness, drift_v2) over a large data set, timed from queued to
  * finished.
+ *
+ * <p>Over 300 lines on purpose: a benchmark is one scenario read top to bottom (load, measure
+ * Vigil, the peer and the floor, print the table and the last line); the monitor-run issue reworks
+ * it.
  */
 public final class IngestBenchmark {
 

@@ -35,6 +35,9 @@ import java.util.regex.Pattern;
  * latency with {@code wrk}, then a zone killed and a zone hung (SIGSTOP) under 32 connections of
  * closed-loop load, reporting failed requests, the slowest request, the longest time without a
  * completed request, and how long the proxy took to take the zone out of rotation.
+ *
+ * <p>Over 300 lines on purpose: a benchmark is one scenario read top to bottom (backends, router,
+ * HAProxy, wrk windows, failure windows, the table); the router CPU issue reworks it.
  */
 public final class RouterBenchmark {
 

@@ -1,7 +1,7 @@
 package io.vigil.cli.command;
 
 import io.vigil.cli.Vigil;
-import io.vigil.cli.region.LocalRegion;
+import io.vigil.cli.region.RegionShutdown;
 import io.vigil.cli.region.RegionState;
 import io.vigil.process.Workspace;
 import java.io.PrintStream;
@@ -26,7 +26,7 @@ public final class DownCommand implements Callable<Integer> {
       return 0;
     }
     out.println("Stopping the local region");
-    List<RegionState.Process> left = LocalRegion.down(state.get(), out);
+    List<RegionState.Process> left = RegionShutdown.stop(state.get(), out);
     if (!left.isEmpty()) {
       left.forEach(p -> out.println("  still running: " + p.name() + " pid " + p.pid()));
       return 1;

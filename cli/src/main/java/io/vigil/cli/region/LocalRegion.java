@@ -3,18 +3,13 @@ package io.vigil.cli.region;
 import io.vigil.process.EtcdCluster;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
-import io.vigil.process.PatroniCluster;
 import io.vigil.process.Ports;
 import io.vigil.process.PostgresServer;
 import io.vigil.process.QuarkusService;
-import io.vigil.process.Readiness;
 import io.vigil.process.S3ProxyServer;
-import io.vigil.process.Tools;
 import io.vigil.process.Workspace;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +43,7 @@ public final class LocalRegion {
   private final PrintStream out;
   private final Workspace ws;
   private final RegionState state = new RegionState();
+  private DataLayer data;
   private final Path stateFile;
 
   /**
@@ -77,7 +73,8 @@ public final class LocalRegion {
       state.etcdEndpoints = etcd.endpointList();
       save();
 
-      Map<String, String> database = startDatabase(etcd);
+      data = DataLayer.start(options, ws, etcd, state, out);
+      Map<String, String> database = data.serviceConfig();
       save();
 
       step("S3Proxy (backup object storage)");
@@ -120,7 +117,7 @@ public final class LocalRegion {
           // writes wait for their WAL to reach the standby region: ship it twice a second
           backup.put("vigil.backup.wal.partial-interval", "500ms");
         }
-        backup.putAll(backupSources.getOrDefault(zone, Map.of()));
+        backup.putAll(data.backupSource(zone));
         service("backup-service", "backup-" + zone, zone, backup);
       }
       createDemoTenant();
@@ -137,7 +134,7 @@ public final class LocalRegion {
     } catch (RuntimeException e) {
       out.println("Start failed: " + e.getMessage());
       out.println("Stopping what was started...");
-      down(state, out);
+      RegionShutdown.stop(state, out);
       throw e;
     }
   }
@@ -167,15 +164,15 @@ public final class LocalRegion {
     state.add(etcd.members().get(0).process(), "dr-etcd", zone, etcd.members().get(0).clientUrl());
     state.standbyEtcdEndpoints = etcd.endpointList();
     state.standbyRepository = drRepository().toString();
-    if (!standbySources.isEmpty()) {
+    if (!data.standbySources().isEmpty()) {
       step("standby region " + region + ": PostgreSQL hot standby fed from " + options.region());
       PostgresServer standby =
           PostgresServer.startStandby(
               ws,
               "dr-postgres",
-              standbySources,
-              standbyUser,
-              standbyUserPassword,
+              data.standbySources(),
+              data.standbyUser(),
+              data.standbyUserPassword(),
               state.postgresPassword);
       state.add(
           standby.process(),
@@ -203,110 +200,6 @@ public final class LocalRegion {
   /** The standby region's backup repository: copies of every artifact of this region. */
   public Path drRepository() {
     return options.stateDir().resolve("dr-backups").toAbsolutePath();
-  }
-
-  /** What a standby region's PostgreSQL streams from. */
-  private final List<Integer> standbySources = new java.util.ArrayList<>();
-
-  private String standbyUser;
-  private String standbyUserPassword;
-
-  /** Per zone: the PostgreSQL member its backup-service takes base backups from. */
-  private final Map<String, Map<String, String>> backupSources = new LinkedHashMap<>();
-
-  private static Map<String, String> backupSource(int port, String user, String password) {
-    return Map.of(
-        "vigil.backup.postgres.host",
-        "127.0.0.1",
-        "vigil.backup.postgres.port",
-        Integer.toString(port),
-        "vigil.backup.postgres.user",
-        user,
-        "vigil.backup.postgres.password",
-        password);
-  }
-
-  private Map<String, String> startDatabase(EtcdCluster etcd) {
-    Map<String, String> config = new LinkedHashMap<>();
-    config.put("quarkus.datasource.username", PostgresServer.USER);
-    if (options.patroni() && Tools.hasPatroni()) {
-      step("PostgreSQL with Patroni (one member per zone, synchronous_mode)");
-      List<String> names = options.zones().stream().map(z -> "pg-" + z).toList();
-      PatroniCluster patroni =
-          PatroniCluster.start(
-              ws, etcd, "vigil-" + options.region(), names, PatroniCluster.Timings.FAST);
-      for (int i = 0; i < names.size(); i++) {
-        PatroniCluster.Member m = patroni.members().get(i);
-        state.add(
-            m.process(),
-            "postgres",
-            options.zones().get(i),
-            "postgresql://127.0.0.1:" + m.pgPort() + " (patroni " + m.restUrl() + ")",
-            m.postmasterPidFile().toString());
-      }
-      for (int i = 0; i < names.size(); i++) {
-        Map<String, String> source =
-            new LinkedHashMap<>(
-                backupSource(
-                    patroni.members().get(i).pgPort(),
-                    "replicator",
-                    patroni.replicationPassword()));
-        standbySources.add(patroni.members().get(i).pgPort());
-        // WAL is streamed from the Patroni leader, followed across failovers
-        source.put("vigil.backup.postgres.patroni-scope", patroni.scope());
-        backupSources.put(options.zones().get(i), source);
-      }
-      standbyUser = "replicator";
-      standbyUserPassword = patroni.replicationPassword();
-      PatroniCluster.Member leader = patroni.awaitLeader(Duration.ofSeconds(60));
-      String hosts =
-          String.join(",", patroni.members().stream().map(m -> "127.0.0.1:" + m.pgPort()).toList());
-      state.postgresUrl =
-          "jdbc:postgresql://"
-              + hosts
-              + "/"
-              + PostgresServer.DATABASE
-              + "?targetServerType=primary";
-      state.postgresPassword = patroni.password();
-      state.dataLayer =
-          "Patroni, "
-              + names.size()
-              + " members with synchronous_mode (scope "
-              + patroni.scope()
-              + ", leader "
-              + leader.name()
-              + ")";
-      config.put("vigil.monitoring.primary.patroni-scope", patroni.scope());
-      config.put(
-          "quarkus.datasource.reactive.url",
-          "postgresql://127.0.0.1:" + leader.pgPort() + "/" + PostgresServer.DATABASE);
-      config.put("quarkus.datasource.jdbc.url", state.postgresUrl);
-      config.put("quarkus.datasource.password", patroni.password());
-      return config;
-    }
-    step("PostgreSQL (single server)");
-    out.println(
-        "  WARNING: "
-            + (options.patroni()
-                ? "Patroni is not installed (apt-get install patroni)"
-                : "Patroni is turned off")
-            + ": one PostgreSQL server, the data layer is NOT highly available");
-    PostgresServer pg = PostgresServer.start(ws, "postgres");
-    standbySources.add(pg.port());
-    standbyUser = PostgresServer.USER;
-    standbyUserPassword = pg.password();
-    for (String zone : options.zones()) {
-      backupSources.put(zone, backupSource(pg.port(), PostgresServer.USER, pg.password()));
-    }
-    state.add(pg.process(), "postgres", zone(0), pg.jdbcUrl(PostgresServer.DATABASE));
-    state.postgresUrl = pg.jdbcUrl(PostgresServer.DATABASE);
-    state.postgresPassword = pg.password();
-    state.dataLayer =
-        "single PostgreSQL server: NOT highly available (losing it loses the data layer)";
-    config.put("quarkus.datasource.reactive.url", pg.reactiveUrl());
-    config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE));
-    config.put("quarkus.datasource.password", pg.password());
-    return config;
   }
 
   private String service(String module, String name, String zone, Map<String, String> config) {
@@ -368,50 +261,5 @@ public final class LocalRegion {
 
   private void save() {
     state.write(stateFile);
-  }
-
-  /**
-   * Stops every process of a region in three waves, services first, then storage, then etcd: in
-   * each wave SIGTERM to every process (SIGINT, fast shutdown, to PostgreSQL), up to 15 s for them
-   * to exit, then SIGKILL to the process groups of whatever is left. Answers the processes that
-   * could not be stopped (empty when all are gone).
-   */
-  public static List<RegionState.Process> down(RegionState state, PrintStream out) {
-    List<List<RegionState.Process>> waves = new ArrayList<>();
-    waves.add(state.processes.stream().filter(p -> p.role().endsWith("-service")).toList());
-    waves.add(
-        state.processes.stream()
-            .filter(p -> !p.role().endsWith("-service") && !p.role().equals("etcd"))
-            .toList());
-    waves.add(state.processes.stream().filter(p -> p.role().equals("etcd")).toList());
-    for (List<RegionState.Process> wave : waves) {
-      List<RegionState.Process> running = wave.stream().filter(RegionState.Process::alive).toList();
-      for (RegionState.Process p : running) {
-        out.println("  stopping " + p.name() + " (pid " + p.pid() + ")");
-        if (p.running()) {
-          ManagedProcess.signal(p.pid(), p.role().equals("postgres") ? "INT" : "TERM");
-        } else {
-          // Patroni is gone, its PostgreSQL is not: a fast shutdown of the postmaster
-          p.detached().ifPresent(h -> ManagedProcess.signal(h.pid(), "INT"));
-        }
-      }
-      awaitExit(running, Duration.ofSeconds(15));
-      for (RegionState.Process p : running) {
-        if (p.alive()) {
-          out.println("  " + p.name() + " did not stop in 15 s: SIGKILL");
-          p.signal("KILL");
-        }
-      }
-      awaitExit(running, Duration.ofSeconds(5));
-    }
-    return state.running();
-  }
-
-  private static void awaitExit(List<RegionState.Process> processes, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (processes.stream().anyMatch(RegionState.Process::alive)
-        && System.nanoTime() < deadline) {
-      Readiness.sleep(Duration.ofMillis(50));
-    }
   }
 }

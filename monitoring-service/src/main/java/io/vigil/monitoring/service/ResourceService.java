@@ -21,6 +21,9 @@ import java.util.UUID;
  * Create, read, patch and delete of the configuration resources, with their rules: entities are
  * checked, references must exist in the same tenant, a subscription brings its data sets, and
  * deleting a resource deletes what hangs off it. Each change runs in one transaction.
+ *
+ * <p>Over 300 lines for now: the generic resource CRUD over JSON trees; the client-compatibility
+ * issue replaces it with typed models and Hibernate Reactive entities per resource.
  */
 @ApplicationScoped
 public class ResourceService {

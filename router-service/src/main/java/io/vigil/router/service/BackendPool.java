@@ -20,7 +20,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import org.jboss.logging.Logger;
 
 /**
@@ -94,57 +93,14 @@ public class BackendPool {
    * by slow start; a draining zone only when no active zone can serve; null when there is none.
    */
   public Backend choose(Set<String> avoidZones, Set<String> avoidIds) {
-    Map<String, String> admin = adminStates;
-    List<Backend> active = new ArrayList<>();
-    List<Backend> draining = new ArrayList<>();
-    for (Backend b : backends.values()) {
-      if (!b.healthy() || avoidIds.contains(b.id())) {
-        continue;
-      }
-      String state = admin.getOrDefault(b.zone(), ACTIVE);
-      if (state.equals(ACTIVE)) {
-        active.add(b);
-      } else if (state.equals(DRAINING)) {
-        draining.add(b);
-      }
-    }
-    List<Backend> candidates = outside(active, avoidZones);
-    if (candidates.isEmpty()) {
-      candidates = active;
-    }
-    if (candidates.isEmpty()) {
-      candidates = draining;
-    }
-    if (candidates.isEmpty()) {
-      return null;
-    }
-    if (config.preferredZone().isPresent()) {
-      List<Backend> preferred = new ArrayList<>();
-      int least = Integer.MAX_VALUE;
-      for (Backend b : candidates) {
-        if (b.zone().equals(config.preferredZone().get())) {
-          preferred.add(b);
-          least = Math.min(least, b.outstanding());
-        }
-      }
-      if (!preferred.isEmpty() && least < config.spillOverOutstanding()) {
-        candidates = preferred;
-      }
-    }
-    return twoChoices(candidates, System.nanoTime(), slowStartNanos);
-  }
-
-  private static List<Backend> outside(List<Backend> backends, Set<String> avoidZones) {
-    if (avoidZones.isEmpty()) {
-      return backends;
-    }
-    List<Backend> out = new ArrayList<>(backends.size());
-    for (Backend b : backends) {
-      if (!avoidZones.contains(b.zone())) {
-        out.add(b);
-      }
-    }
-    return out;
+    return Balancer.choose(
+        backends.values(),
+        adminStates,
+        avoidZones,
+        avoidIds,
+        config.preferredZone(),
+        config.spillOverOutstanding(),
+        slowStartNanos);
   }
 
   /** Whether some zone can serve: a healthy instance in an active or draining zone. */
@@ -328,7 +284,7 @@ public class BackendPool {
       return;
     }
     if (topology.fromEtcd()) {
-      adminStates = normalized(t.adminStates());
+      adminStates = ZoneAdmin.normalized(t.adminStates());
     }
     Set<String> seen = ConcurrentHashMap.newKeySet();
     for (RegionTopology.Registered r : t.instances()) {
@@ -347,45 +303,5 @@ public class BackendPool {
           });
     }
     backends.keySet().removeIf(id -> !seen.contains(id));
-  }
-
-  private static Map<String, String> normalized(Map<String, String> states) {
-    Map<String, String> out = new TreeMap<>();
-    states.forEach(
-        (zone, state) -> {
-          String s = state.toLowerCase(Locale.ROOT);
-          if (s.equals(DRAINING) || s.equals(DISABLED)) {
-            out.put(zone, s);
-          } else if (!s.equals(ACTIVE)) {
-            LOG.warnf("Zone %s has an unknown admin state '%s'; treated as active", zone, state);
-          }
-        });
-    return Map.copyOf(out);
-  }
-
-  /** Chooses among {@code candidates} by two picks weighted by slow start. */
-  static Backend twoChoices(List<Backend> candidates, long now, long slowStartNanos) {
-    if (candidates.size() == 1) {
-      return candidates.get(0);
-    }
-    double[] cumulative = new double[candidates.size()];
-    double total = 0;
-    for (int i = 0; i < cumulative.length; i++) {
-      total += candidates.get(i).weight(now, slowStartNanos);
-      cumulative[i] = total;
-    }
-    Backend a = pick(candidates, cumulative, total);
-    Backend b = pick(candidates, cumulative, total);
-    return a.outstanding() <= b.outstanding() ? a : b;
-  }
-
-  private static Backend pick(List<Backend> candidates, double[] cumulative, double total) {
-    double r = ThreadLocalRandom.current().nextDouble(total);
-    for (int i = 0; i < cumulative.length; i++) {
-      if (r < cumulative[i]) {
-        return candidates.get(i);
-      }
-    }
-    return candidates.get(candidates.size() - 1);
   }
 }

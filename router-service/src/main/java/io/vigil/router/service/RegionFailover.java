@@ -133,7 +133,7 @@ public class RegionFailover {
         ready.add(b);
       }
     }
-    return ready.isEmpty() ? null : BackendPool.twoChoices(ready, System.nanoTime(), 0);
+    return ready.isEmpty() ? null : Balancer.twoChoices(ready, System.nanoTime(), 0);
   }
 
   /** The standby routers. */

@@ -5,6 +5,10 @@ import io.vigil.commons.etcd.EtcdGateway;
 import io.vigil.commons.topology.RegionConfig;
 import io.vigil.commons.topology.TopologyKeys;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jboss.logging.Logger;
 
 /**
  * Operator changes of a zone's admin state: stored in etcd so that every router replica of the
@@ -13,6 +17,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class ZoneAdmin {
+
+  private static final Logger LOG = Logger.getLogger(ZoneAdmin.class);
 
   private final EtcdGateway etcd;
   private final RegionConfig region;
@@ -36,5 +42,20 @@ public class ZoneAdmin {
         .chain(topology::reload)
         .invoke(loaded -> pool.refresh())
         .replaceWithVoid();
+  }
+
+  /** The admin states that are not {@code active}, lower case; an unknown one counts as active. */
+  static Map<String, String> normalized(Map<String, String> states) {
+    Map<String, String> out = new TreeMap<>();
+    states.forEach(
+        (zone, state) -> {
+          String s = state.toLowerCase(Locale.ROOT);
+          if (s.equals(BackendPool.DRAINING) || s.equals(BackendPool.DISABLED)) {
+            out.put(zone, s);
+          } else if (!s.equals(BackendPool.ACTIVE)) {
+            LOG.warnf("Zone %s has an unknown admin state '%s'; treated as active", zone, state);
+          }
+        });
+    return Map.copyOf(out);
   }
 }
