@@ -4,7 +4,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vigil.monitoring.service.RecordParser;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -29,13 +28,13 @@ public class RecordRepository {
    * when the data set does not exist.
    */
   public Uni<Integer> store(
-      SqlClient c, String tenant, String dataSetId, String requestId, List<RecordParser.Row> rows) {
+      SqlClient c, String tenant, String dataSetId, String requestId, List<RecordRow> rows) {
     int n = rows.size();
     String[] ids = new String[n];
     OffsetDateTime[] times = new OffsetDateTime[n];
     String[] values = new String[n];
     for (int i = 0; i < n; i++) {
-      RecordParser.Row r = rows.get(i);
+      RecordRow r = rows.get(i);
       ids[i] = r.recordId();
       times[i] = r.timestamp().atOffset(ZoneOffset.UTC);
       values[i] = r.values().toString();
@@ -121,5 +120,13 @@ public class RecordRepository {
                 + where)
         .execute(Tuple.tuple(all))
         .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** Deletes every record of a data set (in the caller's transaction). */
+  public Uni<Void> deleteAll(SqlClient c, String tenant, String dataSetId) {
+    return c.preparedQuery(
+            "DELETE FROM records WHERE service_instance_id = $1 AND data_set_id = $2")
+        .execute(Tuple.of(tenant, dataSetId))
+        .replaceWithVoid();
   }
 }

@@ -7,7 +7,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vigil.monitoring.service.ResourceKind;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,5 +107,27 @@ public class ResourceRepository {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("stored entity does not parse", e);
     }
+  }
+
+  /**
+   * Deletes what targets a subscription: its data sets with their records, and its monitor
+   * instances (in the caller's transaction).
+   */
+  public Uni<Void> deleteTargeting(SqlClient c, String tenant, String subscriptionId) {
+    String target =
+        "{\"target\":{\"target_type\":\"subscription\",\"target_id\":\""
+            + subscriptionId.replace("\"", "")
+            + "\"}}";
+    return c.preparedQuery(
+            "DELETE FROM records WHERE service_instance_id = $1 AND data_set_id IN (SELECT id FROM resources"
+                + " WHERE service_instance_id = $1 AND kind = 'data_sets' AND entity @> $2::text::jsonb)")
+        .execute(Tuple.of(tenant, target))
+        .chain(
+            () ->
+                c.preparedQuery(
+                        "DELETE FROM resources WHERE service_instance_id = $1"
+                            + " AND kind IN ('data_sets', 'monitor_instances') AND entity @> $2::text::jsonb")
+                    .execute(Tuple.of(tenant, target)))
+        .replaceWithVoid();
   }
 }

@@ -2,7 +2,6 @@ package io.vigil.monitoring.repository;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vigil.monitoring.service.ResourceKind;
 
 /**
  * A configuration resource as stored.

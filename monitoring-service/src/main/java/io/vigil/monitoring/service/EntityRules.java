@@ -3,6 +3,7 @@ package io.vigil.monitoring.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vigil.commons.api.ApiException;
+import io.vigil.monitoring.repository.ResourceKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

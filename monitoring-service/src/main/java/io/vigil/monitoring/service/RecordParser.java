@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vigil.commons.api.ApiException;
+import io.vigil.monitoring.repository.RecordRow;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -20,9 +21,6 @@ import java.util.UUID;
  */
 public final class RecordParser {
 
-  /** One stored row: its id (unique in the data set), time and field values. */
-  public record Row(String recordId, Instant timestamp, ObjectNode values) {}
-
   private RecordParser() {}
 
   /**
@@ -32,7 +30,7 @@ public final class RecordParser {
    * @param idempotencyKey the request's Idempotency-Key, used for rows without an id, or null
    * @param now the time given to rows without one
    */
-  public static List<Row> parse(
+  public static List<RecordRow> parse(
       String type, JsonNode body, String idField, String idempotencyKey, Instant now) {
     JsonNode records = body.isArray() ? body : null;
     if (records == null && body.isObject() && body.has("fields")) {
@@ -44,7 +42,7 @@ public final class RecordParser {
     if (records.isEmpty()) {
       throw ApiException.badRequest("the body holds no records");
     }
-    List<Row> rows = new ArrayList<>();
+    List<RecordRow> rows = new ArrayList<>();
     for (int i = 0; i < records.size(); i++) {
       JsonNode r = records.get(i);
       String where = "record " + i;
@@ -64,7 +62,7 @@ public final class RecordParser {
       }
     }
     Set<String> seen = new HashSet<>();
-    for (Row row : rows) {
+    for (RecordRow row : rows) {
       if (!seen.add(row.recordId())) {
         throw ApiException.badRequest(
             "record id '" + row.recordId() + "' appears twice in the body");
@@ -74,7 +72,12 @@ public final class RecordParser {
   }
 
   private static void payload(
-      JsonNode r, String where, int index, String idempotencyKey, Instant now, List<Row> rows) {
+      JsonNode r,
+      String where,
+      int index,
+      String idempotencyKey,
+      Instant now,
+      List<RecordRow> rows) {
     JsonNode scoringId = r.get("scoring_id");
     if (scoringId != null
         && !scoringId.isNull()
@@ -107,11 +110,11 @@ public final class RecordParser {
         values.set("response_time", r.get("response_time"));
       }
       String id = request.length == 1 ? base : base + "-" + j;
-      rows.add(new Row(id, ts, values));
+      rows.add(new RecordRow(id, ts, values));
     }
   }
 
-  private static Row row(
+  private static RecordRow row(
       ObjectNode values,
       String idField,
       String idempotencyKey,
@@ -136,7 +139,7 @@ public final class RecordParser {
         break;
       }
     }
-    return new Row(recordId, ts, values);
+    return new RecordRow(recordId, ts, values);
   }
 
   /** A {@code {fields, values}} block as one object per row. */

@@ -5,6 +5,8 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vigil.commons.api.ApiException;
 import io.vigil.monitoring.repository.RecordRepository;
+import io.vigil.monitoring.repository.RecordRow;
+import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.ResourceRepository;
 import io.vigil.monitoring.repository.StoredResource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,7 +43,7 @@ public class RecordService {
     return storeRules(t, dataSetId)
         .chain(
             rules -> {
-              List<RecordParser.Row> rows =
+              List<RecordRow> rows =
                   RecordParser.parse(
                       rules.type(), body, rules.idField(), idempotencyKey, Instant.now());
               String requestId = UUID.randomUUID().toString();

@@ -6,8 +6,9 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
-import io.vertx.mutiny.sqlclient.Tuple;
 import io.vigil.commons.api.ApiException;
+import io.vigil.monitoring.repository.RecordRepository;
+import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.ResourceRepository;
 import io.vigil.monitoring.repository.StoredResource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,10 +37,12 @@ public class ResourceService {
 
   private final Pool pool;
   private final ResourceRepository repository;
+  private final RecordRepository records;
 
-  ResourceService(Pool pool, ResourceRepository repository) {
+  ResourceService(Pool pool, ResourceRepository repository, RecordRepository records) {
     this.pool = pool;
     this.repository = repository;
+    this.records = records;
   }
 
   /** Creates a resource from a request entity. */
@@ -205,22 +208,8 @@ public class ResourceService {
 
   private Uni<Void> cascade(SqlClient c, Tenant t, StoredResource r) {
     return switch (r.kind()) {
-      case SUBSCRIPTIONS ->
-          c.preparedQuery(
-                  "DELETE FROM records WHERE service_instance_id = $1 AND data_set_id IN (SELECT id FROM resources"
-                      + " WHERE service_instance_id = $1 AND kind = 'data_sets' AND entity @> $2::text::jsonb)")
-              .execute(Tuple.of(t.id(), targetFilter(r.id())))
-              .chain(
-                  () ->
-                      c.preparedQuery(
-                              "DELETE FROM resources WHERE service_instance_id = $1"
-                                  + " AND kind IN ('data_sets', 'monitor_instances') AND entity @> $2::text::jsonb")
-                          .execute(Tuple.of(t.id(), targetFilter(r.id()))))
-              .replaceWithVoid();
-      case DATA_SETS ->
-          c.preparedQuery("DELETE FROM records WHERE service_instance_id = $1 AND data_set_id = $2")
-              .execute(Tuple.of(t.id(), r.id()))
-              .replaceWithVoid();
+      case SUBSCRIPTIONS -> repository.deleteTargeting(c, t.id(), r.id());
+      case DATA_SETS -> records.deleteAll(c, t.id(), r.id());
       case SERVICE_PROVIDERS ->
           repository
               .list(
@@ -239,12 +228,6 @@ public class ResourceService {
               .replaceWithVoid();
       default -> Uni.createFrom().voidItem();
     };
-  }
-
-  private static String targetFilter(String subscriptionId) {
-    return "{\"target\":{\"target_type\":\"subscription\",\"target_id\":\""
-        + subscriptionId.replace("\"", "")
-        + "\"}}";
   }
 
   private static ObjectNode objectWith(String field, String value) {

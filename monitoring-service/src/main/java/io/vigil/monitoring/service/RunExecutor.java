@@ -12,6 +12,7 @@ import io.vigil.commons.topology.InstanceRegistrar;
 import io.vigil.monitoring.config.MonitoringConfig;
 import io.vigil.monitoring.health.SchemaMigrator;
 import io.vigil.monitoring.repository.MeasurementRepository;
+import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.ResourceRepository;
 import io.vigil.monitoring.repository.RunRepository;
 import io.vigil.monitoring.repository.StoredResource;

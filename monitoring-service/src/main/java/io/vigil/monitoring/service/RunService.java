@@ -8,6 +8,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vigil.commons.api.ApiException;
 import io.vigil.commons.api.Json;
 import io.vigil.monitoring.repository.MeasurementRepository;
+import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.RunRepository;
 import io.vigil.monitoring.repository.StoredResource;
 import jakarta.enterprise.context.ApplicationScoped;

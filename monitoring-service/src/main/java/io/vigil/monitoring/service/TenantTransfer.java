@@ -7,12 +7,12 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
-import io.vertx.mutiny.sqlclient.Tuple;
 import io.vigil.commons.api.ApiException;
 import io.vigil.commons.api.Json;
+import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.StoredResource;
+import io.vigil.monitoring.repository.TransferRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Instant;
@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A tenant's own backup: everything it configured and stored, exported as a stream of JSON lines (a
@@ -42,14 +41,14 @@ public class TenantTransfer {
   /** Format name in the header line. */
   public static final String FORMAT = "vigil-tenant-export";
 
-  private static final int PAGE = 2_000;
-
   private final Pool pool;
   private final ResourceService resources;
+  private final TransferRepository transfers;
 
-  TenantTransfer(Pool pool, ResourceService resources) {
+  TenantTransfer(Pool pool, ResourceService resources, TransferRepository transfers) {
     this.pool = pool;
     this.resources = resources;
+    this.transfers = transfers;
   }
 
   /** The export, one JSON object per element, in dependency order. */
@@ -85,32 +84,30 @@ public class TenantTransfer {
                                     || kind != ResourceKind.MONITOR_DEFINITIONS)
                         .map(r -> resourceLine(r, counts)));
     Multi<ObjectNode> records =
-        pages(
-            "SELECT seq, data_set_id, record_id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), row_values::text FROM records WHERE service_instance_id = $1 AND seq > $2 ORDER BY seq LIMIT "
-                + PAGE,
-            t.id(),
-            r -> {
-              ObjectNode line = Json.MAPPER.createObjectNode();
-              line.put("type", "record")
-                  .put("data_set_id", r.getString(1))
-                  .put("record_id", r.getString(2))
-                  .put("ts", r.getString(3));
-              line.set("values", parse(r.getString(4)));
-              counts.merge("records", 1L, Long::sum);
-              return line;
-            });
+        transfers
+            .records(t.id())
+            .map(
+                r -> {
+                  ObjectNode line = Json.MAPPER.createObjectNode();
+                  line.put("type", "record")
+                      .put("data_set_id", r.dataSetId())
+                      .put("record_id", r.recordId())
+                      .put("ts", r.ts());
+                  line.set("values", parse(r.values()));
+                  counts.merge("records", 1L, Long::sum);
+                  return line;
+                });
     Multi<ObjectNode> measurements =
-        pages(
-            "SELECT row_number() OVER (ORDER BY ts, id) AS n, entity::text FROM measurements WHERE service_instance_id = $1 ORDER BY ts, id OFFSET $2 LIMIT "
-                + PAGE,
-            t.id(),
-            r -> {
-              ObjectNode line = Json.MAPPER.createObjectNode();
-              line.put("type", "measurement");
-              line.set("entity", parse(r.getString(1)));
-              counts.merge("measurements", 1L, Long::sum);
-              return line;
-            });
+        transfers
+            .measurements(t.id())
+            .map(
+                entity -> {
+                  ObjectNode line = Json.MAPPER.createObjectNode();
+                  line.put("type", "measurement");
+                  line.set("entity", parse(entity));
+                  counts.merge("measurements", 1L, Long::sum);
+                  return line;
+                });
     Multi<ObjectNode> trailer =
         Multi.createFrom()
             .item(
@@ -136,33 +133,6 @@ public class TenantTransfer {
     line.set("entity", r.entity());
     counts.merge(r.kind().path(), 1L, Long::sum);
     return line;
-  }
-
-  /**
-   * Keyset (or offset) pages of a query whose first column is the position: {@code $1} = tenant,
-   * {@code $2} = the last position seen.
-   */
-  private Multi<ObjectNode> pages(
-      String sql, String tenant, java.util.function.Function<Row, ObjectNode> map) {
-    AtomicLong last = new AtomicLong();
-    return Multi.createBy()
-        .repeating()
-        .uni(
-            () ->
-                pool.preparedQuery(sql)
-                    .execute(Tuple.of(tenant, last.get()))
-                    .map(
-                        rows -> {
-                          List<ObjectNode> page = new ArrayList<>();
-                          for (Row r : rows) {
-                            last.set(r.getLong(0) == null ? last.get() + 1 : r.getLong(0));
-                            page.add(map.apply(r));
-                          }
-                          return page;
-                        }))
-        .whilst(page -> page.size() == PAGE)
-        .onItem()
-        .transformToMultiAndConcatenate(page -> Multi.createFrom().iterable(page));
   }
 
   /** What an import stored. */
@@ -193,11 +163,11 @@ public class TenantTransfer {
     Map<String, Long> counts = new LinkedHashMap<>();
     return pool.withTransaction(
             c ->
-                c.preparedQuery("SELECT count(*) FROM resources WHERE service_instance_id = $1")
-                    .execute(Tuple.of(t.id()))
+                transfers
+                    .countResources(c, t.id())
                     .invoke(
-                        rows -> {
-                          if (rows.iterator().next().getLong(0) > 0) {
+                        n -> {
+                          if (n > 0) {
                             throw ApiException.conflict(
                                 "import needs an empty service instance; "
                                     + t.id()
@@ -248,57 +218,41 @@ public class TenantTransfer {
         String id = ids.getOrDefault(line.path("id").asText(), line.path("id").asText());
         ObjectNode entity = (ObjectNode) remap(line.get("entity").deepCopy(), ids);
         counts.merge(kind.path(), 1L, Long::sum);
-        return c.preparedQuery(
-                "INSERT INTO resources (service_instance_id, kind, id, entity, created_at, created_by, modified_at, modified_by)"
-                    + " VALUES ($1, $2, $3, $4::text::jsonb, $5::timestamptz, $6, now(), $7)")
-            .execute(
-                Tuple.tuple(
-                    List.of(
-                        t.id(),
-                        kind.path(),
-                        id,
-                        entity.toString(),
-                        time(line.path("created_at").asText(Instant.now().toString())),
-                        line.path("created_by").asText("import"),
-                        t.principal())))
-            .replaceWithVoid();
+        return transfers.insertResource(
+            c,
+            t.id(),
+            kind,
+            id,
+            entity.toString(),
+            time(line.path("created_at").asText(Instant.now().toString())),
+            line.path("created_by").asText("import"),
+            t.principal());
       }
       case "record" -> {
         counts.merge("records", 1L, Long::sum);
-        return c.preparedQuery(
-                "INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values, request_id)"
-                    + " VALUES ($1, $2, $3, $4::timestamptz, $5::text::jsonb, 'import')")
-            .execute(
-                Tuple.tuple(
-                    List.of(
-                        ids.getOrDefault(
-                            line.path("data_set_id").asText(), line.path("data_set_id").asText()),
-                        line.path("record_id").asText(),
-                        t.id(),
-                        time(line.path("ts").asText()),
-                        line.path("values").toString())))
-            .replaceWithVoid();
+        return transfers.insertRecord(
+            c,
+            t.id(),
+            ids.getOrDefault(line.path("data_set_id").asText(), line.path("data_set_id").asText()),
+            line.path("record_id").asText(),
+            time(line.path("ts").asText()),
+            line.path("values").toString());
       }
       case "measurement" -> {
         counts.merge("measurements", 1L, Long::sum);
         ObjectNode e = (ObjectNode) remap(line.get("entity").deepCopy(), ids);
-        return c.preparedQuery(
-                "INSERT INTO measurements (id, service_instance_id, monitor_instance_id, monitor_definition_id, target_type, target_id, run_id, ts, issue_count, entity)"
-                    + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb)")
-            .execute(
-                Tuple.tuple(
-                    java.util.Arrays.asList(
-                        UUID.randomUUID().toString(),
-                        t.id(),
-                        e.path("monitor_instance_id").asText(),
-                        e.path("monitor_definition_id").asText(),
-                        e.path("target").path("target_type").asText(),
-                        e.path("target").path("target_id").asText(),
-                        e.path("run_id").isTextual() ? e.path("run_id").asText() : null,
-                        OffsetDateTime.parse(e.path("timestamp").asText()),
-                        e.path("issue_count").asInt(),
-                        e.toString())))
-            .replaceWithVoid();
+        return transfers.insertMeasurement(
+            c,
+            UUID.randomUUID().toString(),
+            t.id(),
+            e.path("monitor_instance_id").asText(),
+            e.path("monitor_definition_id").asText(),
+            e.path("target").path("target_type").asText(),
+            e.path("target").path("target_id").asText(),
+            e.path("run_id").isTextual() ? e.path("run_id").asText() : null,
+            OffsetDateTime.parse(e.path("timestamp").asText()),
+            e.path("issue_count").asInt(),
+            e.toString());
       }
       default -> throw ApiException.badRequest("unknown line type '" + type + "'");
     }

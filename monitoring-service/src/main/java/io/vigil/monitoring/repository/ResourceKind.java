@@ -1,4 +1,4 @@
-package io.vigil.monitoring.service;
+package io.vigil.monitoring.repository;
 
 import java.util.Arrays;
 import java.util.List;
