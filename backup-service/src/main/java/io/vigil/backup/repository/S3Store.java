@@ -1,7 +1,9 @@
 package io.vigil.backup.repository;
 
+import io.smallrye.faulttolerance.api.Guard;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -59,6 +62,26 @@ public final class S3Store implements ObjectStore {
   private final String signingRegion;
   private final Path localStaging;
   private final HttpClient http;
+
+  /**
+   * Every request here is idempotent (whole-object PUTs, GETs, DELETEs, lists): a 5xx, a broken
+   * connection or no answer in time is tried again, twice, 100 ms and then 400 ms later, as S3
+   * clients do; an interrupted request is not.
+   */
+  private final Guard retry =
+      Guard.create()
+          .withDescription("s3-request")
+          .withRetry()
+          .maxRetries(2)
+          .delay(100, ChronoUnit.MILLIS)
+          .jitter(20, ChronoUnit.MILLIS)
+          .withExponentialBackoff()
+          .factor(4)
+          .done()
+          .retryOn(IOException.class)
+          .abortOn(InterruptedIOException.class)
+          .done()
+          .build();
 
   /**
    * @param endpoint e.g. {@code http://127.0.0.1:9000}
@@ -304,32 +327,16 @@ public final class S3Store implements ObjectStore {
                     + ", Signature="
                     + signature)
             .build();
-    // every request here is idempotent (whole-object PUTs): a 5xx or a broken connection is
-    // tried again, twice, as S3 clients do
-    HttpResponse<T> response = null;
-    for (int attempt = 1; ; attempt++) {
-      try {
-        response = http.send(request, handler);
-        if (response.statusCode() < 500 || attempt == 3) {
-          break;
-        }
-        if (response.body() instanceof InputStream in) {
-          in.close();
-        }
-      } catch (IOException e) {
-        if (attempt == 3) {
-          throw e;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted: " + method + " " + path, e);
-      }
-      try {
-        Thread.sleep(100L * attempt * attempt);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted: " + method + " " + path, e);
-      }
+    HttpResponse<T> response;
+    try {
+      @SuppressWarnings("unchecked")
+      HttpResponse<T> r =
+          (HttpResponse<T>) retry.call(() -> sendOnce(request, handler), HttpResponse.class);
+      response = r;
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(method + " " + describe() + path + ": " + e, e);
     }
     for (int code : ok) {
       if (response.statusCode() == code) {
@@ -343,6 +350,41 @@ public final class S3Store implements ObjectStore {
             : String.valueOf(b);
     throw new IOException(
         method + " " + describe() + path + " answered " + response.statusCode() + ": " + detail);
+  }
+
+  /**
+   * One try: a 5xx is a failure to try again (its body, the store's reason, in the message), a
+   * broken connection or no answer in time ({@code HttpTimeoutException}) too.
+   */
+  private <T> HttpResponse<T> sendOnce(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+      throws IOException {
+    HttpResponse<T> response;
+    try {
+      response = http.send(request, handler);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted: " + request.method() + " " + request.uri());
+    }
+    if (response.statusCode() >= 500) {
+      Object b = response.body();
+      String detail = "";
+      if (b instanceof InputStream in) {
+        try (in) {
+          detail = new String(in.readNBytes(2000), StandardCharsets.UTF_8);
+        }
+      } else if (b != null) {
+        detail = String.valueOf(b);
+      }
+      throw new IOException(
+          request.method()
+              + " "
+              + request.uri().getPath()
+              + " answered "
+              + response.statusCode()
+              + ": "
+              + detail);
+    }
+    return response;
   }
 
   private static String encodePath(String path) {

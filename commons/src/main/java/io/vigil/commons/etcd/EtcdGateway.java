@@ -72,25 +72,35 @@ public class EtcdGateway {
    * Keeps a lease alive until the returned handle is closed; {@code onLost} runs once when the
    * lease can no longer be kept (expired, revoked, or etcd unreachable for too long).
    */
-  public CloseableClient keepAlive(long leaseId, Consumer<Throwable> onLost) {
-    return client
-        .getLeaseClient()
-        .keepAlive(
-            leaseId,
-            new StreamObserver<>() {
-              @Override
-              public void onNext(LeaseKeepAliveResponse value) {}
+  public KeepAlive keepAlive(long leaseId, Consumer<Throwable> onLost) {
+    CloseableClient keeper =
+        client()
+            .getLeaseClient()
+            .keepAlive(
+                leaseId,
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(LeaseKeepAliveResponse value) {}
 
-              @Override
-              public void onError(Throwable t) {
-                onLost.accept(t);
-              }
+                  @Override
+                  public void onError(Throwable t) {
+                    onLost.accept(t);
+                  }
 
-              @Override
-              public void onCompleted() {
-                onLost.accept(new IllegalStateException("lease keep-alive completed"));
-              }
-            });
+                  @Override
+                  public void onCompleted() {
+                    onLost.accept(new IllegalStateException("lease keep-alive completed"));
+                  }
+                });
+    return keeper::close;
+  }
+
+  /** Keeps a lease alive until closed. */
+  @FunctionalInterface
+  public interface KeepAlive extends AutoCloseable {
+    /** Stops keeping the lease alive (it then expires by itself, unless revoked first). */
+    @Override
+    void close();
   }
 
   /** Revokes a lease, deleting every key attached to it. */

@@ -2,7 +2,6 @@ package io.vigil.commons.topology;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.etcd.jetcd.support.CloseableClient;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -51,7 +50,7 @@ public class InstanceRegistrar {
   private final String instanceId;
   private final AtomicReference<State> state = new AtomicReference<>(State.WAITING_FOR_READY);
   private volatile long leaseId;
-  private volatile CloseableClient keepAlive;
+  private volatile EtcdGateway.KeepAlive keepAlive;
   private volatile Instant startedAt;
   private Periodic timer;
 
@@ -147,7 +146,7 @@ public class InstanceRegistrar {
   private void leaseLost(Throwable cause) {
     if (state.compareAndSet(State.REGISTERED, State.WAITING_FOR_READY)) {
       LOG.warnf("Lost the etcd lease of %s (%s); registering again", key(), cause.toString());
-      CloseableClient k = keepAlive;
+      EtcdGateway.KeepAlive k = keepAlive;
       if (k != null) {
         k.close();
       }
@@ -177,7 +176,7 @@ public class InstanceRegistrar {
     if (timer != null) {
       timer.stop();
     }
-    CloseableClient k = keepAlive;
+    EtcdGateway.KeepAlive k = keepAlive;
     if (k != null) {
       k.close();
     }
