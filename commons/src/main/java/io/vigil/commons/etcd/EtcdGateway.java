@@ -16,6 +16,7 @@ import io.vigil.commons.topology.RegionConfig;
 import io.vigil.commons.topology.TopologyKeys;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,10 +42,19 @@ public class EtcdGateway {
   private final Client client;
   private final Duration callTimeout;
 
-  /** A gateway to the endpoints of {@code config} (none: disabled). */
+  /** The gateway of this instance's region configuration (no endpoints: disabled). */
+  @Inject
   public EtcdGateway(RegionConfig config) {
-    this.callTimeout = config.etcd().callTimeout();
-    List<String> endpoints = config.etcd().endpoints().orElse(List.of());
+    this(config.etcd().endpoints().orElse(List.of()), config.etcd().callTimeout());
+  }
+
+  /**
+   * A gateway to {@code endpoints} (none: disabled).
+   *
+   * @param callTimeout how long one etcd call may take
+   */
+  public EtcdGateway(List<String> endpoints, Duration callTimeout) {
+    this.callTimeout = callTimeout;
     this.client =
         endpoints.isEmpty()
             ? null

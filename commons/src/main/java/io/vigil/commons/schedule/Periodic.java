@@ -82,11 +82,6 @@ public final class Periodic {
     return self[0];
   }
 
-  /** Whether {@link #stop} was called: a long tick checks it to end early. */
-  public boolean stopping() {
-    return stopping;
-  }
-
   /** Stops: cancels the timer, or interrupts the thread and waits up to 5 s for it to end. */
   public void stop() {
     stopping = true;

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.Vertx;
-import io.vigil.commons.topology.RegionConfig;
 import io.vigil.process.EtcdCluster;
 import io.vigil.process.Workspace;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +24,7 @@ class KeyWatchTest {
   @BeforeAll
   static void start() {
     etcd = EtcdCluster.start(Workspace.forTests(), "etcd-watch", 1);
-    gateway = new EtcdGateway(region(etcd.endpoints()));
+    gateway = new EtcdGateway(etcd.endpoints(), Duration.ofSeconds(2));
     vertx = Vertx.vertx();
   }
 
@@ -35,42 +33,6 @@ class KeyWatchTest {
     gateway.close();
     vertx.close();
     etcd.close();
-  }
-
-  static RegionConfig region(List<String> endpoints) {
-    return new RegionConfig() {
-      public String name() {
-        return "test";
-      }
-
-      public String zone() {
-        return "zone-a";
-      }
-
-      public Optional<String> instanceId() {
-        return Optional.empty();
-      }
-
-      public Optional<String> advertisedUrl() {
-        return Optional.empty();
-      }
-
-      public Etcd etcd() {
-        return new Etcd() {
-          public Optional<List<String>> endpoints() {
-            return Optional.of(endpoints);
-          }
-
-          public Duration leaseTtl() {
-            return Duration.ofSeconds(2);
-          }
-
-          public Duration callTimeout() {
-            return Duration.ofSeconds(2);
-          }
-        };
-      }
-    };
   }
 
   private static void put(String key, String value) {
@@ -137,7 +99,7 @@ class KeyWatchTest {
   @Test
   void withEtcdGoneTheOutcomeGoesDownAndTheLastReadStays() {
     EtcdCluster lone = EtcdCluster.start(Workspace.forTests(), "etcd-gone", 1);
-    EtcdGateway other = new EtcdGateway(region(lone.endpoints()));
+    EtcdGateway other = new EtcdGateway(lone.endpoints(), Duration.ofSeconds(2));
     List<Map<String, String>> reads = new CopyOnWriteArrayList<>();
     KeyWatch watch =
         new KeyWatch(
