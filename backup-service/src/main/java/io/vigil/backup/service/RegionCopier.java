@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.faulttolerance.api.Guard;
 import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.ObjectStore;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Optional;
@@ -51,6 +53,24 @@ import org.jboss.logging.Logger;
 public class RegionCopier {
 
   private static final Logger LOG = Logger.getLogger(RegionCopier.class);
+
+  /**
+   * A failed copy is tried again at once, 250 ms and then 1 s later (a blip of either repository);
+   * one that still fails stays queued and the copier waits {@code retry-interval} before the next
+   * turn (an outage of the other region).
+   */
+  private final Guard blips =
+      Guard.create()
+          .withDescription("region-copy")
+          .withRetry()
+          .maxRetries(2)
+          .delay(250, ChronoUnit.MILLIS)
+          .withExponentialBackoff()
+          .factor(4)
+          .done()
+          .abortOn(InterruptedException.class)
+          .done()
+          .build();
 
   private final BackupRepository source;
   private final Optional<BackupRepository> copy;
@@ -186,16 +206,23 @@ public class RegionCopier {
       key = pending.iterator().next();
     }
     try {
-      if (key.startsWith("-")) {
-        copy.get().store().delete(key.substring(1));
-      } else {
-        copyKey(key);
-      }
+      blips.call(
+          () -> {
+            if (key.startsWith("-")) {
+              copy.get().store().delete(key.substring(1));
+            } else {
+              copyKey(key);
+            }
+            return null;
+          },
+          Void.class);
       synchronized (pending) {
         pending.remove(key);
       }
       lastError = null;
-    } catch (IOException | RuntimeException e) {
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
       lastError = key + ": " + e.getMessage();
       metrics.counter("vigil.backup.copies", "outcome", "failure").increment();
       LOG.warnf("Copy to %s failed: %s", destination().orElse("?"), lastError);

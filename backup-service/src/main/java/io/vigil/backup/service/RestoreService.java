@@ -1,5 +1,6 @@
 package io.vigil.backup.service;
 
+import io.smallrye.faulttolerance.api.Guard;
 import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +56,17 @@ public class RestoreService {
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSSSSS][.SSSSS][.SSSS][.SSS][.SS][.S]");
   private static final DateTimeFormatter TARGET_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS'+00'").withZone(ZoneOffset.UTC);
+
+  /** A WAL copy deleted between listing and reading (superseded): list again, up to twice. */
+  private final Guard supersededCopy =
+      Guard.create()
+          .withDescription("wal-fetch")
+          .withRetry()
+          .maxRetries(2)
+          .delay(0, ChronoUnit.MILLIS)
+          .retryOn(java.nio.file.NoSuchFileException.class)
+          .done()
+          .build();
 
   private final BackupRepository repository;
   private final BackupConfig config;
@@ -253,14 +266,12 @@ public class RestoreService {
    * stored) is fetched again from a new listing.
    */
   private int fetchWal(RecoveryPoint base, Path walDir) throws IOException {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return fetchWalOnce(base, walDir);
-      } catch (java.nio.file.NoSuchFileException e) {
-        if (attempt == 3) {
-          throw e;
-        }
-      }
+    try {
+      return supersededCopy.call(() -> fetchWalOnce(base, walDir), Integer.class);
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e);
     }
   }
 
