@@ -1,6 +1,6 @@
 package io.vigil.backup;
 
-import static io.restassured.RestAssured.given;
+import static io.vigil.testkit.Operator.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.containsString;

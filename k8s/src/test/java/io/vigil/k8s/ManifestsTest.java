@@ -226,6 +226,21 @@ class ManifestsTest {
                 assertThat(c.getWhenUnsatisfiable()).isEqualTo("DoNotSchedule");
                 assertThat(labels).containsAllEntriesOf(c.getLabelSelector().getMatchLabels());
               });
+      // every Vigil service takes the operator's keys from the shared Secret, never a literal
+      if (!name.equals("vigil-etcd")) {
+        for (String variable :
+            List.of("VIGIL_SECURITY_OPERATOR_KEY", "VIGIL_SECURITY_READER_KEY")) {
+          assertThat(pod.getContainers().get(0).getEnv())
+              .as(at + " " + variable)
+              .anySatisfy(
+                  e -> {
+                    assertThat(e.getName()).isEqualTo(variable);
+                    assertThat(e.getValue()).isNull();
+                    assertThat(e.getValueFrom().getSecretKeyRef().getName())
+                        .isEqualTo("vigil-operator");
+                  });
+        }
+      }
       // a PDB covers it
       assertThat(pdbs)
           .as(at + " PodDisruptionBudget")

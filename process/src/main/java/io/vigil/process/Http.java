@@ -7,7 +7,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Small blocking HTTP calls for readiness probes and checks. */
+/**
+ * Small blocking HTTP calls for readiness probes and checks; {@link #as} makes them with an
+ * operator's key (the services' control surfaces take nothing else).
+ */
 public final class Http {
 
   private static final HttpClient CLIENT =
@@ -16,7 +19,40 @@ public final class Http {
           .version(HttpClient.Version.HTTP_1_1)
           .build();
 
-  private Http() {}
+  private final String authorization;
+
+  private Http(String authorization) {
+    this.authorization = authorization;
+  }
+
+  /** Calls that send {@code Authorization: Bearer <key>}. */
+  public static Http as(String key) {
+    return new Http("Bearer " + key);
+  }
+
+  /** GET with the key, with the given timeout; never throws. */
+  public Response read(String url, Duration timeout) {
+    return send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Authorization", authorization)
+            .timeout(timeout)
+            .GET());
+  }
+
+  /** GET with the key, with a short timeout; never throws. */
+  public Response read(String url) {
+    return read(url, Duration.ofSeconds(2));
+  }
+
+  /** POSTs JSON with the key and waits up to {@code timeout} for the answer; never throws. */
+  public Response post(String url, String body, Duration timeout) {
+    return send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Authorization", authorization)
+            .header("Content-Type", "application/json")
+            .timeout(timeout)
+            .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
 
   /** A response: status and body; status -1 when no response came. */
   public record Response(int status, String body) {}

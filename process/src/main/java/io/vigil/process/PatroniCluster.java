@@ -134,7 +134,7 @@ public final class PatroniCluster implements AutoCloseable {
     Path sockets = m.dir.resolve("sockets");
     try {
       Files.createDirectories(sockets);
-      Files.writeString(config, config(m, sockets));
+      Workspace.writePrivate(config, config(m, sockets));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -163,7 +163,7 @@ public final class PostgresServer implements AutoCloseable {
     Path sockets = dataDir.resolve("sockets");
     try {
       Files.createDirectories(sockets);
-      Files.writeString(pwfile, password);
+      Workspace.writePrivate(pwfile, password);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,6 +1,7 @@
 package io.vigil.process;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import org.jboss.logging.Logger;
 
@@ -51,7 +53,7 @@ public final class QuarkusService {
    * @param name process name (logs, region.json), e.g. {@code monitoring-zone-a}
    * @param module the service's module
    * @param port HTTP port
-   * @param config configuration, passed as system properties
+   * @param config configuration, passed in a file only this user can read
    */
   public static ManagedProcess start(
       Workspace ws, String name, String module, int port, Map<String, String> config, Aot aot) {
@@ -100,10 +102,31 @@ public final class QuarkusService {
     command.addAll(jvmOptions);
     Map<String, String> all = new TreeMap<>(config);
     all.put("quarkus.http.port", Integer.toString(port));
-    all.forEach((k, v) -> command.add("-D" + k + "=" + v));
+    // configuration holds keys and passwords: a file only this user reads, never the command line
+    command.add("-Dquarkus.config.locations=" + writeConfig(ws, name, all));
     command.add("-jar");
     command.add(app.resolve("quarkus-run.jar").toString());
     return ws.start(name, command, Map.of());
+  }
+
+  /**
+   * Writes a process's configuration to {@code <workspace>/<name>.properties}, mode 0600, ranked
+   * above everything but system properties ({@code config_ordinal} 390, over the environment's 300
+   * and the packaged application.properties' 250).
+   */
+  static Path writeConfig(Workspace ws, String name, Map<String, String> config) {
+    Properties properties = new Properties();
+    properties.putAll(config);
+    properties.put("config_ordinal", "390");
+    Path file = ws.root().resolve(name + ".properties").toAbsolutePath();
+    StringWriter text = new StringWriter();
+    try {
+      properties.store(text, "configuration of " + name + " (written by the vigil command)");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Workspace.writePrivate(file, text.toString());
+    return file;
   }
 
   /**

@@ -35,7 +35,7 @@ public final class S3ProxyServer implements AutoCloseable {
     Path properties = server.dir.resolve("s3proxy.properties");
     try {
       Files.createDirectories(blobs);
-      Files.writeString(
+      Workspace.writePrivate(
           properties,
           """
           s3proxy.endpoint=http://127.0.0.1:%d

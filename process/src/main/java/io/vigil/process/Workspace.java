@@ -110,6 +110,21 @@ public final class Workspace {
   }
 
   /**
+   * Writes a file only its owner can read or write (mode 0600 from its creation on): for anything
+   * holding a key or a password.
+   */
+  public static void writePrivate(Path file, String content) {
+    try {
+      Files.deleteIfExists(file);
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, content);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  /**
    * Hands a directory tree to the unprivileged user (when root) with mode 0700, and makes sure
    * every parent up to the filesystem root can be traversed.
    */

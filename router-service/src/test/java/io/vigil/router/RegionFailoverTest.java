@@ -11,6 +11,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.vigil.router.ZoneBackends.Mode;
 import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.Operator;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +49,7 @@ class RegionFailoverTest {
                       .header("Vigil-Region", "us-east")
                       .header("Vigil-Zone", "zone-s")
                       .body("failover_from", is("us-south")));
-      given()
+      Operator.given()
           .get("/routing/zones")
           .then()
           .body("failover.serving", is("standby"))

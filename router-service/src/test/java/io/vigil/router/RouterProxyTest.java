@@ -13,6 +13,7 @@ import io.restassured.RestAssured;
 import io.restassured.response.Response;
 import io.vigil.router.ZoneBackends.Mode;
 import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.Operator;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -54,7 +55,7 @@ class RouterProxyTest {
         .atMost(Duration.ofSeconds(15))
         .untilAsserted(
             () -> {
-              var view = given().get("/routing/zones").jsonPath();
+              var view = Operator.given().get("/routing/zones").jsonPath();
               for (String zone : zones) {
                 String at = "zones.find { it.zone == '" + zone + "' }";
                 assertThat(view.getString(at + ".state")).isEqualTo("UP");
@@ -70,7 +71,7 @@ class RouterProxyTest {
         .atMost(Duration.ofSeconds(5))
         .untilAsserted(
             () -> {
-              var view = given().get("/routing/zones").jsonPath();
+              var view = Operator.given().get("/routing/zones").jsonPath();
               for (String zone : zones) {
                 assertThat(view.getString("zones.find { it.zone == '" + zone + "' }.state"))
                     .as(zone)
@@ -112,7 +113,7 @@ class RouterProxyTest {
     assertThat(outcomes).allSatisfy(o -> assertThat(o.status()).isEqualTo(200));
     assertThat(outcomes.stream().filter(o -> o.startNanos() > 1_500_000_000L))
         .noneMatch(o -> "zone-b".equals(o.zone()));
-    given()
+    Operator.given()
         .get("/routing/zones")
         .then()
         .body("zones.find { it.zone == 'zone-b' }.state", is("DOWN"))
@@ -132,8 +133,11 @@ class RouterProxyTest {
     SteadyLoad.run(url(API), 4, Duration.ofSeconds(1), Duration.ZERO, () -> {});
     await()
         .atMost(Duration.ofSeconds(2))
-        .until(() -> given().get("/routing/zones").jsonPath().getLong("per_try_timeout_ms") < 1000);
-    long perTryMs = given().get("/routing/zones").jsonPath().getLong("per_try_timeout_ms");
+        .until(
+            () ->
+                Operator.given().get("/routing/zones").jsonPath().getLong("per_try_timeout_ms")
+                    < 1000);
+    long perTryMs = Operator.given().get("/routing/zones").jsonPath().getLong("per_try_timeout_ms");
 
     List<SteadyLoad.Outcome> outcomes =
         SteadyLoad.run(
@@ -150,7 +154,7 @@ class RouterProxyTest {
     assertThat(slowestMs)
         .as("slowest request vs per-try timeout %d ms", perTryMs)
         .isLessThan(perTryMs + 400);
-    given()
+    Operator.given()
         .get("/routing/zones")
         .then()
         .body("zones.find { it.zone == 'zone-b' }.state", is("DOWN"))
@@ -199,7 +203,10 @@ class RouterProxyTest {
     SteadyLoad.run(url(API), 4, Duration.ofSeconds(1), Duration.ZERO, () -> {});
     await()
         .atMost(Duration.ofSeconds(2))
-        .until(() -> given().get("/routing/zones").jsonPath().getLong("per_try_timeout_ms") < 1000);
+        .until(
+            () ->
+                Operator.given().get("/routing/zones").jsonPath().getLong("per_try_timeout_ms")
+                    < 1000);
     backends.received.clear();
     backends.writeDelayMs = 1_500;
     for (int i = 0; i < 3; i++) {
@@ -214,7 +221,7 @@ class RouterProxyTest {
     }
     // each write reached one instance once: none was abandoned as hung and sent elsewhere
     assertThat(backends.received).hasSize(3);
-    assertThat(given().get("/routing/zones").jsonPath().getLong("per_try_timeout_ms"))
+    assertThat(Operator.given().get("/routing/zones").jsonPath().getLong("per_try_timeout_ms"))
         .isLessThan(1000);
   }
 
@@ -244,7 +251,7 @@ class RouterProxyTest {
     Response next = given().get(API);
     assertThat(next.statusCode()).as(next.asString()).isEqualTo(200);
     assertThat(next.header("Vigil-Zone")).isEqualTo("zone-a");
-    given()
+    Operator.given()
         .get("/routing/zones")
         .then()
         .body("zones.find { it.zone == 'zone-a' }.state", is("UP"))
@@ -269,7 +276,7 @@ class RouterProxyTest {
   void drainMovesTrafficOffAtOnceAndActivateBringsItBackGradually() throws Exception {
     Thread.sleep(5_200); // the fresh backends are past their own slow start
     long t0 = System.nanoTime();
-    given()
+    Operator.given()
         .post("/routing/zones/zone-a/drain")
         .then()
         .statusCode(200)
@@ -293,7 +300,7 @@ class RouterProxyTest {
           .isEqualTo("draining");
     }
 
-    given()
+    Operator.given()
         .post("/routing/zones/zone-a/activate")
         .then()
         .statusCode(200)
@@ -307,12 +314,12 @@ class RouterProxyTest {
 
   @Test
   void zoneAdminRejectsUnknownAndInvalidZones() {
-    given()
+    Operator.given()
         .post("/routing/zones/zone-x/drain")
         .then()
         .statusCode(404)
         .body("errors[0].code", is("zone_not_found"));
-    given()
+    Operator.given()
         .post("/routing/zones/Zone_A!/drain")
         .then()
         .statusCode(400)

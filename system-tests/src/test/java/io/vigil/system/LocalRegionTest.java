@@ -303,7 +303,7 @@ class LocalRegionTest {
   private boolean leaderStreamsWalWithinTheRpo() {
     for (RegionState.Process p : state.processes) {
       if (p.role().equals("backup-service")) {
-        String status = Http.get(p.endpoint() + "/backups/status").body();
+        String status = state.operator().read(p.endpoint() + "/backups/status").body();
         if (status.contains("\"leader\":true")) {
           try {
             var s = new com.fasterxml.jackson.databind.ObjectMapper().readTree(status);

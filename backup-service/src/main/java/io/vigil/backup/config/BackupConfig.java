@@ -117,6 +117,14 @@ public interface BackupConfig {
     java.util.Optional<Path> binDir();
   }
 
+  /**
+   * The only directory restores write into: a restore's {@code directory} must lie inside it (after
+   * resolving {@code ..} and symbolic links), anything else is refused with 400 — so the API cannot
+   * unpack the region's data wherever the service may write.
+   */
+  @WithDefault(".vigil/restores")
+  Path restoreRoot();
+
   /** Backup repository settings. */
   interface Repository {
     /** Directory of a filesystem repository (used when no {@code s3} bucket is configured). */

@@ -15,6 +15,7 @@ import io.vigil.backup.service.RestoreService;
 import io.vigil.backup.service.WalArchiver;
 import io.vigil.commons.api.ApiError;
 import io.vigil.commons.api.ApiException;
+import io.vigil.commons.security.Operator;
 import io.vigil.commons.topology.RegionConfig;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -31,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
  * The backup API: recovery points and the recovery window per target, a backup now, the status of
  * the running backup with its progress, and a verification of the whole repository.
  */
+@Operator
 @Path("/backups")
 @Produces(MediaType.APPLICATION_JSON)
 public class BackupResource {

@@ -8,6 +8,7 @@ import io.vigil.backup.service.BackupService;
 import io.vigil.backup.service.RestoreService;
 import io.vigil.commons.api.ApiError;
 import io.vigil.commons.api.ApiException;
+import io.vigil.commons.security.Operator;
 import io.vigil.commons.topology.RegionConfig;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -27,6 +28,7 @@ import java.util.Optional;
  * the archived WAL after it; the source region defaults to this one, another one's copies in this
  * repository restore a lost region here).
  */
+@Operator
 @Path("/restores")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -55,10 +57,11 @@ public class RestoreResource {
         return ApiError.response(
             400, "unknown_target", "target must be one of " + BackupService.TARGETS);
       }
-      String directory = body.path("directory").asText("");
-      if (directory.isEmpty()) {
+      String requested = body.path("directory").asText("");
+      if (requested.isEmpty() || requested.indexOf('\0') >= 0) {
         return ApiError.response(400, "invalid_directory", "directory is required");
       }
+      java.nio.file.Path directory = restores.requestedDirectory(requested);
       Optional<String> id =
           body.hasNonNull("recovery_point")
               ? Optional.of(body.get("recovery_point").asText())
@@ -82,7 +85,7 @@ public class RestoreResource {
             400, "invalid_region", "source_region is not a region name: " + from);
       }
       RestoreService.Plan plan = restores.choose(from, target, id, time);
-      RestoreService.Restored done = restores.restore(plan, java.nio.file.Path.of(directory));
+      RestoreService.Restored done = restores.restore(plan, directory);
       ObjectNode out = json.createObjectNode();
       out.put("source_region", from);
       out.set("recovery_point", json.valueToTree(plan.point()));

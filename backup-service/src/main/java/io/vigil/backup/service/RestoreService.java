@@ -163,10 +163,6 @@ public class RestoreService {
   public Restored restore(Plan plan, Path directory) throws Exception {
     long t0 = System.nanoTime();
     RecoveryPoint point = plan.point();
-    if (!directory.isAbsolute()) {
-      throw new ApiException(
-          400, "invalid_directory", "directory must be an absolute path: " + directory);
-    }
     if (Files.exists(directory)) {
       try (Stream<Path> entries = Files.list(directory)) {
         if (entries.findAny().isPresent()) {
@@ -234,6 +230,44 @@ public class RestoreService {
   }
 
   /** Streams the base backup out of the repository through {@code tar}, checking its SHA-256. */
+  /**
+   * The directory a caller asked to restore into, as a real path (symbolic links of its existing
+   * part resolved), when it lies strictly inside the restore root; otherwise a 400.
+   */
+  public Path requestedDirectory(String requested) throws IOException {
+    return insideRestoreRoot(config.restoreRoot(), Path.of(requested));
+  }
+
+  static Path insideRestoreRoot(Path root, Path directory) throws IOException {
+    if (!directory.isAbsolute()) {
+      throw new ApiException(
+          400, "invalid_directory", "directory must be an absolute path: " + directory);
+    }
+    Files.createDirectories(root);
+    Path realRoot = root.toRealPath();
+    Path wanted = directory.normalize();
+    Path existing = wanted;
+    while (!Files.exists(existing, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      existing = existing.getParent();
+    }
+    Path real;
+    try {
+      real = existing.toRealPath().resolve(existing.relativize(wanted));
+    } catch (IOException e) {
+      real = null; // a dangling link
+    }
+    if (real == null || !real.startsWith(realRoot) || real.equals(realRoot)) {
+      throw new ApiException(
+          400,
+          "invalid_directory",
+          "directory must be inside the restore root "
+              + realRoot
+              + " (vigil.backup.restore-root): "
+              + directory);
+    }
+    return real;
+  }
+
   private void unpack(RecoveryPoint point, Path directory) throws Exception {
     Process tar =
         new ProcessBuilder("tar", "-C", directory.toString(), "-xzf", "-")

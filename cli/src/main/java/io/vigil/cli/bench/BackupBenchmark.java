@@ -2,6 +2,7 @@ package io.vigil.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vigil.cli.region.RegionState;
 import io.vigil.process.EtcdCluster;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
@@ -53,29 +54,35 @@ public final class BackupBenchmark {
       out.printf("Database size: %,.0f MB%n%n", mb);
 
       int port = Ports.free();
+      String operatorKey = RegionState.newKey("op_");
+      Http operator = Http.as(operatorKey);
       ManagedProcess service =
           QuarkusService.start(
               ws,
               "bench-backup",
               "backup-service",
               port,
-              Map.of(
-                  "vigil.region.etcd.endpoints", etcd.endpointList(),
-                  "vigil.backup.repository.path", repo.toString(),
-                  "vigil.backup.wal.spool", stateDir.resolve("bench-data/wal-spool").toString(),
-                  "vigil.backup.schedule.enabled", "false",
-                  "vigil.backup.drill.enabled", "false",
-                  "vigil.backup.postgres.host", "127.0.0.1",
-                  "vigil.backup.postgres.port", Integer.toString(pg.port()),
-                  "vigil.backup.postgres.user", PostgresServer.USER,
-                  "vigil.backup.postgres.password", pg.password()),
+              Map.ofEntries(
+                  Map.entry("vigil.region.etcd.endpoints", etcd.endpointList()),
+                  Map.entry("vigil.backup.repository.path", repo.toString()),
+                  Map.entry(
+                      "vigil.backup.wal.spool",
+                      stateDir.resolve("bench-data/wal-spool").toString()),
+                  Map.entry("vigil.backup.schedule.enabled", "false"),
+                  Map.entry("vigil.backup.drill.enabled", "false"),
+                  Map.entry("vigil.backup.postgres.host", "127.0.0.1"),
+                  Map.entry("vigil.backup.postgres.port", Integer.toString(pg.port())),
+                  Map.entry("vigil.backup.postgres.user", PostgresServer.USER),
+                  Map.entry("vigil.backup.postgres.password", pg.password()),
+                  Map.entry("vigil.security.operator-key", operatorKey),
+                  Map.entry("vigil.backup.restore-root", ws.root().toString())),
               QuarkusService.Aot.AUTO);
       String base = "http://127.0.0.1:" + port;
       try {
         Readiness.await(
             "backup-service leads",
             Duration.ofSeconds(30),
-            () -> Http.get(base + "/backups/status").body().contains("\"leader\":true"));
+            () -> operator.read(base + "/backups/status").body().contains("\"leader\":true"));
         Path bin = Tools.postgresBin();
 
         double rawPlain = timed(() -> rawBaseBackup(bin, pg, ws.root(), "-Fp"));
@@ -85,7 +92,7 @@ public final class BackupBenchmark {
             timed(
                 () -> {
                   Http.Response r =
-                      Http.postJsonWithin(base + "/backups/postgres", "", Duration.ofMinutes(60));
+                      operator.post(base + "/backups/postgres", "", Duration.ofMinutes(60));
                   if (r.status() != 201) {
                     throw new IllegalStateException("backup failed: " + r.body());
                   }
@@ -112,7 +119,7 @@ public final class BackupBenchmark {
         Path dir = ws.root().resolve("restored-" + UUID.randomUUID()).toAbsolutePath();
         long t0 = System.nanoTime();
         Http.Response restored =
-            Http.postJsonWithin(
+            operator.post(
                 base + "/restores",
                 "{\"target\":\"postgres\",\"recovery_point\":\"latest\",\"directory\":\""
                     + dir
@@ -165,14 +172,14 @@ public final class BackupBenchmark {
                     });
         long end = System.nanoTime() + Duration.ofSeconds(riskSeconds).toNanos();
         while (System.nanoTime() < end) {
-          JsonNode s = JSON.readTree(Http.get(base + "/backups/status").body());
+          JsonNode s = JSON.readTree(operator.read(base + "/backups/status").body());
           exposure.add(s.path("rpo").path("postgres").path("exposure_seconds").asDouble());
           Thread.sleep(250);
         }
         writing.set(false);
         writer.join();
         Collections.sort(exposure);
-        JsonNode status = JSON.readTree(Http.get(base + "/backups/status").body());
+        JsonNode status = JSON.readTree(operator.read(base + "/backups/status").body());
         out.printf(
             "Data at risk under steady writes (%,d commits in %d s; %d samples of the PostgreSQL"
                 + " RPO exposure = now − newest durable point):%n%n",

@@ -66,7 +66,7 @@ public final class IngestBenchmark {
                   "quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE),
                   "quarkus.datasource.username", PostgresServer.USER,
                   "quarkus.datasource.password", pg.password(),
-                  "vigil.monitoring.operator-key", operator),
+                  "vigil.security.operator-key", operator),
               QuarkusService.Aot.AUTO);
       try {
         String base = "http://127.0.0.1:" + port;

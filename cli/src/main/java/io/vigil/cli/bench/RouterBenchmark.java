@@ -1,5 +1,6 @@
 package io.vigil.cli.bench;
 
+import io.vigil.cli.region.RegionState;
 import io.vigil.process.Commands;
 import io.vigil.process.EtcdCluster;
 import io.vigil.process.Http;
@@ -50,6 +51,7 @@ public final class RouterBenchmark {
   private final Map<String, Integer> ports = new LinkedHashMap<>();
   private final Map<String, ManagedProcess> backends = new LinkedHashMap<>();
   private int routerPort;
+  private final String operatorKey = RegionState.newKey("op_");
   private int haproxyPort;
   private Path haproxySocket;
 
@@ -82,6 +84,7 @@ public final class RouterBenchmark {
       config.put("vigil.region.name", REGION);
       config.put("vigil.region.zone", "zone-a");
       config.put("quarkus.log.level", "WARN");
+      config.put("vigil.security.operator-key", b.operatorKey);
       started.add(
           QuarkusService.start(
               ws, "bench-router", "router-service", b.routerPort, config, QuarkusService.Aot.AUTO));
@@ -297,7 +300,8 @@ public final class RouterBenchmark {
   /** Whether the proxy routes to the zone now. */
   private boolean zoneUp(boolean router, String zone) {
     if (router) {
-      Http.Response r = Http.get("http://127.0.0.1:" + routerPort + "/routing/zones");
+      Http.Response r =
+          Http.as(operatorKey).read("http://127.0.0.1:" + routerPort + "/routing/zones");
       return r.status() == 200
           && r.body().replace(" ", "").contains("\"zone\":\"" + zone + "\",\"state\":\"UP\"");
     }

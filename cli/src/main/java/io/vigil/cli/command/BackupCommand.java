@@ -36,7 +36,8 @@ public final class BackupCommand {
       boolean done = false;
       for (String e : endpoints) {
         out.printf("Backing up %s through %s ...%n", target, e);
-        Http.Response r = Http.postJsonWithin(e + "/backups/" + target, "", Duration.ofMinutes(30));
+        Http.Response r =
+            vigil.region().operator().post(e + "/backups/" + target, "", Duration.ofMinutes(30));
         if (r.status() == 201) {
           out.println("  " + r.body());
           done = true;
@@ -59,7 +60,7 @@ public final class BackupCommand {
   int list() {
     List<String> endpoints = endpoints(vigil.region());
     for (String e : endpoints) {
-      Http.Response r = Http.get(e + "/backups", Duration.ofSeconds(30));
+      Http.Response r = vigil.region().operator().read(e + "/backups", Duration.ofSeconds(30));
       if (r.status() == 200) {
         vigil.out().println(r.body());
         return 0;

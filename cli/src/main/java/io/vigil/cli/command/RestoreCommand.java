@@ -3,6 +3,7 @@ package io.vigil.cli.command;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vigil.cli.Vigil;
+import io.vigil.cli.region.LocalRegion;
 import io.vigil.process.Http;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +43,13 @@ public final class RestoreCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "postgres or etcd")
   private Target target;
 
-  @Option(names = "--into", required = true, paramLabel = "DIR", description = "where to restore")
+  @Option(
+      names = "--into",
+      required = true,
+      paramLabel = "DIR",
+      description =
+          "a new directory inside the region's restore root (<state dir>/restores; a relative DIR"
+              + " is taken inside it)")
   private Path into;
 
   @ArgGroup(exclusive = true)
@@ -52,7 +59,8 @@ public final class RestoreCommand implements Callable<Integer> {
   public Integer call() {
     ObjectNode body = new ObjectMapper().createObjectNode();
     body.put("target", target.name());
-    body.put("directory", into.toAbsolutePath().toString());
+    Path dir = into.isAbsolute() ? into : LocalRegion.restoreRoot(vigil.stateDir()).resolve(into);
+    body.put("directory", dir.toString());
     if (point != null && point.id != null) {
       body.put("recovery_point", point.id);
     }
@@ -61,7 +69,10 @@ public final class RestoreCommand implements Callable<Integer> {
     }
     String endpoint = BackupCommand.endpoints(vigil.region()).get(0);
     Http.Response r =
-        Http.postJsonWithin(endpoint + "/restores", body.toString(), Duration.ofMinutes(60));
+        vigil
+            .region()
+            .operator()
+            .post(endpoint + "/restores", body.toString(), Duration.ofMinutes(60));
     if (r.status() != 201) {
       throw new IllegalStateException("restore failed (" + r.status() + "): " + r.body());
     }

@@ -81,8 +81,13 @@ public final class UpCommand implements Callable<Integer> {
             .up();
     out.println();
     out.println("  Monitoring API:    " + state.apiUrl + "  (through the router)");
-    out.println("  API key:           " + state.apiKey);
-    out.println("  Operator key:      " + state.operatorKey + "  (/admin/v1)");
+    // keys are never printed: they are in region.json, readable by its owner only
+    Path keys = stateDir.resolve("region.json");
+    out.println(
+        "  Keys:              "
+            + keys
+            + " (mode 0600): apiKey (the demo tenant), operatorKey (/admin/v1, /routing,"
+            + " /backups, /restores), readerKey (their GETs)");
     out.println("  Router:            " + state.routerUrl);
     out.println("  etcd:              " + state.etcdEndpoints);
     out.println("  PostgreSQL:        " + state.postgresUrl + "  (user postgres)");

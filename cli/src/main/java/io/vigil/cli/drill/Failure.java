@@ -2,7 +2,6 @@ package io.vigil.cli.drill;
 
 import io.vigil.cli.region.RegionState;
 import io.vigil.process.Commands;
-import io.vigil.process.Http;
 import io.vigil.process.Tools;
 import java.io.PrintStream;
 import java.net.URI;
@@ -106,16 +105,25 @@ public interface Failure {
       RegionState.Process choose(RegionState state) throws Exception {
         for (RegionState.Process p : state.processes) {
           if (p.role().equals("backup-service")
-              && Http.get(p.endpoint() + "/backups/status").body().contains("\"leader\":true")) {
+              && state
+                  .operator()
+                  .read(p.endpoint() + "/backups/status")
+                  .body()
+                  .contains("\"leader\":true")) {
             // start a base backup and kill the leader while it runs
             HttpClient.newHttpClient()
                 .sendAsync(
                     HttpRequest.newBuilder(URI.create(p.endpoint() + "/backups/postgres"))
+                        .header("Authorization", "Bearer " + state.operatorKey)
                         .POST(HttpRequest.BodyPublishers.noBody())
                         .build(),
                     HttpResponse.BodyHandlers.discarding());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!Http.get(p.endpoint() + "/backups/status").body().contains("\"phase\"")) {
+            while (!state
+                .operator()
+                .read(p.endpoint() + "/backups/status")
+                .body()
+                .contains("\"phase\"")) {
               if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the backup did not start on " + p.name());
               }
@@ -134,7 +142,8 @@ public interface Failure {
         while (System.nanoTime() < deadline) {
           for (RegionState.Process p : state.processes) {
             if (p.role().equals("backup-service") && p.running()) {
-              String body = Http.get(p.endpoint() + "/backups", Duration.ofSeconds(10)).body();
+              String body =
+                  state.operator().read(p.endpoint() + "/backups", Duration.ofSeconds(10)).body();
               java.util.regex.Matcher m =
                   java.util.regex.Pattern.compile(
                           "\"target\":\"postgres\"[^}]*?\"time\":\"([^\"]+)\"")

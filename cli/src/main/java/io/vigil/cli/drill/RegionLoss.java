@@ -74,7 +74,8 @@ public final class RegionLoss implements Failure {
 
     // PostgreSQL restored from the standby region's repository: the lost region's copies
     RegionState.Process backup = role(state, "dr-backup-service");
-    Path dir = stateDir.resolve("data").resolve("dr-restore-" + System.currentTimeMillis());
+    Path dir =
+        LocalRegion.restoreRoot(stateDir).resolve("dr-restore-" + System.currentTimeMillis());
     JsonNode restore = restoreLatest(state, backup, "postgres", dir, Duration.ofMinutes(30));
     double restored = (System.nanoTime() - t0) / 1e9;
     out.printf(
@@ -110,7 +111,7 @@ public final class RegionLoss implements Failure {
     config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE));
     config.put("quarkus.datasource.username", PostgresServer.USER);
     config.put("quarkus.datasource.password", state.postgresPassword);
-    config.put("vigil.monitoring.operator-key", state.operatorKey);
+    config.put("vigil.security.operator-key", state.operatorKey);
     int port = Ports.free();
     ManagedProcess monitoring =
         QuarkusService.start(
@@ -159,7 +160,8 @@ public final class RegionLoss implements Failure {
       RegionState state, RegionState.Process backup, Workspace ws, String zone, PrintStream out)
       throws Exception {
     long t0 = System.nanoTime();
-    Path dir = stateDir.resolve("data").resolve("dr-etcd-restore-" + System.currentTimeMillis());
+    Path dir =
+        LocalRegion.restoreRoot(stateDir).resolve("dr-etcd-restore-" + System.currentTimeMillis());
     JsonNode restore = restoreLatest(state, backup, "etcd", dir, Duration.ofMinutes(5));
     EtcdCluster restored =
         EtcdCluster.fromSnapshot(
@@ -207,16 +209,18 @@ public final class RegionLoss implements Failure {
       RegionState state, RegionState.Process backup, String target, Path dir, Duration timeout)
       throws Exception {
     Http.Response r =
-        Http.postJsonWithin(
-            backup.endpoint() + "/restores",
-            "{\"target\":\""
-                + target
-                + "\",\"source_region\":\""
-                + state.region
-                + "\",\"recovery_point\":\"latest\",\"directory\":\""
-                + dir.toAbsolutePath()
-                + "\"}",
-            timeout);
+        state
+            .operator()
+            .post(
+                backup.endpoint() + "/restores",
+                "{\"target\":\""
+                    + target
+                    + "\",\"source_region\":\""
+                    + state.region
+                    + "\",\"recovery_point\":\"latest\",\"directory\":\""
+                    + dir.toAbsolutePath()
+                    + "\"}",
+                timeout);
     if (r.status() != 201) {
       throw new IllegalStateException(
           "the " + target + " restore failed: " + r.status() + " " + r.body());

@@ -61,7 +61,8 @@ public final class LocalRegion {
   /** Starts the region; on failure stops what it started and rethrows. */
   public RegionState up() {
     state.region = options.region();
-    state.operatorKey = "op_" + java.util.UUID.randomUUID().toString().replace("-", "");
+    state.operatorKey = RegionState.newKey("op_");
+    state.readerKey = RegionState.newKey("ro_");
     long t0 = System.nanoTime();
     try {
       step("etcd (3 members)");
@@ -92,7 +93,6 @@ public final class LocalRegion {
         Map<String, String> monitoring = new LinkedHashMap<>(common);
         monitoring.put("vigil.region.zone", zone);
         monitoring.putAll(database);
-        monitoring.put("vigil.monitoring.operator-key", state.operatorKey);
         if (options.standbyRegion() != null) {
           // with a standby region a write is acknowledged once it would survive losing this one:
           // its WAL verified in the standby region's repository
@@ -113,6 +113,7 @@ public final class LocalRegion {
             options.stateDir().resolve("backup-staging").resolve(zone).toString());
         backup.put("vigil.backup.wal.spool", options.stateDir().resolve("wal-spool").toString());
         backup.put("vigil.backup.copy.path", drRepository().toString());
+        backup.put("vigil.backup.restore-root", restoreRoot().toString());
         if (options.standbyRegion() != null) {
           // writes wait for their WAL to reach the standby region: ship it twice a second
           backup.put("vigil.backup.wal.partial-interval", "500ms");
@@ -187,6 +188,7 @@ public final class LocalRegion {
     common.put("vigil.region.etcd.endpoints", etcd.endpointList());
     Map<String, String> backup = new LinkedHashMap<>(common);
     backup.put("vigil.backup.repository.path", drRepository().toString());
+    backup.put("vigil.backup.restore-root", restoreRoot().toString());
     backup.put(
         "vigil.backup.repository.staging",
         options.stateDir().resolve("backup-staging").resolve(region).toString());
@@ -200,6 +202,16 @@ public final class LocalRegion {
   /** The standby region's backup repository: copies of every artifact of this region. */
   public Path drRepository() {
     return options.stateDir().resolve("dr-backups").toAbsolutePath();
+  }
+
+  /** Where the region's backup-services may restore into: {@code <state dir>/restores}. */
+  private Path restoreRoot() {
+    return restoreRoot(options.stateDir());
+  }
+
+  /** The restore root of the local region whose state is in {@code stateDir}. */
+  public static Path restoreRoot(Path stateDir) {
+    return stateDir.resolve("restores").toAbsolutePath();
   }
 
   private String service(String module, String name, String zone, Map<String, String> config) {
@@ -216,6 +228,8 @@ public final class LocalRegion {
     int port = Ports.free();
     Map<String, String> all = new LinkedHashMap<>(config);
     all.put("vigil.region.instance-id", name);
+    all.put("vigil.security.operator-key", state.operatorKey);
+    all.put("vigil.security.reader-key", state.readerKey);
     ManagedProcess p = QuarkusService.start(ws, name, module, port, all, options.aot());
     String url = "http://127.0.0.1:" + port;
     state.add(p, role, zone, url);

@@ -3,6 +3,7 @@ package io.vigil.cli.region;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -100,8 +101,11 @@ public final class RegionState {
   /** Where API consumers send requests: the router. */
   public String routerUrl;
 
-  /** The monitoring API's operator key (creates service instances and API keys). */
+  /** The operator key of every service (vigil.security.operator-key). */
   public String operatorKey;
+
+  /** The read-only operator key of every service (vigil.security.reader-key). */
+  public String readerKey;
 
   /** The demo service instance (tenant and data mart) created by {@code vigil up}. */
   public String serviceInstanceId;
@@ -151,8 +155,16 @@ public final class RegionState {
   /** Writes the state file atomically. */
   public void write(Path file) {
     try {
+      // it holds the operator and database keys: readable by its owner only, from the start
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      JSON.writeValue(tmp.toFile(), this);
+      Files.deleteIfExists(tmp);
+      Files.createFile(
+          tmp,
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      try (java.io.OutputStream out = Files.newOutputStream(tmp)) {
+        JSON.writeValue(out, this);
+      }
       Files.move(
           tmp,
           file,
@@ -202,5 +214,17 @@ public final class RegionState {
   /** The processes still running, or whose detached process still runs. */
   public List<Process> running() {
     return processes.stream().filter(Process::alive).toList();
+  }
+
+  /** Calls to the region's control surfaces with the operator key. */
+  public Http operator() {
+    return Http.as(operatorKey);
+  }
+
+  /** A new random key: {@code prefix} and 256 random bits, URL-safe. */
+  public static String newKey(String prefix) {
+    byte[] bytes = new byte[32];
+    new java.security.SecureRandom().nextBytes(bytes);
+    return prefix + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 }

@@ -10,12 +10,6 @@ import java.util.Optional;
 @ConfigMapping(prefix = "vigil.monitoring")
 public interface MonitoringConfig {
 
-  /**
-   * The operator bootstrap key: creates service instances and their API keys through {@code
-   * /admin/v1}. Without it the operator API answers 401 to everyone.
-   */
-  Optional<String> operatorKey();
-
   /** Largest request body the API takes; larger ones get 413 and nothing is stored. */
   @WithDefault("32M")
   MemorySize maxBodySize();

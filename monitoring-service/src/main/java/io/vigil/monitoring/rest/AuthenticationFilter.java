@@ -2,9 +2,10 @@ package io.vigil.monitoring.rest;
 
 import io.smallrye.mutiny.Uni;
 import io.vigil.commons.api.ApiError;
+import io.vigil.commons.security.ApiKeys;
+import io.vigil.commons.security.OperatorFilter;
 import io.vigil.monitoring.config.MonitoringConfig;
 import io.vigil.monitoring.repository.TenantRepository;
-import io.vigil.monitoring.service.ApiKeys;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -18,9 +19,10 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
  * Authenticates every call: {@code /openscale/{service_instance_id}/...} takes an API key of that
- * instance (401 without a valid key, 403 with another instance's key); {@code /admin/...} takes the
- * operator key. Also refuses bodies over the configured size with 413. Known keys are cached for a
- * short time so ingest does not pay a lookup per request.
+ * instance (401 without a valid key, 403 with another instance's key); {@code /admin/...} is {@link
+ * io.vigil.commons.security.Operator} and authenticated by its filter. Also refuses bodies over the
+ * configured size with 413. Known keys are cached for a short time so ingest does not pay a lookup
+ * per request.
  */
 public class AuthenticationFilter {
 
@@ -54,19 +56,14 @@ public class AuthenticationFilter {
     if (tooLarge != null) {
       return Uni.createFrom().item(tooLarge);
     }
-    String key = bearer(request);
+    if (first.equals("admin")) {
+      caller.set(null, "operator"); // authenticated by commons' OperatorFilter (@Operator)
+      return Uni.createFrom().nullItem();
+    }
+    String key = OperatorFilter.bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION));
     if (key == null) {
       return Uni.createFrom()
           .item(ApiError.response(401, "unauthorized", "send Authorization: Bearer <api key>"));
-    }
-    if (first.equals("admin")) {
-      boolean operator = config.operatorKey().map(k -> ApiKeys.same(k, key)).orElse(false);
-      if (!operator) {
-        return Uni.createFrom()
-            .item(ApiError.response(401, "unauthorized", "the operator key is not valid"));
-      }
-      caller.set(null, "operator");
-      return Uni.createFrom().nullItem();
     }
     if (segments.size() < 2) {
       return Uni.createFrom().nullItem();
@@ -129,14 +126,5 @@ public class AuthenticationFilter {
                 cache.put(id, new Cached(owner, now + CACHE_TTL.toNanos()));
               }
             });
-  }
-
-  private static String bearer(ContainerRequestContext request) {
-    String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    String key = header.substring(7).trim();
-    return key.isEmpty() ? null : key;
   }
 }

@@ -6,8 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vigil.commons.api.ApiException;
 import io.vigil.commons.api.Json;
+import io.vigil.commons.security.ApiKeys;
+import io.vigil.commons.security.Operator;
 import io.vigil.monitoring.repository.TenantRepository;
-import io.vigil.monitoring.service.ApiKeys;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -23,6 +24,7 @@ import java.util.UUID;
  * The operator API (operator key only): service instances, each the tenant and data mart of the v2
  * API, and their API keys. A key is shown once, when it is created.
  */
+@Operator
 @Path("/admin/v1/service_instances")
 @Produces(MediaType.APPLICATION_JSON)
 public class OperatorResource {

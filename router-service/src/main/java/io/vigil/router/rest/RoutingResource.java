@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vigil.commons.api.ApiException;
+import io.vigil.commons.security.Operator;
 import io.vigil.commons.topology.RegionConfig;
 import io.vigil.router.proxy.TryTimeouts;
 import io.vigil.router.service.Backend;
@@ -28,6 +29,7 @@ import java.util.regex.Pattern;
  * and counters; drain, activate or disable a zone (stored in etcd, so every router replica of the
  * region agrees); the region failover state.
  */
+@Operator
 @Path("/routing")
 @Produces(MediaType.APPLICATION_JSON)
 public class RoutingResource {

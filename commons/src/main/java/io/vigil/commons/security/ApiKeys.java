@@ -1,4 +1,4 @@
-package io.vigil.monitoring.service;
+package io.vigil.commons.security;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
