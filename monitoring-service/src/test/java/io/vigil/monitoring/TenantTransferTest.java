@@ -114,4 +114,40 @@ class TenantTransferTest {
         "invalid_request");
     c.api().get("/subscriptions").then().body("subscriptions", hasSize(0));
   }
+
+  @Test
+  void anImportCannotWriteIntoAnotherTenantsDataSet() {
+    ApiFixture victim = ApiFixture.newTenant();
+    String payloadSet = victim.dataSet(victim.creditRiskSubscription(), "payload_logging");
+    ApiFixture attacker = ApiFixture.newTenant();
+    String export =
+        String.join(
+            "\n",
+            "{\"type\":\"header\",\"format\":\""
+                + io.vigil.monitoring.service.TenantTransfer.FORMAT
+                + "\",\"service_instance_id\":\""
+                + attacker.id()
+                + "\"}",
+            "{\"type\":\"record\",\"data_set_id\":\""
+                + payloadSet
+                + "\",\"record_id\":\"s-7\",\"ts\":\"2026-01-01T00:00:00Z\",\"values\":{}}",
+            "{\"type\":\"end\",\"counts\":{\"records\":1}}");
+    isError(
+        attacker.api().contentType("application/x-ndjson").body(export).post("/import").then(),
+        400,
+        "invalid_request");
+    // the victim's own record of that id is stored and readable
+    victim
+        .api()
+        .body(OpenScaleFlowTest.payload(7, 8, 0))
+        .post("/data_sets/" + payloadSet + "/records")
+        .then()
+        .statusCode(202);
+    victim
+        .api()
+        .get("/data_sets/" + payloadSet + "/records")
+        .then()
+        .statusCode(200)
+        .body("records", hasSize(1));
+  }
 }

@@ -48,6 +48,10 @@ import org.jboss.logging.Logger;
  * this instance became the leader). The leader publishes it in etcd ({@link
  * TopologyKeys#standbyDurable}), where a monitoring-service that acknowledges writes only once they
  * would survive the loss of the region waits for it.
+ *
+ * <p>Over 300 lines on purpose: the copy queue, the comparison with the other repository and the
+ * standby-durable position are one piece of state owned by the leader; split apart, each part would
+ * need all of it.
  */
 @ApplicationScoped
 public class RegionCopier {

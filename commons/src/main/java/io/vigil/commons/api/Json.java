@@ -1,15 +1,41 @@
 package io.vigil.commons.api;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Iterator;
+import java.util.Map;
 
-/** Parsing request bodies with the API's own 400 messages. */
+/**
+ * Parsing request bodies with the API's own 400 messages, strictly: one JSON document and nothing
+ * after it, nested at most {@value #MAX_DEPTH} deep, no NUL character in a string or a field name
+ * (PostgreSQL cannot store one), no number beyond a double's range ({@code 1e400} would become
+ * Infinity), no string longer than {@value #MAX_STRING} characters.
+ */
 public final class Json {
 
-  /** The shared mapper. */
-  public static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Deepest nesting a request may have. */
+  public static final int MAX_DEPTH = 64;
+
+  /** Longest string value a request may hold. */
+  public static final int MAX_STRING = 1_000_000;
+
+  /** The shared mapper (strict: trailing tokens fail). */
+  public static final ObjectMapper MAPPER =
+      new ObjectMapper(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxNestingDepth(MAX_DEPTH)
+                          .maxStringLength(MAX_STRING)
+                          .maxNumberLength(400)
+                          .build())
+                  .build())
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private Json() {}
 
@@ -18,10 +44,38 @@ public final class Json {
     if (body == null || body.isBlank()) {
       throw ApiException.badRequest("the request needs a JSON body");
     }
+    JsonNode node;
     try {
-      return MAPPER.readTree(body);
+      node = MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
       throw ApiException.badRequest("malformed JSON: " + e.getOriginalMessage());
+    }
+    check(node, "$");
+    return node;
+  }
+
+  /** Refuses what PostgreSQL or a double cannot hold: NUL characters, non-finite numbers. */
+  private static void check(JsonNode node, String at) {
+    if (node.isTextual()) {
+      if (node.textValue().indexOf('\0') >= 0) {
+        throw ApiException.badRequest("the string at " + at + " contains a NUL character");
+      }
+    } else if (node.isNumber()) {
+      if (!Double.isFinite(node.doubleValue())) {
+        throw ApiException.badRequest("the number at " + at + " is out of range");
+      }
+    } else if (node.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (e.getKey().indexOf('\0') >= 0) {
+          throw ApiException.badRequest("a field name in " + at + " contains a NUL character");
+        }
+        check(e.getValue(), at + "." + e.getKey());
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        check(node.get(i), at + "[" + i + "]");
+      }
     }
   }
 

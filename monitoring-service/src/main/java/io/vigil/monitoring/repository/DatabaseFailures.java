@@ -13,10 +13,11 @@ import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 
 /**
- * What PostgreSQL's failures mean to a client: a unique violation is 409; a failover (read-only,
- * shut down, not accepting connections), a connection refused, reset or closed (a server lost, or a
- * pool closed as the primary changed) or no answer in time is 503 + {@code Retry-After}, which the
- * router and clients retry.
+ * What PostgreSQL's failures mean to a client: a unique violation is 409; a value it cannot store
+ * (a data exception, a check violation, an over-long id) is 400 — never retried; a failover
+ * (read-only, shut down, not accepting connections), a connection refused, reset or closed (a
+ * server lost, or a pool closed as the primary changed), a serialization failure or no answer in
+ * time is 503 + {@code Retry-After}, which the router and clients retry; anything else is a 500.
  */
 @ApplicationScoped
 public class DatabaseFailures implements FailureTranslator {
@@ -44,16 +45,31 @@ public class DatabaseFailures implements FailureTranslator {
   }
 
   private static ApiException translate(PgException e) {
-    String state = e.getSqlState();
-    if ("23505".equals(state)) {
+    String state = e.getSqlState() == null ? "" : e.getSqlState();
+    if (state.equals("23505")) {
       return ApiException.conflict("a resource with that identity exists already");
     }
-    if ("25006".equals(state) || "57P01".equals(state) || "57P03".equals(state)) {
+    if (state.startsWith("22") || state.equals("23514")) {
+      // data exceptions: a NUL or an unencodable character, a value out of range
+      return ApiException.badRequest("a value cannot be stored: " + e.getErrorMessage());
+    }
+    if (state.equals("54000")) {
+      // program limit exceeded: e.g. an id too long for an index
+      return ApiException.badRequest("a value is too long to be stored: " + e.getErrorMessage());
+    }
+    if (state.equals("25006")
+        || state.startsWith("08")
+        || state.startsWith("40")
+        || state.startsWith("53")
+        || state.startsWith("55")
+        || state.startsWith("57")
+        || state.startsWith("58")) {
+      // read-only or in recovery (a failover), connection, serialization, resources, locks,
+      // shutdown: transient
       return ApiException.unavailable(
-          "database_unavailable", "the database is failing over; retry shortly");
+          "database_unavailable", "the database is failing over or busy; retry shortly");
     }
     LOG.errorf(e, "database error");
-    return new ApiException(
-        503, "database_unavailable", "the database refused the request; retry later");
+    return new ApiException(500, "internal_error", "the database refused the request");
   }
 }

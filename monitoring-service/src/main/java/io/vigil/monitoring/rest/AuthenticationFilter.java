@@ -10,30 +10,20 @@ import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
-import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
  * Authenticates every call: {@code /openscale/{service_instance_id}/...} takes an API key of that
  * instance (401 without a valid key, 403 with another instance's key); {@code /admin/...} is {@link
  * io.vigil.commons.security.Operator} and authenticated by its filter. Also refuses bodies over the
- * configured size with 413. Known keys are cached for a short time so ingest does not pay a lookup
- * per request.
+ * configured size with 413.
  */
 public class AuthenticationFilter {
-
-  private static final Duration CACHE_TTL = Duration.ofSeconds(5);
-
-  private record Cached(TenantRepository.KeyOwner owner, long expiresAt) {}
 
   private final TenantRepository tenants;
   private final MonitoringConfig config;
   private final Caller caller;
-  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
   AuthenticationFilter(TenantRepository tenants, MonitoringConfig config, Caller caller) {
     this.tenants = tenants;
@@ -107,24 +97,11 @@ public class AuthenticationFilter {
     }
   }
 
+  /**
+   * The key's owner, read at every request (one primary-key lookup): a key deleted, or its service
+   * instance deleted, is refused by every zone at once rather than after a cache's lifetime.
+   */
   private Uni<TenantRepository.KeyOwner> owner(String key) {
-    byte[] hash = ApiKeys.hash(key);
-    String id = HexFormat.of().formatHex(hash);
-    Cached cached = cache.get(id);
-    long now = System.nanoTime();
-    if (cached != null && cached.expiresAt() - now > 0) {
-      return Uni.createFrom().item(cached.owner());
-    }
-    return tenants
-        .owner(hash)
-        .invoke(
-            owner -> {
-              if (owner != null) {
-                if (cache.size() > 10_000) {
-                  cache.clear();
-                }
-                cache.put(id, new Cached(owner, now + CACHE_TTL.toNanos()));
-              }
-            });
+    return tenants.owner(ApiKeys.hash(key));
   }
 }

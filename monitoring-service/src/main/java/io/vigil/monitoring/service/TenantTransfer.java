@@ -19,10 +19,12 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -153,11 +155,16 @@ public class TenantTransfer {
     String oldTenant = header.path("service_instance_id").asText();
     Map<String, String> ids = new HashMap<>();
     ids.put(oldTenant, t.id());
+    Set<String> dataSets = new HashSet<>(); // the new ids of the data sets the export holds
     for (JsonNode line : lines) {
       if (line.path("type").asText().equals("resource")
           && !line.path("kind").asText().equals("data_marts")
           && !line.path("kind").asText().equals("monitor_definitions")) {
-        ids.put(line.path("id").asText(), UUID.randomUUID().toString());
+        String id = UUID.randomUUID().toString();
+        ids.put(line.path("id").asText(), id);
+        if (line.path("kind").asText().equals("data_sets")) {
+          dataSets.add(id);
+        }
       }
     }
     Map<String, Long> counts = new LinkedHashMap<>();
@@ -180,7 +187,7 @@ public class TenantTransfer {
                                 .iterable(lines.subList(1, lines.size() - 1))
                                 .onItem()
                                 .transformToUniAndConcatenate(
-                                    line -> store(c, t, line, ids, counts))
+                                    line -> store(c, t, line, ids, dataSets, counts))
                                 .collect()
                                 .last()))
         .invoke(
@@ -207,6 +214,7 @@ public class TenantTransfer {
       ResourceService.Tenant t,
       JsonNode line,
       Map<String, String> ids,
+      Set<String> dataSets,
       Map<String, Long> counts) {
     String type = line.path("type").asText();
     switch (type) {
@@ -229,11 +237,19 @@ public class TenantTransfer {
             t.principal());
       }
       case "record" -> {
+        // a record goes only into a data set of this import: never into another tenant's
+        String dataSet = ids.get(line.path("data_set_id").asText());
+        if (dataSet == null || !dataSets.contains(dataSet)) {
+          throw ApiException.badRequest(
+              "a record names data set '"
+                  + line.path("data_set_id").asText()
+                  + "', which the export does not hold");
+        }
         counts.merge("records", 1L, Long::sum);
         return transfers.insertRecord(
             c,
             t.id(),
-            ids.getOrDefault(line.path("data_set_id").asText(), line.path("data_set_id").asText()),
+            dataSet,
             line.path("record_id").asText(),
             time(line.path("ts").asText()),
             line.path("values").toString());
@@ -298,9 +314,9 @@ public class TenantTransfer {
         continue;
       }
       try {
-        out.add(Json.MAPPER.readTree(line));
-      } catch (IOException e) {
-        throw ApiException.badRequest("line " + n + " is not JSON");
+        out.add(Json.parse(line));
+      } catch (ApiException e) {
+        throw ApiException.badRequest("line " + n + ": " + e.getMessage());
       }
     }
     if (out.size() < 2) {

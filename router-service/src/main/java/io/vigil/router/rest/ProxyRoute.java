@@ -54,6 +54,14 @@ public class ProxyRoute {
   }
 
   private void admit(HttpServerRequest request) {
+    if (!plainPath(request.path())) {
+      ProxyErrors.write(
+          request.response(),
+          400,
+          "invalid_path",
+          "the path has dot segments, encoded dots, slashes or backslashes, or empty segments");
+      return;
+    }
     long length = ProxyHandler.contentLength(request);
     long limit = config.maxBodySize().asLongValue();
     if (length > limit) {
@@ -75,5 +83,26 @@ public class ProxyRoute {
       return;
     }
     proxy.handle(request);
+  }
+
+  /**
+   * Whether a path reaches the instance as the router matched it: no dot segments, no encoded dot,
+   * slash or backslash, no backslash and no empty segment — anything an instance would normalize
+   * differently (say {@code /openscale/../q/metrics}) is refused rather than forwarded.
+   */
+  static boolean plainPath(String path) {
+    if (path == null || path.contains("//") || path.indexOf('\\') >= 0) {
+      return false;
+    }
+    String lower = path.toLowerCase(java.util.Locale.ROOT);
+    if (lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c")) {
+      return false;
+    }
+    for (String segment : path.split("/", -1)) {
+      if (segment.equals(".") || segment.equals("..")) {
+        return false;
+      }
+    }
+    return true;
   }
 }
