@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
+import io.vigil.process.Workspace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -157,14 +158,7 @@ public final class RegionState {
     try {
       // it holds the operator and database keys: readable by its owner only, from the start
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      Files.deleteIfExists(tmp);
-      Files.createFile(
-          tmp,
-          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-              java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-      try (java.io.OutputStream out = Files.newOutputStream(tmp)) {
-        JSON.writeValue(out, this);
-      }
+      Workspace.writePrivate(tmp, JSON.writeValueAsString(this));
       Files.move(
           tmp,
           file,
