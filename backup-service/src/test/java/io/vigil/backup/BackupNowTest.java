@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +30,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = EtcdResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = PostgresForBackupsResource.class, restrictToAnnotatedClass = true)
 class BackupNowTest {
+
+  @BeforeEach
+  void leads() {
+    Leadership.awaitLeading();
+  }
 
   @Test
   void backsUpEtcdAndPostgresVerifiedAndSelfDescribed() throws Exception {

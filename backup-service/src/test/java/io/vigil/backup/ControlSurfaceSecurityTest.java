@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = EtcdResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = PostgresForBackupsResource.class, restrictToAnnotatedClass = true)
 class ControlSurfaceSecurityTest {
+
+  @BeforeEach
+  void leads() {
+    Leadership.awaitLeading();
+  }
 
   private final Workspace ws = Workspace.forTests();
 

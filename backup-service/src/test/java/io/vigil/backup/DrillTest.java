@@ -9,6 +9,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.vigil.testkit.EtcdResource;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +20,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = EtcdResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = PostgresForBackupsResource.class, restrictToAnnotatedClass = true)
 class DrillTest {
+
+  @BeforeEach
+  void leads() {
+    Leadership.awaitLeading();
+  }
 
   @Test
   void theNewestBackupsAreProvenRestorable() {

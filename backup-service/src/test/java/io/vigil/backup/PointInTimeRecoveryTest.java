@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 @QuarkusTestResource(value = PostgresForBackupsResource.class, restrictToAnnotatedClass = true)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PointInTimeRecoveryTest {
+
+  @BeforeEach
+  void leads() {
+    Leadership.awaitLeading();
+  }
 
   /** A 6 s PostgreSQL objective: base backups alone (none scheduled here) could not keep it. */
   public static class Archiving implements QuarkusTestProfile {

@@ -20,6 +20,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +32,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = EtcdResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = PostgresForBackupsResource.class, restrictToAnnotatedClass = true)
 class RestoreTest {
+
+  @BeforeEach
+  void leads() {
+    Leadership.awaitLeading();
+  }
 
   private final Workspace ws = Workspace.forTests();
 
@@ -72,10 +78,7 @@ class RestoreTest {
 
   @Test
   void aRestoredEtcdHasTheSnapshotsKeysUnderNewMemberNames() throws Exception {
-    try (Client etcd =
-        Client.builder()
-            .endpoints(EtcdResource.current().endpoints().toArray(String[]::new))
-            .build()) {
+    try (Client etcd = EtcdResource.client()) {
       etcd.getKVClient()
           .put(bytes("/vigil/restore-test/before"), bytes("kept"))
           .get(5, TimeUnit.SECONDS);
@@ -97,9 +100,9 @@ class RestoreTest {
     Path snapshot = Path.of(restored.getString("path"));
     assertThat(snapshot).isRegularFile();
 
-    try (EtcdCluster copy = EtcdCluster.fromSnapshot(ws, "dr-etcd", 1, snapshot);
-        Client client =
-            Client.builder().endpoints(copy.endpoints().toArray(String[]::new)).build()) {
+    try (EtcdCluster copy =
+            EtcdCluster.fromSnapshot(ws, "dr-etcd", 1, snapshot, EtcdResource.current().root());
+        Client client = EtcdResource.client(copy.endpoints(), copy.root())) {
       assertThat(copy.members().get(0).name()).startsWith("dr-etcd");
       var before =
           client.getKVClient().get(bytes("/vigil/restore-test/before")).get(5, TimeUnit.SECONDS);

@@ -42,6 +42,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,11 @@ import software.amazon.awssdk.services.s3.S3Client;
 @QuarkusTestResource(value = S3ProxyResource.class, restrictToAnnotatedClass = true)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class S3RepositoryTest {
+
+  @BeforeEach
+  void leads() {
+    Leadership.awaitLeading();
+  }
 
   static final Path COPY =
       Path.of("target/test-copies-" + UUID.randomUUID().toString().substring(0, 8))
@@ -190,9 +196,10 @@ class S3RepositoryTest {
     RestoreService.Restored snapshot =
         restores.restore(
             restores.choose("us-south", "etcd", Optional.empty(), Optional.empty()), etcdDir);
-    try (EtcdCluster copy = EtcdCluster.fromSnapshot(ws, "us-east-etcd", 1, snapshot.path());
-        Client client =
-            Client.builder().endpoints(copy.endpoints().toArray(String[]::new)).build()) {
+    try (EtcdCluster copy =
+            EtcdCluster.fromSnapshot(
+                ws, "us-east-etcd", 1, snapshot.path(), EtcdResource.current().root());
+        Client client = EtcdResource.client(copy.endpoints(), copy.root())) {
       var kv = client.getKVClient().get(bytes("/vigil/s3-test/key")).get(5, TimeUnit.SECONDS);
       assertThat(kv.getKvs()).hasSize(1);
       assertThat(kv.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8)).isEqualTo("v1");
@@ -238,9 +245,7 @@ class S3RepositoryTest {
   }
 
   private static Client etcd() {
-    return Client.builder()
-        .endpoints(EtcdResource.current().endpoints().toArray(String[]::new))
-        .build();
+    return EtcdResource.client();
   }
 
   private static S3Client s3() {

@@ -76,7 +76,8 @@ class ManifestsTest {
           Map.entry("monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class),
           Map.entry("monitoring.coreos.com/v1/PrometheusRule", PrometheusRule.class),
           Map.entry("postgresql.cnpg.io/v1/Cluster", CnpgModel.Cluster.class),
-          Map.entry("postgresql.cnpg.io/v1/ScheduledBackup", CnpgModel.ScheduledBackup.class));
+          Map.entry("postgresql.cnpg.io/v1/ScheduledBackup", CnpgModel.ScheduledBackup.class),
+          Map.entry("batch/v1/Job", JobModel.class));
 
   private static Path locate() {
     Path here = Path.of("").toAbsolutePath();
@@ -227,19 +228,19 @@ class ManifestsTest {
                 assertThat(labels).containsAllEntriesOf(c.getLabelSelector().getMatchLabels());
               });
       // every Vigil service takes the operator's keys from the shared Secret, never a literal
+      // and its own etcd user's password from the etcd users' Secret
       if (!name.equals("vigil-etcd")) {
-        for (String variable :
-            List.of("VIGIL_SECURITY_OPERATOR_KEY", "VIGIL_SECURITY_READER_KEY")) {
-          assertThat(pod.getContainers().get(0).getEnv())
-              .as(at + " " + variable)
-              .anySatisfy(
-                  e -> {
-                    assertThat(e.getName()).isEqualTo(variable);
-                    assertThat(e.getValue()).isNull();
-                    assertThat(e.getValueFrom().getSecretKeyRef().getName())
-                        .isEqualTo("vigil-operator");
-                  });
-        }
+        Container service = pod.getContainers().get(0);
+        fromSecret(at, service, "VIGIL_SECURITY_OPERATOR_KEY", "vigil-operator");
+        fromSecret(at, service, "VIGIL_SECURITY_READER_KEY", "vigil-operator");
+        fromSecret(at, service, "VIGIL_REGION_ETCD_PASSWORD", "vigil-etcd-users");
+        assertThat(service.getEnv())
+            .as(at + " etcd user")
+            .anySatisfy(
+                e -> {
+                  assertThat(e.getName()).isEqualTo("VIGIL_REGION_ETCD_USER");
+                  assertThat(e.getValue()).isEqualTo(name);
+                });
       }
       // a PDB covers it
       assertThat(pdbs)
@@ -248,22 +249,7 @@ class ManifestsTest {
               pdb ->
                   assertThat(labels)
                       .containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels()));
-      // non-root
-      assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(at + " runAsNonRoot").isTrue();
-      List<Container> all = new ArrayList<>(pod.getContainers());
-      all.addAll(Optional.ofNullable(pod.getInitContainers()).orElse(List.of()));
-      for (Container c : all) {
-        String cat = at + "/" + c.getName();
-        assertThat(c.getResources().getRequests())
-            .as(cat + " requests")
-            .containsKeys("cpu", "memory");
-        assertThat(c.getResources().getLimits()).as(cat + " limits").containsKey("memory");
-        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem())
-            .as(cat + " read-only")
-            .isTrue();
-        assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).as(cat).isFalse();
-        assertThat(c.getSecurityContext().getCapabilities().getDrop()).as(cat).contains("ALL");
-      }
+      confined(at, pod);
       for (Container c : pod.getContainers()) {
         String cat = at + "/" + c.getName();
         assertThat(c.getStartupProbe()).as(cat + " startup probe").isNotNull();
@@ -282,6 +268,21 @@ class ManifestsTest {
               .isBetween(10, 600);
         }
       }
+    }
+    // etcd's authentication is set up by a Job that may reach etcd, passwords from the Secret
+    JobModel auth = of(objects, JobModel.class).get(0);
+    PodSpec authPod = auth.spec().template().getSpec();
+    confined(region + " " + auth.metadata().getName(), authPod);
+    assertThat(auth.spec().template().getMetadata().getLabels())
+        .containsEntry("vigil.io/etcd-client", "true");
+    for (String variable :
+        List.of(
+            "ETCD_ROOT_PASSWORD",
+            "ETCD_ROUTER_PASSWORD",
+            "ETCD_MONITORING_PASSWORD",
+            "ETCD_BACKUP_PASSWORD")) {
+      fromSecret(
+          region + " etcd-auth", authPod.getContainers().get(0), variable, "vigil-etcd-users");
     }
     assertThat(workloads)
         .as(region + " workloads")
@@ -337,6 +338,37 @@ class ManifestsTest {
     }
   }
 
+  /** Non-root, every container with requests and limits, read-only, no privilege, no caps. */
+  private static void confined(String at, PodSpec pod) {
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(at + " runAsNonRoot").isTrue();
+    List<Container> all = new ArrayList<>(pod.getContainers());
+    all.addAll(Optional.ofNullable(pod.getInitContainers()).orElse(List.of()));
+    for (Container c : all) {
+      String cat = at + "/" + c.getName();
+      assertThat(c.getResources().getRequests())
+          .as(cat + " requests")
+          .containsKeys("cpu", "memory");
+      assertThat(c.getResources().getLimits()).as(cat + " limits").containsKey("memory");
+      assertThat(c.getSecurityContext().getReadOnlyRootFilesystem())
+          .as(cat + " read-only")
+          .isTrue();
+      assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).as(cat).isFalse();
+      assertThat(c.getSecurityContext().getCapabilities().getDrop()).as(cat).contains("ALL");
+    }
+  }
+
+  /** The container takes {@code variable} from {@code secret}, never as a literal. */
+  private static void fromSecret(String at, Container c, String variable, String secret) {
+    assertThat(c.getEnv())
+        .as(at + " " + variable)
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo(variable);
+              assertThat(e.getValue()).isNull();
+              assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(secret);
+            });
+  }
+
   private static void probe(String at, Probe probe, String path) {
     assertThat(probe.getHttpGet()).as(at + " " + path).isNotNull();
     assertThat(probe.getHttpGet().getPath()).as(at).isEqualTo(path);
@@ -367,10 +399,10 @@ class ManifestsTest {
     Class<?> type = TYPES.get(key);
     assertThat(type).as("%s: no typed model for %s", where, key).isNotNull();
     String name = key + " " + doc.path("metadata").path("name").asText() + " in " + where;
-    if (type.getName().startsWith("io.vigil")) {
-      return STRICT.treeToValue(doc, type);
-    }
-    Object model = LENIENT.treeToValue(doc, type);
+    Object model =
+        type.getName().startsWith("io.vigil")
+            ? STRICT.treeToValue(doc, type)
+            : LENIENT.treeToValue(doc, type);
     List<String> unknown = new ArrayList<>();
     unknownFields(model, "", unknown, new IdentityHashMap<>());
     assertThat(unknown).as("unknown fields of %s", name).isEmpty();
@@ -392,6 +424,18 @@ class ManifestsTest {
     }
     if (o instanceof Map<?, ?> m) {
       m.forEach((k, v) -> unknownFields(v, path + "." + k, out, seen));
+      return;
+    }
+    if (o instanceof Record r) {
+      for (var component : r.getClass().getRecordComponents()) {
+        try {
+          component.getAccessor().setAccessible(true);
+          unknownFields(
+              component.getAccessor().invoke(r), path + "." + component.getName(), out, seen);
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException(e);
+        }
+      }
       return;
     }
     if (!o.getClass().getName().startsWith("io.fabric8")) {

@@ -38,10 +38,7 @@ class MonitoringServiceHealthTest {
         .untilAsserted(() -> given().get("/q/health/started").then().statusCode(200));
 
     String prefix = "/vigil/regions/us-south/zones/zone-a/instances/monitoring-service/";
-    try (Client etcd =
-        Client.builder()
-            .endpoints(EtcdResource.current().endpoints().toArray(String[]::new))
-            .build()) {
+    try (Client etcd = EtcdResource.client()) {
       List<String> values =
           etcd
               .getKVClient()

@@ -15,13 +15,13 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vigil.commons.postgres.WalPosition;
 import io.vigil.commons.topology.TopologyKeys;
+import io.vigil.testkit.EtcdResource;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,13 +50,7 @@ class StandbyRegionDurabilityTest {
 
   @Test
   void aWriteIsAnsweredOnlyOnceItsWalIsSafeInTheOtherRegion() throws Exception {
-    try (Client etcd =
-        Client.builder()
-            .endpoints(
-                ConfigProvider.getConfig()
-                    .getValue("vigil.region.etcd.endpoints", String.class)
-                    .split(","))
-            .build()) {
+    try (Client etcd = EtcdResource.client()) {
       // the operator's writes wait too: the tenant is created once its WAL is published as safe
       CompletableFuture<ApiFixture> created = CompletableFuture.supplyAsync(ApiFixture::newTenant);
       publishUntilDone(etcd, created);

@@ -22,12 +22,7 @@ public final class Commands {
 
   /** Runs a short command to its end and answers its output; fails on a non-zero exit. */
   public static String runChecked(List<String> command, Duration timeout) {
-    Result r = run(command, timeout);
-    if (r.exitCode() != 0) {
-      throw new IllegalStateException(
-          String.join(" ", command) + " exited with " + r.exitCode() + ":\n" + r.output());
-    }
-    return r.output();
+    return runChecked(command, Map.of(), "", timeout);
   }
 
   /** The outcome of a short command. */
@@ -35,15 +30,44 @@ public final class Commands {
 
   /** Runs a short command to its end (killed after {@code timeout}). */
   public static Result run(List<String> command, Duration timeout) {
+    return run(command, Map.of(), "", timeout);
+  }
+
+  /**
+   * Runs a short command to its end with extra environment variables and {@code stdin} as its
+   * standard input (the two places a secret may go); fails on a non-zero exit.
+   */
+  public static String runChecked(
+      List<String> command, Map<String, String> env, String stdin, Duration timeout) {
+    Result r = run(command, env, stdin, timeout);
+    if (r.exitCode() != 0) {
+      throw new IllegalStateException(
+          String.join(" ", command) + " exited with " + r.exitCode() + ":\n" + r.output());
+    }
+    return r.output();
+  }
+
+  /**
+   * Runs a short command to its end (killed after {@code timeout}) with extra environment variables
+   * and {@code stdin} (empty: none) as its standard input.
+   */
+  public static Result run(
+      List<String> command, Map<String, String> env, String stdin, Duration timeout) {
     Path out = null;
     try {
       out = Files.createTempFile("vigil-cmd", ".out");
-      Process p =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(out.toFile())
-              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-              .start();
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+      builder.environment().putAll(env);
+      if (stdin.isEmpty()) {
+        builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+      }
+      Process p = builder.start();
+      if (!stdin.isEmpty()) {
+        try (var in = p.getOutputStream()) {
+          in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+      }
       boolean ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (!ended) {
         p.destroyForcibly();

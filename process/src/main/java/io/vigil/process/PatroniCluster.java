@@ -87,6 +87,7 @@ public final class PatroniCluster implements AutoCloseable {
   private final String replicationPassword = UUID.randomUUID().toString().replace("-", "");
   private final Timings timings;
   private final List<Member> members = new ArrayList<>();
+  private final EtcdCluster.User etcdUser;
 
   private PatroniCluster(
       Workspace workspace, EtcdCluster etcd, String scope, List<String> names, Timings timings) {
@@ -94,6 +95,10 @@ public final class PatroniCluster implements AutoCloseable {
     this.etcd = etcd;
     this.scope = scope;
     this.timings = timings;
+    this.etcdUser =
+        etcd.addUser(
+            "patroni-" + scope,
+            List.of(EtcdCluster.Grant.readWrite(EtcdRoles.patroniPrefix(scope))));
     for (String n : names) {
       members.add(new Member(n, Ports.free(), Ports.free(), workspace.dir(n)));
     }
@@ -149,7 +154,7 @@ public final class PatroniCluster implements AutoCloseable {
         String.join(",", etcd.endpoints().stream().map(u -> u.replace("http://", "")).toList());
     return """
         scope: %s
-        namespace: /service/
+        namespace: %s
         name: %s
         log:
           level: INFO
@@ -159,6 +164,8 @@ public final class PatroniCluster implements AutoCloseable {
         etcd3:
           hosts: %s
           protocol: http
+          username: %s
+          password: %s
         bootstrap:
           dcs:
             ttl: %d
@@ -210,10 +217,13 @@ public final class PatroniCluster implements AutoCloseable {
         """
         .formatted(
             scope,
+            EtcdRoles.PATRONI_NAMESPACE,
             m.name,
             m.restPort,
             m.restPort,
             hosts,
+            etcdUser.name(),
+            etcdUser.password(),
             timings.ttl(),
             timings.loopWait(),
             timings.retryTimeout(),

@@ -36,10 +36,7 @@ class RegistrationLeaseTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> registrar.state() == InstanceRegistrar.State.REGISTERED);
-    try (Client etcd =
-        Client.builder()
-            .endpoints(EtcdResource.current().endpoints().toArray(String[]::new))
-            .build()) {
+    try (Client etcd = EtcdResource.client()) {
       List<KeyValue> registered = read(etcd, registrar.key());
       assertThat(registered).hasSize(1);
       long lease = registered.get(0).getLease();

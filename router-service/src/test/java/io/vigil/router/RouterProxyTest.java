@@ -285,10 +285,7 @@ class RouterProxyTest {
       assertThat(given().get(API).header("Vigil-Zone")).isNotEqualTo("zone-a");
     }
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(1000 + 60 * 50);
-    try (Client etcd =
-        Client.builder()
-            .endpoints(EtcdResource.current().endpoints().toArray(String[]::new))
-            .build()) {
+    try (Client etcd = EtcdResource.client()) {
       assertThat(
               etcd.getKVClient()
                   .get(ZoneBackends.bytes("/vigil/regions/us-south/zones/zone-a/admin-state"))

@@ -29,10 +29,7 @@ class RouterServiceHealthTest {
         .atMost(Duration.ofSeconds(15))
         .untilAsserted(() -> given().get("/q/health/started").then().statusCode(200));
 
-    try (Client etcd =
-        Client.builder()
-            .endpoints(EtcdResource.current().endpoints().toArray(String[]::new))
-            .build()) {
+    try (Client etcd = EtcdResource.client()) {
       etcd.getKVClient()
           .put(
               ByteSequence.from(

@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vigil.process.Ports;
+import io.vigil.testkit.EtcdResource;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -92,7 +93,7 @@ final class ZoneBackends implements AutoCloseable {
     if (region == null) {
       return;
     }
-    try (Client etcd = Client.builder().endpoints(endpoints.toArray(String[]::new)).build()) {
+    try (Client etcd = EtcdResource.client(endpoints, EtcdResource.current().root())) {
       etcd.getKVClient()
           .put(
               bytes(
@@ -171,7 +172,7 @@ final class ZoneBackends implements AutoCloseable {
   @Override
   public void close() throws Exception {
     if (region != null) {
-      try (Client etcd = Client.builder().endpoints(endpoints.toArray(String[]::new)).build()) {
+      try (Client etcd = EtcdResource.client(endpoints, EtcdResource.current().root())) {
         etcd.getKVClient()
             .delete(
                 bytes("/vigil/regions/" + region + "/zones/"),

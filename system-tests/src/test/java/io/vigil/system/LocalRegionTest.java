@@ -1,6 +1,7 @@
 package io.vigil.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -12,6 +13,7 @@ import io.vigil.cli.drill.Zones;
 import io.vigil.cli.region.LocalRegion;
 import io.vigil.cli.region.RegionShutdown;
 import io.vigil.cli.region.RegionState;
+import io.vigil.process.EtcdCluster;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
 import io.vigil.process.QuarkusService;
@@ -238,7 +240,7 @@ class LocalRegionTest {
   @Test
   @Order(6)
   void aStoppedInstanceDeregistersAtOnceAndACrashedOneWhenItsLeaseRunsOut() throws Exception {
-    try (Client etcd = Client.builder().endpoints(state.etcdEndpoints.split(",")).build()) {
+    try (Client etcd = etcdAsRoot()) {
       assertThat(instanceKeys(etcd))
           .containsExactlyInAnyOrder(
               "zone-a/instances/monitoring-service/monitoring-zone-a",
@@ -248,6 +250,21 @@ class LocalRegionTest {
               "zone-b/instances/backup-service/backup-zone-b",
               "zone-c/instances/backup-service/backup-zone-c",
               "zone-a/instances/router-service/router");
+      // the hijack of a router's traffic: an anonymous client cannot register a fake instance
+      try (Client anonymous = Client.builder().endpoints(state.etcdEndpoints.split(",")).build()) {
+        assertThatThrownBy(
+                () ->
+                    anonymous
+                        .getKVClient()
+                        .put(
+                            ByteSequence.from(
+                                "/vigil/regions/us-south/zones/zone-a/instances/monitoring-service/fake",
+                                StandardCharsets.UTF_8),
+                            ByteSequence.from(
+                                "{\"url\":\"http://127.0.0.1:9\"}", StandardCharsets.UTF_8))
+                        .get(5, TimeUnit.SECONDS))
+            .hasMessageContaining("user name is empty");
+      }
 
       // graceful stop: the instance deregisters first thing, long before its lease would expire
       long stoppedAt = System.nanoTime();
@@ -324,7 +341,7 @@ class LocalRegionTest {
     if (!Tools.hasPatroni()) {
       return "zone-c"; // the single PostgreSQL runs in zone-a
     }
-    try (Client etcd = Client.builder().endpoints(state.etcdEndpoints.split(",")).build()) {
+    try (Client etcd = etcdAsRoot()) {
       String scope = "/service/vigil-us-south/";
       String leader = value(etcd, scope + "leader");
       String sync = value(etcd, scope + "sync");
@@ -336,6 +353,16 @@ class LocalRegionTest {
       }
     }
     throw new IllegalStateException("no zone without the leader or the synchronous standby");
+  }
+
+  /** A client of the region's etcd acting as root (etcd's authentication is on). */
+  private Client etcdAsRoot() {
+    EtcdCluster.User root = state.etcdUser(EtcdCluster.ROOT);
+    return Client.builder()
+        .endpoints(state.etcdEndpoints.split(","))
+        .user(ByteSequence.from(root.name(), StandardCharsets.UTF_8))
+        .password(ByteSequence.from(root.password(), StandardCharsets.UTF_8))
+        .build();
   }
 
   private static String value(Client etcd, String key) throws Exception {

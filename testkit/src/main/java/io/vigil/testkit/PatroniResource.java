@@ -2,12 +2,15 @@ package io.vigil.testkit;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.vigil.process.EtcdCluster;
+import io.vigil.process.EtcdRoles;
 import io.vigil.process.PatroniCluster;
 import io.vigil.process.PostgresServer;
 import io.vigil.process.Workspace;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -41,19 +44,26 @@ public class PatroniResource implements QuarkusTestResourceLifecycleManager {
         patroni.members().stream()
             .map(m -> "127.0.0.1:" + m.pgPort())
             .collect(Collectors.joining(","));
-    return Map.of(
-        "vigil.region.etcd.endpoints",
-        etcd.endpointList(),
-        "vigil.monitoring.primary.patroni-scope",
-        SCOPE,
-        "quarkus.datasource.reactive.url",
-        "postgresql://127.0.0.1:" + leader.pgPort() + "/" + PostgresServer.DATABASE,
-        "quarkus.datasource.jdbc.url",
-        "jdbc:postgresql://" + hosts + "/" + PostgresServer.DATABASE + "?targetServerType=primary",
-        "quarkus.datasource.username",
-        PostgresServer.USER,
-        "quarkus.datasource.password",
-        patroni.password());
+    Map<String, String> config =
+        new HashMap<>(
+            EtcdResource.serviceConfig(etcd, Optional.of(EtcdRoles.patroniPrefix(SCOPE))));
+    config.putAll(
+        Map.of(
+            "vigil.monitoring.primary.patroni-scope",
+            SCOPE,
+            "quarkus.datasource.reactive.url",
+            "postgresql://127.0.0.1:" + leader.pgPort() + "/" + PostgresServer.DATABASE,
+            "quarkus.datasource.jdbc.url",
+            "jdbc:postgresql://"
+                + hosts
+                + "/"
+                + PostgresServer.DATABASE
+                + "?targetServerType=primary",
+            "quarkus.datasource.username",
+            PostgresServer.USER,
+            "quarkus.datasource.password",
+            patroni.password()));
+    return config;
   }
 
   /** The Patroni cluster of the running test application. */

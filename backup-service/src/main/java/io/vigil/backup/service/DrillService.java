@@ -10,6 +10,7 @@ import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.commons.metrics.OwnedGauges;
 import io.vigil.commons.schedule.Periodic;
+import io.vigil.commons.topology.RegionConfig;
 import io.vigil.process.EtcdCluster;
 import io.vigil.process.ScratchPostgres;
 import io.vigil.process.Tools;
@@ -53,6 +54,7 @@ public class DrillService {
   private final Map<String, Instant> proven = new ConcurrentHashMap<>();
   private final OwnedGauges gauges;
   private Periodic timer;
+  private final EtcdCluster.User etcdAdmin;
 
   /** The outcome of a drill. */
   public record Result(
@@ -70,8 +72,16 @@ public class DrillService {
       BackupLeader leader,
       BackupService backups,
       MeterRegistry metrics,
-      Vertx vertx) {
+      Vertx vertx,
+      RegionConfig region) {
     this.config = config;
+    // the snapshot holds this region's users: the service's own (etcd's root role) gets in
+    this.etcdAdmin =
+        region
+            .etcd()
+            .user()
+            .map(u -> new EtcdCluster.User(u, region.etcd().password().orElse("")))
+            .orElse(EtcdCluster.User.ANONYMOUS);
     this.repository = repository;
     this.restores = restores;
     this.leader = leader;
@@ -214,7 +224,8 @@ public class DrillService {
    * Restores the snapshot as a one-member cluster with a new name, checks its revision, stops it.
    */
   private String startEtcd(Path snapshot, Path scratch, RecoveryPoint point) {
-    try (EtcdCluster etcd = EtcdCluster.fromSnapshot(workspace(scratch), "drill", 1, snapshot)) {
+    try (EtcdCluster etcd =
+        EtcdCluster.fromSnapshot(workspace(scratch), "drill", 1, snapshot, etcdAdmin)) {
       long revision = etcd.revision();
       if (point.revision() != null && revision < point.revision()) {
         throw new IllegalStateException(

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.cli.region.RegionState;
 import io.vigil.process.EtcdCluster;
+import io.vigil.process.EtcdRoles;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
 import io.vigil.process.Ports;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -64,6 +66,12 @@ public final class BackupBenchmark {
               port,
               Map.ofEntries(
                   Map.entry("vigil.region.etcd.endpoints", etcd.endpointList()),
+                  Map.entry("vigil.region.etcd.user", EtcdRoles.BACKUP),
+                  Map.entry(
+                      "vigil.region.etcd.password",
+                      EtcdRoles.addServiceUsers(etcd, "us-south", Optional.empty())
+                          .get(EtcdRoles.BACKUP)
+                          .password()),
                   Map.entry("vigil.backup.repository.path", repo.toString()),
                   Map.entry(
                       "vigil.backup.wal.spool",

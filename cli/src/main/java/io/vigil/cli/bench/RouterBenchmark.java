@@ -3,6 +3,7 @@ package io.vigil.cli.bench;
 import io.vigil.cli.region.RegionState;
 import io.vigil.process.Commands;
 import io.vigil.process.EtcdCluster;
+import io.vigil.process.EtcdRoles;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
 import io.vigil.process.Ports;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
@@ -80,7 +82,9 @@ public final class RouterBenchmark {
       b.register(etcd);
       b.routerPort = Ports.free();
       Map<String, String> config = new LinkedHashMap<>();
-      config.put("vigil.region.etcd.endpoints", etcd.endpointList());
+      config.putAll(
+          etcd.serviceConfig(
+              EtcdRoles.addServiceUsers(etcd, REGION, Optional.empty()).get(EtcdRoles.ROUTER)));
       config.put("vigil.region.name", REGION);
       config.put("vigil.region.zone", "zone-a");
       config.put("quarkus.log.level", "WARN");
@@ -245,10 +249,7 @@ public final class RouterBenchmark {
               + "\",\"region\":\""
               + REGION
               + "\",\"version\":\"bench\",\"startedAt\":\"2026-01-01T00:00:00Z\"}";
-      Commands.runChecked(
-          List.of(
-              Tools.etcdctl().toString(), "--endpoints=" + etcd.endpointList(), "put", key, value),
-          Duration.ofSeconds(10));
+      etcd.asRoot(Duration.ofSeconds(10), "put", key, value).run("");
     }
   }
 

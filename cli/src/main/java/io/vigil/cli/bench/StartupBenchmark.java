@@ -1,6 +1,7 @@
 package io.vigil.cli.bench;
 
 import io.vigil.process.EtcdCluster;
+import io.vigil.process.EtcdRoles;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
 import io.vigil.process.Ports;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Time to ready and resident memory of each service, plain JVM against the JDK 25 AOT cache,
@@ -43,18 +45,30 @@ public final class StartupBenchmark {
         new Workspace(stateDir.resolve("bench-data"), stateDir.resolve("bench-logs"), false);
     try (EtcdCluster etcd = EtcdCluster.start(ws, "bench-etcd", 1);
         PostgresServer pg = PostgresServer.start(ws, "bench-postgres")) {
-      Map<String, String> config = new LinkedHashMap<>();
-      config.put("vigil.region.etcd.endpoints", etcd.endpointList());
-      config.put("quarkus.datasource.reactive.url", pg.reactiveUrl());
-      config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE));
-      config.put("quarkus.datasource.username", PostgresServer.USER);
-      config.put("quarkus.datasource.password", pg.password());
-      config.put("vigil.backup.repository.path", stateDir.resolve("bench-backups").toString());
+      Map<String, EtcdCluster.User> users =
+          EtcdRoles.addServiceUsers(etcd, "us-south", Optional.empty());
+      Map<String, String> common = new LinkedHashMap<>();
+      common.put("quarkus.datasource.reactive.url", pg.reactiveUrl());
+      common.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE));
+      common.put("quarkus.datasource.username", PostgresServer.USER);
+      common.put("quarkus.datasource.password", pg.password());
+      common.put("vigil.backup.repository.path", stateDir.resolve("bench-backups").toString());
 
+      Map<String, Map<String, String>> configs = new LinkedHashMap<>();
+      for (String module : MODULES) {
+        Map<String, String> config = new LinkedHashMap<>(common);
+        config.putAll(etcd.serviceConfig(users.get(EtcdRoles.userOf(module))));
+        configs.put(module, config);
+      }
       for (String module : MODULES) {
         // trains the cache first when it is missing or stale
         QuarkusService.start(
-                ws, module + "-warm", module, Ports.free(), config, QuarkusService.Aot.AUTO)
+                ws,
+                module + "-warm",
+                module,
+                Ports.free(),
+                configs.get(module),
+                QuarkusService.Aot.AUTO)
             .stop(Duration.ofSeconds(20));
       }
       out.printf(
@@ -64,6 +78,7 @@ public final class StartupBenchmark {
           "| service | plain JVM: time to ready | AOT cache: time to ready | speed-up | plain JVM: RSS at ready | AOT cache: RSS at ready |");
       out.println("|---|---:|---:|---:|---:|---:|");
       for (String module : MODULES) {
+        Map<String, String> config = configs.get(module);
         Path app = QuarkusService.appDir(module);
         List<String> aotOptions = new ArrayList<>(QuarkusService.JVM_OPTIONS);
         // trains the cache first when it is missing or stale

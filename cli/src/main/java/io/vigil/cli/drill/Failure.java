@@ -1,8 +1,7 @@
 package io.vigil.cli.drill;
 
 import io.vigil.cli.region.RegionState;
-import io.vigil.process.Commands;
-import io.vigil.process.Tools;
+import io.vigil.process.EtcdRoles;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -66,16 +65,11 @@ public interface Failure {
   static Failure patroniLeader() {
     return new Single("Patroni leader killed") {
       RegionState.Process choose(RegionState state) throws Exception {
-        String scope = "/service/vigil-" + state.region + "/leader";
+        String scope = EtcdRoles.patroniPrefix(RegionState.patroniScope(state.region)) + "leader";
         String leader =
-            Commands.runChecked(
-                    List.of(
-                        Tools.etcdctl().toString(),
-                        "--endpoints=" + state.etcdEndpoints,
-                        "get",
-                        scope,
-                        "--print-value-only"),
-                    Duration.ofSeconds(10))
+            state
+                .etcdctl(Duration.ofSeconds(10), "get", scope, "--print-value-only")
+                .run("")
                 .strip();
         if (leader.isEmpty()) {
           throw new IllegalStateException("no Patroni leader (is Patroni running?)");

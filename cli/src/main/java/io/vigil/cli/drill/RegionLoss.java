@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vigil.cli.region.LocalRegion;
 import io.vigil.cli.region.RegionState;
-import io.vigil.process.Commands;
 import io.vigil.process.EtcdCluster;
+import io.vigil.process.EtcdRoles;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
 import io.vigil.process.Ports;
@@ -105,7 +105,9 @@ public final class RegionLoss implements Failure {
     Map<String, String> config = new LinkedHashMap<>();
     config.put("vigil.region.name", state.standbyRegion);
     config.put("vigil.region.zone", zone);
-    config.put("vigil.region.etcd.endpoints", state.standbyEtcdEndpoints);
+    config.putAll(
+        EtcdCluster.serviceConfig(
+            state.standbyEtcdEndpoints, state.standbyEtcdUser(EtcdRoles.MONITORING)));
     config.put("vigil.region.instance-id", "dr-monitoring");
     config.put("quarkus.datasource.reactive.url", pg.reactiveUrl());
     config.put("quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE));
@@ -165,23 +167,21 @@ public final class RegionLoss implements Failure {
     JsonNode restore = restoreLatest(state, backup, "etcd", dir, Duration.ofMinutes(5));
     EtcdCluster restored =
         EtcdCluster.fromSnapshot(
-            ws, state.standbyRegion + "-restored-etcd", 1, Path.of(restore.path("path").asText()));
+            ws,
+            state.standbyRegion + "-restored-etcd",
+            1,
+            Path.of(restore.path("path").asText()),
+            state.etcdUser(EtcdCluster.ROOT));
     EtcdCluster.Member member = restored.members().get(0);
     state.add(member.process(), "dr-etcd-restored", zone, member.clientUrl());
     state.write(stateDir.resolve("region.json"));
     String backups = "/vigil/backups/" + state.region + "/";
     JsonNode got =
         JSON.readTree(
-            Commands.runChecked(
-                List.of(
-                    io.vigil.process.Tools.etcdctl().toString(),
-                    "--endpoints=" + member.clientUrl(),
-                    "get",
-                    backups,
-                    "--prefix",
-                    "--keys-only",
-                    "--write-out=json"),
-                Duration.ofSeconds(10)));
+            restored
+                .asRoot(
+                    Duration.ofSeconds(10), "get", backups, "--prefix", "--keys-only", "-w", "json")
+                .run(""));
     long keys = got.path("count").asLong();
     long revision = got.path("header").path("revision").asLong();
     if (keys == 0) {

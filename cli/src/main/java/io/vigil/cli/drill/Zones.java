@@ -1,11 +1,9 @@
 package io.vigil.cli.drill;
 
 import io.vigil.cli.region.RegionState;
-import io.vigil.process.Commands;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
 import io.vigil.process.Readiness;
-import io.vigil.process.Tools;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -145,14 +143,9 @@ public final class Zones {
             Duration.ofSeconds(90),
             () ->
                 Http.get(p.endpoint() + "/q/health/ready").status() == 200
-                    && !Commands.run(
-                            List.of(
-                                Tools.etcdctl().toString(),
-                                "--endpoints=" + state.etcdEndpoints,
-                                "get",
-                                key,
-                                "--keys-only"),
-                            Duration.ofSeconds(5))
+                    && !state
+                        .etcdctl(Duration.ofSeconds(5), "get", key, "--keys-only")
+                        .attempt()
                         .output()
                         .isBlank());
       }

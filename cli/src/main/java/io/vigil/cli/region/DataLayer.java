@@ -69,7 +69,11 @@ final class DataLayer {
       List<String> names = options.zones().stream().map(z -> "pg-" + z).toList();
       PatroniCluster patroni =
           PatroniCluster.start(
-              ws, etcd, "vigil-" + options.region(), names, PatroniCluster.Timings.FAST);
+              ws,
+              etcd,
+              RegionState.patroniScope(options.region()),
+              names,
+              PatroniCluster.Timings.FAST);
       for (int i = 0; i < names.size(); i++) {
         PatroniCluster.Member m = patroni.members().get(i);
         state.add(

@@ -1,6 +1,7 @@
 package io.vigil.cli.region;
 
 import io.vigil.process.EtcdCluster;
+import io.vigil.process.EtcdRoles;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
 import io.vigil.process.Ports;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A whole region on one machine, as {@code ./vigil up} starts it: a three-member etcd, PostgreSQL
@@ -72,10 +74,17 @@ public final class LocalRegion {
         state.add(m.process(), "etcd", zone(i), m.clientUrl());
       }
       state.etcdEndpoints = etcd.endpointList();
+      Map<String, EtcdCluster.User> users =
+          EtcdRoles.addServiceUsers(
+              etcd,
+              options.region(),
+              Optional.of(EtcdRoles.patroniPrefix(RegionState.patroniScope(options.region()))));
+      state.etcdPasswords.putAll(passwords(etcd));
       save();
 
       data = DataLayer.start(options, ws, etcd, state, out);
       Map<String, String> database = data.serviceConfig();
+      state.etcdPasswords.putAll(passwords(etcd));
       save();
 
       step("S3Proxy (backup object storage)");
@@ -88,9 +97,9 @@ public final class LocalRegion {
 
       Map<String, String> common = new LinkedHashMap<>();
       common.put("vigil.region.name", options.region());
-      common.put("vigil.region.etcd.endpoints", etcd.endpointList());
       for (String zone : options.zones()) {
         Map<String, String> monitoring = new LinkedHashMap<>(common);
+        monitoring.putAll(etcd.serviceConfig(users.get(EtcdRoles.MONITORING)));
         monitoring.put("vigil.region.zone", zone);
         monitoring.putAll(database);
         if (options.standbyRegion() != null) {
@@ -101,6 +110,7 @@ public final class LocalRegion {
         service("monitoring-service", "monitoring-" + zone, zone, monitoring);
 
         Map<String, String> backup = new LinkedHashMap<>(common);
+        backup.putAll(etcd.serviceConfig(users.get(EtcdRoles.BACKUP)));
         backup.put("vigil.region.zone", zone);
         // the region's repository is a bucket in S3Proxy; every artifact is copied to the
         // standby region's repository (a directory) and verified there
@@ -123,6 +133,7 @@ public final class LocalRegion {
       }
       createDemoTenant();
       Map<String, String> router = new LinkedHashMap<>(common);
+      router.putAll(etcd.serviceConfig(users.get(EtcdRoles.ROUTER)));
       router.put("vigil.region.zone", zone(0));
       if (options.standbyRegion() != null) {
         router.put("vigil.router.standby.routers", upStandbyRegion());
@@ -164,6 +175,8 @@ public final class LocalRegion {
     EtcdCluster etcd = EtcdCluster.start(ws, "dr-etcd", 1);
     state.add(etcd.members().get(0).process(), "dr-etcd", zone, etcd.members().get(0).clientUrl());
     state.standbyEtcdEndpoints = etcd.endpointList();
+    Map<String, EtcdCluster.User> users = EtcdRoles.addServiceUsers(etcd, region, Optional.empty());
+    state.standbyEtcdPasswords.putAll(passwords(etcd));
     state.standbyRepository = drRepository().toString();
     if (!data.standbySources().isEmpty()) {
       step("standby region " + region + ": PostgreSQL hot standby fed from " + options.region());
@@ -185,15 +198,17 @@ public final class LocalRegion {
     Map<String, String> common = new LinkedHashMap<>();
     common.put("vigil.region.name", region);
     common.put("vigil.region.zone", zone);
-    common.put("vigil.region.etcd.endpoints", etcd.endpointList());
     Map<String, String> backup = new LinkedHashMap<>(common);
+    backup.putAll(etcd.serviceConfig(users.get(EtcdRoles.BACKUP)));
     backup.put("vigil.backup.repository.path", drRepository().toString());
     backup.put("vigil.backup.restore-root", restoreRoot().toString());
     backup.put(
         "vigil.backup.repository.staging",
         options.stateDir().resolve("backup-staging").resolve(region).toString());
     service("backup-service", "dr-backup", zone, backup, "dr-backup-service");
-    String url = service("router-service", "dr-router", zone, common, "dr-router-service");
+    Map<String, String> router = new LinkedHashMap<>(common);
+    router.putAll(etcd.serviceConfig(users.get(EtcdRoles.ROUTER)));
+    String url = service("router-service", "dr-router", zone, router, "dr-router-service");
     state.standbyRouterUrl = url;
     save();
     return url;
@@ -263,6 +278,12 @@ public final class LocalRegion {
       throw new java.io.UncheckedIOException(e);
     }
     save();
+  }
+
+  private static Map<String, String> passwords(EtcdCluster etcd) {
+    Map<String, String> passwords = new LinkedHashMap<>();
+    etcd.users().forEach((name, user) -> passwords.put(name, user.password()));
+    return passwords;
   }
 
   private String zone(int i) {

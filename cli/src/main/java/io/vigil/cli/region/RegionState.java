@@ -3,6 +3,7 @@ package io.vigil.cli.region;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vigil.process.EtcdCluster;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
 import io.vigil.process.Workspace;
@@ -10,8 +11,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -96,6 +100,9 @@ public final class RegionState {
   /** The standby region's etcd client endpoints. */
   public String standbyEtcdEndpoints;
 
+  /** Passwords of the standby region's etcd users (root and the services'), by user name. */
+  public Map<String, String> standbyEtcdPasswords = new LinkedHashMap<>();
+
   /** The standby region's backup repository (a directory holding this region's copies). */
   public String standbyRepository;
 
@@ -119,6 +126,9 @@ public final class RegionState {
 
   /** etcd client endpoints, comma-separated. */
   public String etcdEndpoints;
+
+  /** Passwords of the region's etcd users (root, the services' and Patroni's), by user name. */
+  public Map<String, String> etcdPasswords = new LinkedHashMap<>();
 
   /** JDBC URL of the PostgreSQL primary. */
   public String postgresUrl;
@@ -208,6 +218,26 @@ public final class RegionState {
   /** The processes still running, or whose detached process still runs. */
   public List<Process> running() {
     return processes.stream().filter(Process::alive).toList();
+  }
+
+  /** The Patroni scope of a local region: {@code vigil-<region>}. */
+  public static String patroniScope(String region) {
+    return "vigil-" + region;
+  }
+
+  /** The region's etcd user {@code name} (root: {@link EtcdCluster#ROOT}). */
+  public EtcdCluster.User etcdUser(String name) {
+    return new EtcdCluster.User(name, etcdPasswords.get(name));
+  }
+
+  /** The standby region's etcd user {@code name}. */
+  public EtcdCluster.User standbyEtcdUser(String name) {
+    return new EtcdCluster.User(name, standbyEtcdPasswords.get(name));
+  }
+
+  /** An etcdctl call as root against the region's etcd. */
+  public EtcdCluster.Call etcdctl(Duration timeout, String... args) {
+    return new EtcdCluster.Call(etcdEndpoints, etcdUser(EtcdCluster.ROOT), timeout, args);
   }
 
   /** Calls to the region's control surfaces with the operator key. */

@@ -2,6 +2,7 @@ package io.vigil.commons.etcd;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.election.LeaderKey;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -45,25 +47,37 @@ public class EtcdGateway {
   /** The gateway of this instance's region configuration (no endpoints: disabled). */
   @Inject
   public EtcdGateway(RegionConfig config) {
-    this(config.etcd().endpoints().orElse(List.of()), config.etcd().callTimeout());
+    this(
+        config.etcd().endpoints().orElse(List.of()),
+        config.etcd().user().map(u -> new Credentials(u, config.etcd().password().orElse(""))),
+        config.etcd().callTimeout());
+  }
+
+  /** An etcd user and its password; {@link #toString} leaves the password out. */
+  public record Credentials(String user, String password) {
+    @Override
+    public String toString() {
+      return "Credentials[" + user + "]";
+    }
   }
 
   /**
    * A gateway to {@code endpoints} (none: disabled).
    *
+   * @param credentials the etcd user to act as (empty: anonymous)
    * @param callTimeout how long one etcd call may take
    */
-  public EtcdGateway(List<String> endpoints, Duration callTimeout) {
+  public EtcdGateway(
+      List<String> endpoints, Optional<Credentials> credentials, Duration callTimeout) {
     this.callTimeout = callTimeout;
-    this.client =
-        endpoints.isEmpty()
-            ? null
-            : Client.builder()
-                .endpoints(endpoints.toArray(String[]::new))
-                .connectTimeout(callTimeout)
-                .build();
-    if (client == null) {
+    if (endpoints.isEmpty()) {
+      this.client = null;
       LOG.info("No etcd endpoints configured: running without the etcd registry");
+    } else {
+      ClientBuilder builder =
+          Client.builder().endpoints(endpoints.toArray(String[]::new)).connectTimeout(callTimeout);
+      credentials.ifPresent(c -> builder.user(bytes(c.user())).password(bytes(c.password())));
+      this.client = builder.build();
     }
   }
 

@@ -40,6 +40,16 @@ public interface RegionConfig {
      */
     Optional<List<String>> endpoints();
 
+    /**
+     * The etcd user this service authenticates as (etcd's authentication is on in every Vigil
+     * region: an anonymous client is refused). Unset: anonymous, for an etcd without
+     * authentication.
+     */
+    Optional<String> user();
+
+    /** The etcd user's password (from a 0600 configuration file or a Kubernetes Secret). */
+    Optional<String> password();
+
     /** Time to live of the registration lease; the key disappears this long after a crash. */
     @WithDefault("5s")
     Duration leaseTtl();

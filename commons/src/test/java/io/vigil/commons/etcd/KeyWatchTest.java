@@ -9,6 +9,7 @@ import io.vigil.process.Workspace;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,8 +25,13 @@ class KeyWatchTest {
   @BeforeAll
   static void start() {
     etcd = EtcdCluster.start(Workspace.forTests(), "etcd-watch", 1);
-    gateway = new EtcdGateway(etcd.endpoints(), Duration.ofSeconds(2));
+    gateway = new EtcdGateway(etcd.endpoints(), asRoot(etcd), Duration.ofSeconds(2));
     vertx = Vertx.vertx();
+  }
+
+  private static Optional<EtcdGateway.Credentials> asRoot(EtcdCluster cluster) {
+    return Optional.of(
+        new EtcdGateway.Credentials(cluster.root().name(), cluster.root().password()));
   }
 
   @AfterAll
@@ -99,7 +105,7 @@ class KeyWatchTest {
   @Test
   void withEtcdGoneTheOutcomeGoesDownAndTheLastReadStays() {
     EtcdCluster lone = EtcdCluster.start(Workspace.forTests(), "etcd-gone", 1);
-    EtcdGateway other = new EtcdGateway(lone.endpoints(), Duration.ofSeconds(2));
+    EtcdGateway other = new EtcdGateway(lone.endpoints(), asRoot(lone), Duration.ofSeconds(2));
     List<Map<String, String>> reads = new CopyOnWriteArrayList<>();
     KeyWatch watch =
         new KeyWatch(

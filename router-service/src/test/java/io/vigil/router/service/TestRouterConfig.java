@@ -91,6 +91,14 @@ record TestRouterConfig(List<String> instances) implements RouterConfig {
             return Optional.empty();
           }
 
+          public Optional<String> user() {
+            return Optional.empty();
+          }
+
+          public Optional<String> password() {
+            return Optional.empty();
+          }
+
           public Duration leaseTtl() {
             return Duration.ofSeconds(5);
           }
