@@ -12,6 +12,7 @@ import io.restassured.path.json.JsonPath;
 import io.vigil.process.Commands;
 import io.vigil.process.Tools;
 import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.Management;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ class BackupNowTest {
                     .getValue("vigil.backup.repository.path", String.class))
             .resolve("us-south")
             .toAbsolutePath();
-    given()
+    Management.given()
         .get("/q/health/group/rpo")
         .then()
         .statusCode(503)
@@ -91,7 +92,7 @@ class BackupNowTest {
     assertThat(listing).contains("./backup_manifest", "./PG_VERSION", "./backup_label");
     assertThat(archive.resolveSibling("backup.json")).isRegularFile();
 
-    given().get("/q/health/group/rpo").then().statusCode(200);
+    Management.given().get("/q/health/group/rpo").then().statusCode(200);
     given()
         .get("/backups")
         .then()

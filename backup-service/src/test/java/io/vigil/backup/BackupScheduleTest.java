@@ -9,6 +9,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.Management;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class BackupScheduleTest {
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
             () ->
-                given()
+                Management.given()
                     .get("/q/metrics")
                     .then()
                     .body(
@@ -54,8 +55,8 @@ class BackupScheduleTest {
                             "vigil_backup_pruned_total{target=\"etcd\"} 2.0")));
     given().get("/backups").then().body("recovery_points.etcd.size()", is(2));
     given().get("/backups/status").then().body("leader", is(true));
-    given().get("/q/health/group/rpo").then().statusCode(200);
-    given()
+    Management.given().get("/q/health/group/rpo").then().statusCode(200);
+    Management.given()
         .get("/q/metrics")
         .then()
         .body(

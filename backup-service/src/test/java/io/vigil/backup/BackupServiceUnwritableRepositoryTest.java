@@ -1,6 +1,5 @@
 package io.vigil.backup;
 
-import static io.vigil.testkit.Operator.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
@@ -8,6 +7,7 @@ import static org.hamcrest.Matchers.is;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.vigil.testkit.Management;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ class BackupServiceUnwritableRepositoryTest {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->
-                given()
+                Management.given()
                     .get("/q/health/ready")
                     .then()
                     .statusCode(503)
@@ -41,6 +41,6 @@ class BackupServiceUnwritableRepositoryTest {
                     .body(
                         "checks.find { it.name == 'backup-repository' }.data.reason",
                         containsString("/dev/null/vigil-backups")));
-    given().get("/q/health/live").then().statusCode(200);
+    Management.given().get("/q/health/live").then().statusCode(200);
   }
 }

@@ -9,6 +9,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.Management;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -51,7 +52,7 @@ class DrillTest {
         .then()
         .body("postgres.recoveryPoint", is(pg.getString("recoveryPoint")))
         .body("etcd.succeeded", is(true));
-    given()
+    Management.given()
         .get("/q/metrics")
         .then()
         .body(

@@ -14,6 +14,7 @@ import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.process.PostgresServer;
 import io.vigil.process.Workspace;
 import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.Management;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -117,7 +118,7 @@ class PointInTimeRecoveryTest {
     assertThat(samples).hasSizeGreaterThan(20);
     assertThat(samples.stream().mapToDouble(Double::doubleValue).max().orElseThrow())
         .isLessThan(6.0);
-    given()
+    Management.given()
         .get("/q/health/group/rpo")
         .then()
         .body("checks[0].data.postgres", org.hamcrest.Matchers.containsString("within 6 s"));

@@ -26,6 +26,7 @@ import io.vigil.process.PostgresServer;
 import io.vigil.process.S3ProxyServer;
 import io.vigil.process.Workspace;
 import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.Management;
 import io.vigil.testkit.S3ProxyResource;
 import jakarta.inject.Inject;
 import java.net.URI;
@@ -168,7 +169,7 @@ class S3RepositoryTest {
     }
     // and what was reported is really there: the copies' newest WAL holds that commit's end
     // (the restore of the next test replays it: all 900 rows)
-    given()
+    Management.given()
         .get("/q/metrics")
         .then()
         .body(

@@ -256,8 +256,15 @@ class ManifestsTest {
         assertThat(c.getLivenessProbe()).as(cat + " liveness probe").isNotNull();
         assertThat(c.getReadinessProbe()).as(cat + " readiness probe").isNotNull();
         if (c.getImage().contains("vigil/")) {
-          // a Vigil service: the three health endpoints on its HTTP port
+          // a Vigil service: the three health endpoints on its management interface, a port
+          // of its own beside the API's
           assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getName()).isEqualTo("http"));
+          assertThat(c.getPorts())
+              .anySatisfy(
+                  p -> {
+                    assertThat(p.getName()).isEqualTo("management");
+                    assertThat(p.getContainerPort()).isEqualTo(9000);
+                  });
           probe(cat, c.getStartupProbe(), "/q/health/started");
           probe(cat, c.getLivenessProbe(), "/q/health/live");
           probe(cat, c.getReadinessProbe(), "/q/health/ready");
@@ -320,6 +327,18 @@ class ManifestsTest {
     } else {
       assertThat(pg.spec().replica()).isNull();
     }
+    // metrics are scraped from the management port of every service, which each Service exposes
+    assertThat(of(objects, ServiceMonitor.class).get(0).getSpec().getEndpoints())
+        .allSatisfy(e -> assertThat(e.getPort()).isEqualTo("management"));
+    for (String name : List.of("vigil-router", "vigil-monitoring", "vigil-backup")) {
+      assertThat(of(objects, Service.class))
+          .filteredOn(svc -> svc.getMetadata().getName().equals(name))
+          .singleElement()
+          .satisfies(
+              svc ->
+                  assertThat(svc.getSpec().getPorts())
+                      .anySatisfy(p -> assertThat(p.getName()).isEqualTo("management")));
+    }
     if (!rendered) {
       return;
     }
@@ -372,7 +391,9 @@ class ManifestsTest {
   private static void probe(String at, Probe probe, String path) {
     assertThat(probe.getHttpGet()).as(at + " " + path).isNotNull();
     assertThat(probe.getHttpGet().getPath()).as(at).isEqualTo(path);
-    assertThat(probe.getHttpGet().getPort().getStrVal()).as(at + " probe port").isEqualTo("http");
+    assertThat(probe.getHttpGet().getPort().getStrVal())
+        .as(at + " probe port")
+        .isEqualTo("management");
   }
 
   private static <T> List<T> of(List<Object> objects, Class<T> type) {

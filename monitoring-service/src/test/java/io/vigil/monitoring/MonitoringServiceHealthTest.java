@@ -1,6 +1,5 @@
 package io.vigil.monitoring;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -12,6 +11,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.Management;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -23,19 +23,19 @@ class MonitoringServiceHealthTest {
 
   @Test
   void readyWhenThePrimaryIsReachableAndRegisteredInEtcd() throws Exception {
-    given().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+    Management.given().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
     await()
         .atMost(Duration.ofSeconds(15))
         .untilAsserted(
             () ->
-                given()
+                Management.given()
                     .get("/q/health/ready")
                     .then()
                     .statusCode(200)
                     .body("checks.find { it.name == 'postgresql-primary' }.status", is("UP")));
     await()
         .atMost(Duration.ofSeconds(15))
-        .untilAsserted(() -> given().get("/q/health/started").then().statusCode(200));
+        .untilAsserted(() -> Management.given().get("/q/health/started").then().statusCode(200));
 
     String prefix = "/vigil/regions/us-south/zones/zone-a/instances/monitoring-service/";
     try (Client etcd = EtcdResource.client()) {
@@ -60,9 +60,22 @@ class MonitoringServiceHealthTest {
   }
 
   @Test
+  void theApiPortServesNothingOfTheManagementInterface() {
+    assertThat(Management.port()).isNotEqualTo(RestAssured.port);
+    for (String path :
+        List.of("/q/health", "/q/health/ready", "/q/metrics", "/q/openapi", "/q/dev-ui")) {
+      RestAssured.given().get(path).then().statusCode(404);
+    }
+  }
+
+  @Test
   void servesPrometheusMetricsAndOpenApi() {
-    given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
-    given()
+    Management.given()
+        .get("/q/metrics")
+        .then()
+        .statusCode(200)
+        .body(containsString("jvm_memory_used_bytes"));
+    Management.given()
         .accept("application/json")
         .get("/q/openapi")
         .then()

@@ -1,6 +1,5 @@
 package io.vigil.monitoring;
 
-import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
@@ -9,6 +8,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.vigil.process.Ports;
+import io.vigil.testkit.Management;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -40,7 +40,7 @@ class MonitoringServiceWithoutDatabaseTest {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->
-                given()
+                Management.given()
                     .get("/q/health/ready")
                     .then()
                     .statusCode(503)
@@ -51,8 +51,8 @@ class MonitoringServiceWithoutDatabaseTest {
                     .body(
                         "checks.find { it.name == 'postgresql-primary' }.data.reason",
                         containsString("onnect")));
-    given().get("/q/health/live").then().statusCode(200);
+    Management.given().get("/q/health/live").then().statusCode(200);
     // not started either: the schema cannot be migrated without the database
-    given().get("/q/health/started").then().statusCode(503);
+    Management.given().get("/q/health/started").then().statusCode(503);
   }
 }

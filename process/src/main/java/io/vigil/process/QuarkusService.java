@@ -36,6 +36,13 @@ public final class QuarkusService {
 
   private QuarkusService() {}
 
+  /**
+   * A started service: its process, where it serves its API ({@code url}) and where its management
+   * interface answers {@code /q/*} (health, metrics, OpenAPI): another port, which the router never
+   * forwards to.
+   */
+  public record Started(ManagedProcess process, String url, String managementUrl) {}
+
   /** The packaged application directory of a module, e.g. {@code router-service}. */
   public static Path appDir(String module) {
     Path dir = Tools.projectRoot().resolve(module).resolve("target/quarkus-app");
@@ -48,14 +55,14 @@ public final class QuarkusService {
 
   /**
    * Starts a service and waits until {@code /q/health/ready} and then {@code /q/health/started}
-   * (registered in etcd) answer 200.
+   * (registered in etcd) answer 200 on its management interface (a free port of its own).
    *
    * @param name process name (logs, region.json), e.g. {@code monitoring-zone-a}
    * @param module the service's module
    * @param port HTTP port
    * @param config configuration, passed in a file only this user can read
    */
-  public static ManagedProcess start(
+  public static Started start(
       Workspace ws, String name, String module, int port, Map<String, String> config, Aot aot) {
     Path app = appDir(module);
     List<String> options = new ArrayList<>(JVM_OPTIONS);
@@ -65,14 +72,14 @@ public final class QuarkusService {
         options.add("-XX:AOTCache=" + cache);
       }
     }
-    ManagedProcess p = launch(ws, name, app, port, config, options);
-    awaitReady(p, port, Duration.ofSeconds(90));
+    Started s = launch(ws, name, app, port, config, options);
+    awaitReady(s, Duration.ofSeconds(90));
     Readiness.await(
-        p,
+        s.process(),
         name + " started",
         Duration.ofSeconds(30),
-        () -> Http.get("http://127.0.0.1:" + port + "/q/health/started").status() == 200);
-    return p;
+        () -> Http.get(s.managementUrl() + "/q/health/started").status() == 200);
+    return s;
   }
 
   /** Whether this JDK has AOT caches with {@code -XX:AOTCacheOutput} (JDK 25+). */
@@ -80,17 +87,20 @@ public final class QuarkusService {
     return Tools.javaFeature() >= 25;
   }
 
-  /** Waits until the service on {@code port} answers its readiness probe with 200. */
-  public static void awaitReady(ManagedProcess p, int port, Duration timeout) {
+  /** Waits until the service answers its readiness probe with 200. */
+  public static void awaitReady(Started s, Duration timeout) {
     Readiness.await(
-        p,
-        p.name() + " ready",
+        s.process(),
+        s.process().name() + " ready",
         timeout,
-        () -> Http.get("http://127.0.0.1:" + port + "/q/health/ready").status() == 200);
+        () -> Http.get(s.managementUrl() + "/q/health/ready").status() == 200);
   }
 
-  /** Starts the process without waiting. */
-  public static ManagedProcess launch(
+  /**
+   * Starts the process without waiting: its API on {@code port}, its management interface on a free
+   * loopback port.
+   */
+  public static Started launch(
       Workspace ws,
       String name,
       Path app,
@@ -102,11 +112,17 @@ public final class QuarkusService {
     command.addAll(jvmOptions);
     Map<String, String> all = new TreeMap<>(config);
     all.put("quarkus.http.port", Integer.toString(port));
+    int management = Ports.free();
+    all.put("quarkus.management.host", "127.0.0.1");
+    all.put("quarkus.management.port", Integer.toString(management));
     // configuration holds keys and passwords: a file only this user reads, never the command line
     command.add("-Dquarkus.config.locations=" + writeConfig(ws, name, all));
     command.add("-jar");
     command.add(app.resolve("quarkus-run.jar").toString());
-    return ws.start(name, command, Map.of());
+    return new Started(
+        ws.start(name, command, Map.of()),
+        "http://127.0.0.1:" + port,
+        "http://127.0.0.1:" + management);
   }
 
   /**
@@ -151,19 +167,19 @@ public final class QuarkusService {
       }
       Files.deleteIfExists(cache);
       LOG.infof("Training the AOT cache of %s (once per build)", module);
-      int port = Ports.free();
       Map<String, String> training = new TreeMap<>(config);
       training.put("vigil.region.instance-id", module + "-aot-training");
       List<String> options = new ArrayList<>(JVM_OPTIONS);
       options.add("-XX:AOTCacheOutput=" + cache);
-      ManagedProcess p = launch(ws, module + "-aot-training", app, port, training, options);
+      Started s = launch(ws, module + "-aot-training", app, Ports.free(), training, options);
+      ManagedProcess p = s.process();
       try {
-        awaitReady(p, port, Duration.ofSeconds(60));
+        awaitReady(s, Duration.ofSeconds(60));
       } catch (IllegalStateException e) {
         LOG.warnf(
             "%s did not get ready during AOT training; the cache covers start-up only", module);
       }
-      String base = "http://127.0.0.1:" + port;
+      String base = s.managementUrl();
       for (int i = 0; i < 5; i++) {
         for (String path :
             List.of(

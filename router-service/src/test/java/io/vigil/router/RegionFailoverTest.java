@@ -11,6 +11,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.vigil.router.ZoneBackends.Mode;
 import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.Management;
 import io.vigil.testkit.Operator;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -73,7 +74,7 @@ class RegionFailoverTest {
           .untilAsserted(
               () -> given().get(API).then().statusCode(200).header("Vigil-Region", "us-south"));
       assertThat(Duration.ofNanos(System.nanoTime() - upAt)).isGreaterThan(Duration.ofMillis(1500));
-      given()
+      Management.given()
           .get("/q/metrics")
           .then()
           .body(containsString("vigil_router_failovers_total{to=\"standby\"} 1.0"))

@@ -9,6 +9,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.Management;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -31,12 +32,12 @@ class RouterKeepsLastTopologyTest {
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(
               () ->
-                  given()
+                  Management.given()
                       .get("/q/health/ready")
                       .then()
                       .statusCode(200)
                       .body("checks.find { it.name == 'topology' }.data.etcd", startsWith("DOWN")));
-      given().get("/q/health/live").then().statusCode(200);
+      Management.given().get("/q/health/live").then().statusCode(200);
       Set<String> served = new HashSet<>();
       for (int i = 0; i < 60; i++) {
         Response r = given().get("/openscale/i/v2/subscriptions");

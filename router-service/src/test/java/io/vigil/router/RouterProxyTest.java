@@ -13,6 +13,7 @@ import io.restassured.RestAssured;
 import io.restassured.response.Response;
 import io.vigil.router.ZoneBackends.Mode;
 import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.Management;
 import io.vigil.testkit.Operator;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -119,7 +120,7 @@ class RouterProxyTest {
         .body("zones.find { it.zone == 'zone-b' }.state", is("DOWN"))
         .body("zones.find { it.zone == 'zone-a' }.state", is("UP"))
         .body("zones.find { it.zone == 'zone-b' }.instances[0].healthy", is(false));
-    given()
+    Management.given()
         .get("/q/metrics")
         .then()
         .body(containsString("vigil_router_requests_total{status=\"2xx\",zone=\"zone-a\"}"))
@@ -256,7 +257,7 @@ class RouterProxyTest {
         .then()
         .body("zones.find { it.zone == 'zone-a' }.state", is("UP"))
         .body("zones.find { it.zone == 'zone-a' }.instances[0].healthy", is(true));
-    given()
+    Management.given()
         .get("/q/metrics")
         .then()
         .body(containsString("vigil_router_ejections_withheld_total{zone=\"zone-a\"}"));
@@ -362,7 +363,7 @@ class RouterProxyTest {
         .statusCode(404)
         .contentType("application/json")
         .body("errors[0].code", is("not_found"));
-    given().get("/q/health/ready").then().statusCode(200);
+    Management.given().get("/q/health/ready").then().statusCode(200);
     try (Socket s = new Socket("127.0.0.1", RestAssured.port)) {
       OutputStream out = s.getOutputStream();
       out.write(

@@ -1,6 +1,6 @@
 package io.vigil.router;
 
-import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
@@ -9,9 +9,12 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.vigil.testkit.EtcdResource;
+import io.vigil.testkit.Management;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -21,13 +24,13 @@ class RouterServiceHealthTest {
 
   @Test
   void readyOnceTheTopologyIsLoadedAndSeesNewInstances() throws Exception {
-    given().get("/q/health/live").then().statusCode(200);
+    Management.given().get("/q/health/live").then().statusCode(200);
     await()
         .atMost(Duration.ofSeconds(15))
-        .untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
+        .untilAsserted(() -> Management.given().get("/q/health/ready").then().statusCode(200));
     await()
         .atMost(Duration.ofSeconds(15))
-        .untilAsserted(() -> given().get("/q/health/started").then().statusCode(200));
+        .untilAsserted(() -> Management.given().get("/q/health/started").then().statusCode(200));
 
     try (Client etcd = EtcdResource.client()) {
       etcd.getKVClient()
@@ -47,7 +50,7 @@ class RouterServiceHealthTest {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->
-                given()
+                Management.given()
                     .get("/q/health/ready")
                     .then()
                     .statusCode(200)
@@ -55,12 +58,21 @@ class RouterServiceHealthTest {
   }
 
   @Test
+  void theApiPortServesNothingOfTheManagementInterface() {
+    assertThat(Management.port()).isNotEqualTo(RestAssured.port);
+    for (String path :
+        List.of("/q/health", "/q/health/ready", "/q/metrics", "/q/openapi", "/q/dev-ui")) {
+      RestAssured.given().get(path).then().statusCode(404);
+    }
+  }
+
+  @Test
   void servesPrometheusMetricsAndOpenApi() {
-    given()
+    Management.given()
         .get("/q/metrics")
         .then()
         .statusCode(200)
         .body(containsString("jvm_threads_live_threads"));
-    given().accept("application/json").get("/q/openapi").then().statusCode(200);
+    Management.given().accept("application/json").get("/q/openapi").then().statusCode(200);
   }
 }

@@ -132,12 +132,21 @@ class LocalRegionTest {
         .satisfies(s -> assertThat(s.routerUrl).isEqualTo(state.routerUrl));
     for (RegionState.Process p : state.processes) {
       if (p.role().endsWith("-service")) {
-        assertThat(Http.get(p.endpoint() + "/q/health/ready").status()).as(p.name()).isEqualTo(200);
-        assertThat(Http.get(p.endpoint() + "/q/health/started").status())
+        assertThat(Http.get(p.management() + "/q/health/ready").status())
             .as(p.name())
             .isEqualTo(200);
+        assertThat(Http.get(p.management() + "/q/health/started").status())
+            .as(p.name())
+            .isEqualTo(200);
+        // metrics, health and OpenAPI only on the management port: not on the API's
+        assertThat(Http.get(p.endpoint() + "/q/metrics").status())
+            .as(p.name() + " API port")
+            .isEqualTo(404);
       }
     }
+    assertThat(Http.get(state.routerUrl + "/q/metrics").status())
+        .as("through the router")
+        .isEqualTo(404);
 
     // every metric the Kubernetes alerts name is exported by a service of the region
     List<String> alerting = alertMetrics();
@@ -149,7 +158,7 @@ class LocalRegionTest {
           StringBuilder exported = new StringBuilder();
           for (RegionState.Process p : state.processes) {
             if (p.role().endsWith("-service")) {
-              exported.append(Http.get(p.endpoint() + "/q/metrics").body()).append('\n');
+              exported.append(Http.get(p.management() + "/q/metrics").body()).append('\n');
             }
           }
           String all = exported.toString();

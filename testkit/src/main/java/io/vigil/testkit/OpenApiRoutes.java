@@ -1,6 +1,5 @@
 package io.vigil.testkit;
 
-import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +29,7 @@ public final class OpenApiRoutes {
   /** The documented operations of the service under test, excluding {@code /q/...}. */
   public static List<Route> documented() {
     JsonPath api =
-        RestAssured.given()
+        Management.given()
             .queryParam("format", "json")
             .get("/q/openapi")
             .then()

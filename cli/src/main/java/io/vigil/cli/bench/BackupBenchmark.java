@@ -60,31 +60,32 @@ public final class BackupBenchmark {
       Http operator = Http.as(operatorKey);
       ManagedProcess service =
           QuarkusService.start(
-              ws,
-              "bench-backup",
-              "backup-service",
-              port,
-              Map.ofEntries(
-                  Map.entry("vigil.region.etcd.endpoints", etcd.endpointList()),
-                  Map.entry("vigil.region.etcd.user", EtcdRoles.BACKUP),
-                  Map.entry(
-                      "vigil.region.etcd.password",
-                      EtcdRoles.addServiceUsers(etcd, "us-south", Optional.empty())
-                          .get(EtcdRoles.BACKUP)
-                          .password()),
-                  Map.entry("vigil.backup.repository.path", repo.toString()),
-                  Map.entry(
-                      "vigil.backup.wal.spool",
-                      stateDir.resolve("bench-data/wal-spool").toString()),
-                  Map.entry("vigil.backup.schedule.enabled", "false"),
-                  Map.entry("vigil.backup.drill.enabled", "false"),
-                  Map.entry("vigil.backup.postgres.host", "127.0.0.1"),
-                  Map.entry("vigil.backup.postgres.port", Integer.toString(pg.port())),
-                  Map.entry("vigil.backup.postgres.user", PostgresServer.USER),
-                  Map.entry("vigil.backup.postgres.password", pg.password()),
-                  Map.entry("vigil.security.operator-key", operatorKey),
-                  Map.entry("vigil.backup.restore-root", ws.root().toString())),
-              QuarkusService.Aot.AUTO);
+                  ws,
+                  "bench-backup",
+                  "backup-service",
+                  port,
+                  Map.ofEntries(
+                      Map.entry("vigil.region.etcd.endpoints", etcd.endpointList()),
+                      Map.entry("vigil.region.etcd.user", EtcdRoles.BACKUP),
+                      Map.entry(
+                          "vigil.region.etcd.password",
+                          EtcdRoles.addServiceUsers(etcd, "us-south", Optional.empty())
+                              .get(EtcdRoles.BACKUP)
+                              .password()),
+                      Map.entry("vigil.backup.repository.path", repo.toString()),
+                      Map.entry(
+                          "vigil.backup.wal.spool",
+                          stateDir.resolve("bench-data/wal-spool").toString()),
+                      Map.entry("vigil.backup.schedule.enabled", "false"),
+                      Map.entry("vigil.backup.drill.enabled", "false"),
+                      Map.entry("vigil.backup.postgres.host", "127.0.0.1"),
+                      Map.entry("vigil.backup.postgres.port", Integer.toString(pg.port())),
+                      Map.entry("vigil.backup.postgres.user", PostgresServer.USER),
+                      Map.entry("vigil.backup.postgres.password", pg.password()),
+                      Map.entry("vigil.security.operator-key", operatorKey),
+                      Map.entry("vigil.backup.restore-root", ws.root().toString())),
+                  QuarkusService.Aot.AUTO)
+              .process();
       String base = "http://127.0.0.1:" + port;
       try {
         Readiness.await(

@@ -57,17 +57,18 @@ public final class IngestBenchmark {
       int port = Ports.free();
       ManagedProcess service =
           QuarkusService.start(
-              ws,
-              "bench-monitoring",
-              "monitoring-service",
-              port,
-              Map.of(
-                  "quarkus.datasource.reactive.url", pg.reactiveUrl(),
-                  "quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE),
-                  "quarkus.datasource.username", PostgresServer.USER,
-                  "quarkus.datasource.password", pg.password(),
-                  "vigil.security.operator-key", operator),
-              QuarkusService.Aot.AUTO);
+                  ws,
+                  "bench-monitoring",
+                  "monitoring-service",
+                  port,
+                  Map.of(
+                      "quarkus.datasource.reactive.url", pg.reactiveUrl(),
+                      "quarkus.datasource.jdbc.url", pg.jdbcUrl(PostgresServer.DATABASE),
+                      "quarkus.datasource.username", PostgresServer.USER,
+                      "quarkus.datasource.password", pg.password(),
+                      "vigil.security.operator-key", operator),
+                  QuarkusService.Aot.AUTO)
+              .process();
       try {
         String base = "http://127.0.0.1:" + port;
         JsonNode tenant =

@@ -91,7 +91,13 @@ public final class RouterBenchmark {
       config.put("vigil.security.operator-key", b.operatorKey);
       started.add(
           QuarkusService.start(
-              ws, "bench-router", "router-service", b.routerPort, config, QuarkusService.Aot.AUTO));
+                  ws,
+                  "bench-router",
+                  "router-service",
+                  b.routerPort,
+                  config,
+                  QuarkusService.Aot.AUTO)
+              .process());
       started.add(b.startHaproxy(haproxy));
       b.awaitAllUp();
 

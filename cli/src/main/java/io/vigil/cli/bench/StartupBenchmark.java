@@ -69,6 +69,7 @@ public final class StartupBenchmark {
                 Ports.free(),
                 configs.get(module),
                 QuarkusService.Aot.AUTO)
+            .process()
             .stop(Duration.ofSeconds(20));
       }
       out.printf(
@@ -84,7 +85,8 @@ public final class StartupBenchmark {
         // trains the cache first when it is missing or stale
         ManagedProcess warm =
             QuarkusService.start(
-                ws, module + "-warm", module, Ports.free(), config, QuarkusService.Aot.AUTO);
+                    ws, module + "-warm", module, Ports.free(), config, QuarkusService.Aot.AUTO)
+                .process();
         warm.stop(Duration.ofSeconds(20));
         aotOptions.add("-XX:AOTCache=" + app.resolve("app.aot"));
         List<Sample> plain = new ArrayList<>();
@@ -113,13 +115,15 @@ public final class StartupBenchmark {
       Workspace ws, String module, Path app, Map<String, String> config, List<String> options) {
     int port = Ports.free();
     long t0 = System.nanoTime();
-    ManagedProcess p = QuarkusService.launch(ws, module + "-bench", app, port, config, options);
+    QuarkusService.Started s =
+        QuarkusService.launch(ws, module + "-bench", app, port, config, options);
+    ManagedProcess p = s.process();
     try {
       Readiness.await(
           p,
           module + " ready",
           Duration.ofSeconds(60),
-          () -> Http.get("http://127.0.0.1:" + port + "/q/health/ready").status() == 200);
+          () -> Http.get(s.managementUrl() + "/q/health/ready").status() == 200);
       long ready = (System.nanoTime() - t0) / 1_000_000;
       return new Sample(ready, rssKib(p.pid()));
     } finally {

@@ -34,7 +34,7 @@ public final class StatusCommand implements Callable<Integer> {
         health = "STOPPED";
         allUp = false;
       } else if (p.role().endsWith("-service")) {
-        int code = Http.get(p.endpoint() + "/q/health/ready").status();
+        int code = Http.get(p.management() + "/q/health/ready").status();
         health = code == 200 ? "READY" : code < 0 ? "NOT ANSWERING" : "NOT READY (" + code + ")";
         allUp &= code == 200;
       } else {

@@ -235,7 +235,7 @@ public final class LoadDrill {
           unsettled.add(p.name() + " not running");
         } else if (p.role().endsWith("-service")) {
           io.vigil.process.Http.Response r =
-              io.vigil.process.Http.get(p.endpoint() + "/q/health/ready");
+              io.vigil.process.Http.get(p.management() + "/q/health/ready");
           if (r.status() != 200) {
             unsettled.add(p.name() + " not ready: " + r.body().replaceAll("\\s+", " "));
           }

@@ -115,10 +115,10 @@ public final class RegionLoss implements Failure {
     config.put("quarkus.datasource.password", state.postgresPassword);
     config.put("vigil.security.operator-key", state.operatorKey);
     int port = Ports.free();
-    ManagedProcess monitoring =
+    QuarkusService.Started monitoring =
         QuarkusService.start(
             ws, "dr-monitoring", "monitoring-service", port, config, QuarkusService.Aot.AUTO);
-    state.add(monitoring, "dr-monitoring-service", zone, "http://127.0.0.1:" + port);
+    state.add(monitoring, "dr-monitoring-service", zone);
     state.write(stateDir.resolve("region.json"));
     double ready = (System.nanoTime() - t0) / 1e9;
     out.printf("  monitoring-service ready in %s at %.1f s%n", state.standbyRegion, ready);

@@ -142,7 +142,7 @@ public final class Zones {
             p.name() + " ready and registered",
             Duration.ofSeconds(90),
             () ->
-                Http.get(p.endpoint() + "/q/health/ready").status() == 200
+                Http.get(p.management() + "/q/health/ready").status() == 200
                     && !state
                         .etcdctl(Duration.ofSeconds(5), "get", key, "--keys-only")
                         .attempt()

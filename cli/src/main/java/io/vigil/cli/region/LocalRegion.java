@@ -3,7 +3,6 @@ package io.vigil.cli.region;
 import io.vigil.process.EtcdCluster;
 import io.vigil.process.EtcdRoles;
 import io.vigil.process.Http;
-import io.vigil.process.ManagedProcess;
 import io.vigil.process.Ports;
 import io.vigil.process.PostgresServer;
 import io.vigil.process.QuarkusService;
@@ -138,7 +137,7 @@ public final class LocalRegion {
       if (options.standbyRegion() != null) {
         router.put("vigil.router.standby.routers", upStandbyRegion());
       }
-      state.routerUrl = service("router-service", "router", null, router);
+      state.routerUrl = service("router-service", "router", null, router).url();
       state.apiUrl = state.routerUrl + "/openscale/" + state.serviceInstanceId + "/v2";
       save();
       out.printf("Region %s is up in %.1f s.%n", options.region(), (System.nanoTime() - t0) / 1e9);
@@ -208,10 +207,12 @@ public final class LocalRegion {
     service("backup-service", "dr-backup", zone, backup, "dr-backup-service");
     Map<String, String> router = new LinkedHashMap<>(common);
     router.putAll(etcd.serviceConfig(users.get(EtcdRoles.ROUTER)));
-    String url = service("router-service", "dr-router", zone, router, "dr-router-service");
-    state.standbyRouterUrl = url;
+    QuarkusService.Started started =
+        service("router-service", "dr-router", zone, router, "dr-router-service");
+    state.standbyRouterUrl = started.url();
     save();
-    return url;
+    // the region's router checks the standby router's readiness on its management interface
+    return started.url() + "|" + started.managementUrl();
   }
 
   /** The standby region's backup repository: copies of every artifact of this region. */
@@ -229,11 +230,12 @@ public final class LocalRegion {
     return stateDir.resolve("restores").toAbsolutePath();
   }
 
-  private String service(String module, String name, String zone, Map<String, String> config) {
+  private QuarkusService.Started service(
+      String module, String name, String zone, Map<String, String> config) {
     return service(module, name, zone, config, module);
   }
 
-  private String service(
+  private QuarkusService.Started service(
       String module, String name, String zone, Map<String, String> config, String role) {
     step(
         name
@@ -245,11 +247,11 @@ public final class LocalRegion {
     all.put("vigil.region.instance-id", name);
     all.put("vigil.security.operator-key", state.operatorKey);
     all.put("vigil.security.reader-key", state.readerKey);
-    ManagedProcess p = QuarkusService.start(ws, name, module, port, all, options.aot());
-    String url = "http://127.0.0.1:" + port;
-    state.add(p, role, zone, url);
+    QuarkusService.Started started =
+        QuarkusService.start(ws, name, module, port, all, options.aot());
+    state.add(started, role, zone);
     save();
-    return url;
+    return started;
   }
 
   private void createDemoTenant() {

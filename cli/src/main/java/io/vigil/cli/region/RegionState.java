@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.vigil.process.EtcdCluster;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
+import io.vigil.process.QuarkusService;
 import io.vigil.process.Workspace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,7 +41,8 @@ public final class RegionState {
       String log,
       List<String> command,
       String workDir,
-      String detachedPidFile) {
+      String detachedPidFile,
+      String management) {
 
     /** Whether this very process still runs (same PID and same start time: no PID reuse). */
     public boolean running() {
@@ -181,12 +183,27 @@ public final class RegionState {
 
   /** Adds a process. */
   public void add(ManagedProcess p, String role, String zone, String endpoint) {
-    add(p, role, zone, endpoint, null);
+    add(p, role, zone, endpoint, null, null);
+  }
+
+  /** Adds a Vigil service: its API's URL and its management interface's ({@code /q/*}). */
+  public void add(QuarkusService.Started s, String role, String zone) {
+    add(s.process(), role, zone, s.url(), null, s.managementUrl());
   }
 
   /** Adds a process that leaves another running, named by {@code detachedPidFile}. */
   public void add(
       ManagedProcess p, String role, String zone, String endpoint, String detachedPidFile) {
+    add(p, role, zone, endpoint, detachedPidFile, null);
+  }
+
+  private void add(
+      ManagedProcess p,
+      String role,
+      String zone,
+      String endpoint,
+      String detachedPidFile,
+      String management) {
     long started =
         ProcessHandle.of(p.pid())
             .flatMap(h -> h.info().startInstant())
@@ -203,14 +220,15 @@ public final class RegionState {
             p.log().toString(),
             p.command(),
             p.workDir() == null ? null : p.workDir().toString(),
-            detachedPidFile));
+            detachedPidFile,
+            management));
   }
 
   /** Replaces the entry of a process that was started again. */
   public void replace(Process old, ManagedProcess p) {
     int i = processes.indexOf(old);
     processes.remove(old);
-    add(p, old.role(), old.zone(), old.endpoint(), old.detachedPidFile());
+    add(p, old.role(), old.zone(), old.endpoint(), old.detachedPidFile(), old.management());
     Process added = processes.remove(processes.size() - 1);
     processes.add(i < 0 ? processes.size() : i, added);
   }

@@ -13,8 +13,22 @@ import java.time.Instant;
  * @param region region name
  * @param version application version
  * @param startedAt when the instance started
+ * @param managementUrl where its management interface answers {@code /q/health/ready} (null: on
+ *     {@code url}, for an instance without one)
  */
 @RegisterForReflection
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record InstanceRecord(
-    String url, String service, String zone, String region, String version, Instant startedAt) {}
+    String url,
+    String service,
+    String zone,
+    String region,
+    String version,
+    Instant startedAt,
+    String managementUrl) {
+
+  /** Where its readiness is checked: the management interface, else the API's URL. */
+  public String healthUrl() {
+    return managementUrl == null || managementUrl.isBlank() ? url : managementUrl;
+  }
+}

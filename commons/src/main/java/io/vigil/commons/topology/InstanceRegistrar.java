@@ -154,19 +154,27 @@ public class InstanceRegistrar {
   }
 
   private String recordJson() {
-    String url = region.advertisedUrl().orElseGet(() -> "http://127.0.0.1:" + boundHttpPort());
+    String url =
+        region.advertisedUrl().orElseGet(() -> "http://127.0.0.1:" + boundPort("quarkus.http"));
+    String management =
+        region
+            .advertisedManagementUrl()
+            .orElseGet(() -> "http://127.0.0.1:" + boundPort("quarkus.management"));
     try {
       return json.writeValueAsString(
-          new InstanceRecord(url, service, region.zone(), region.name(), version, startedAt));
+          new InstanceRecord(
+              url, service, region.zone(), region.name(), version, startedAt, management));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  /** The port the HTTP server listens on; Quarkus writes the real one back when 0 was asked. */
-  private static int boundHttpPort() {
-    String key =
-        LaunchMode.current() == LaunchMode.TEST ? "quarkus.http.test-port" : "quarkus.http.port";
+  /**
+   * The port the HTTP server ({@code quarkus.http}) or the management interface ({@code
+   * quarkus.management}) listens on; Quarkus writes the real one back when 0 was asked.
+   */
+  private static int boundPort(String prefix) {
+    String key = prefix + (LaunchMode.current() == LaunchMode.TEST ? ".test-port" : ".port");
     return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(8080);
   }
 

@@ -29,6 +29,12 @@ public interface RegionConfig {
    */
   Optional<String> advertisedUrl();
 
+  /**
+   * URL where routers check this instance's readiness: its management interface (written to etcd).
+   * Defaults to {@code http://127.0.0.1:<management port>}.
+   */
+  Optional<String> advertisedManagementUrl();
+
   /** The etcd registry. */
   Etcd etcd();
 

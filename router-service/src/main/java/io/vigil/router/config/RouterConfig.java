@@ -12,7 +12,9 @@ public interface RouterConfig {
 
   /**
    * Instances to route to when etcd is not used, as {@code zone=url} entries, e.g. {@code
-   * zone-a=http://127.0.0.1:8081}.
+   * zone-a=http://127.0.0.1:8081}, or {@code zone=url|management-url} when their readiness is
+   * answered on a management interface, e.g. {@code
+   * zone-a=http://127.0.0.1:8081|http://127.0.0.1:9081}.
    */
   Optional<List<String>> staticInstances();
 
@@ -125,7 +127,11 @@ public interface RouterConfig {
 
   /** Region failover settings. */
   interface Standby {
-    /** The standby region's routers, e.g. {@code http://127.0.0.1:9080}; none = no failover. */
+    /**
+     * The standby region's routers, {@code url[|management-url]} as in {@link #staticInstances}
+     * (their readiness is checked on the management URL), e.g. {@code
+     * http://127.0.0.1:8080|http://127.0.0.1:9080}; none = no failover.
+     */
     Optional<List<String>> routers();
 
     /** Time the primary region must stay UP before traffic goes back to it. */

@@ -13,6 +13,8 @@ public final class Backend {
   private final String zone;
   private final String host;
   private final int port;
+  private final String checkHost;
+  private final int checkPort;
   private final AtomicInteger outstanding = new AtomicInteger();
   private volatile boolean healthy;
   private int failures;
@@ -25,12 +27,22 @@ public final class Backend {
   private final java.util.concurrent.atomic.AtomicBoolean withheld =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** An instance at {@code host:port}; not healthy until checked. */
+  /** An instance at {@code host:port}, checked there; not healthy until checked. */
   public Backend(String id, String zone, String host, int port) {
+    this(id, zone, host, port, host, port);
+  }
+
+  /**
+   * An instance serving at {@code host:port} whose readiness is checked at {@code
+   * checkHost:checkPort} (its management interface); not healthy until checked.
+   */
+  public Backend(String id, String zone, String host, int port, String checkHost, int checkPort) {
     this.id = id;
     this.zone = zone;
     this.host = host;
     this.port = port;
+    this.checkHost = checkHost;
+    this.checkPort = checkPort;
   }
 
   /** Instance id. */
@@ -51,6 +63,16 @@ public final class Backend {
   /** Port. */
   public int port() {
     return port;
+  }
+
+  /** Host of its readiness check. */
+  public String checkHost() {
+    return checkHost;
+  }
+
+  /** Port of its readiness check. */
+  public int checkPort() {
+    return checkPort;
   }
 
   /** Whether it takes traffic. */

@@ -292,14 +292,24 @@ public class BackendPool {
         continue;
       }
       URI url = URI.create(r.record().url());
+      URI check = URI.create(r.record().healthUrl());
       String id =
-          r.key().zone() + "/" + r.key().instanceId() + "@" + url.getHost() + ":" + url.getPort();
+          r.key().zone()
+              + "/"
+              + r.key().instanceId()
+              + "@"
+              + url.getHost()
+              + ":"
+              + url.getPort()
+              + "/"
+              + check.getPort();
       seen.add(id);
       backends.computeIfAbsent(
           id,
           k -> {
             LOG.infof("Instance %s of %s joins", k, r.key().zone());
-            return new Backend(k, r.key().zone(), url.getHost(), url.getPort());
+            return new Backend(
+                k, r.key().zone(), url.getHost(), url.getPort(), check.getHost(), check.getPort());
           });
     }
     backends.keySet().removeIf(id -> !seen.contains(id));

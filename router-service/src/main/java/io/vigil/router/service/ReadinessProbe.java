@@ -11,7 +11,10 @@ import io.vigil.router.config.RouterConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-/** {@code GET /q/health/ready} on a backend with the health-check timeout; 200 passes. */
+/**
+ * {@code GET /q/health/ready} on a backend's management interface with the health-check timeout;
+ * 200 passes.
+ */
 @ApplicationScoped
 public class ReadinessProbe {
 
@@ -48,8 +51,8 @@ public class ReadinessProbe {
     return c.request(
             new RequestOptions()
                 .setMethod(HttpMethod.GET)
-                .setHost(b.host())
-                .setPort(b.port())
+                .setHost(b.checkHost())
+                .setPort(b.checkPort())
                 .setURI("/q/health/ready")
                 .setIdleTimeout(config.healthCheck().timeout().toMillis()))
         .compose(req -> req.send())

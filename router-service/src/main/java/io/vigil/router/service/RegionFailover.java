@@ -8,7 +8,6 @@ import io.vigil.commons.schedule.Periodic;
 import io.vigil.router.config.RouterConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,18 +52,16 @@ public class RegionFailover {
     // registered at once so that dashboards and alerts see 0 rather than nothing
     metrics.counter("vigil.router.failovers", "to", "standby");
     metrics.counter("vigil.router.failovers", "to", "primary");
-    for (String url : config.standby().routers().orElse(List.of())) {
-      URI uri = URI.create(url.trim());
-      if (uri.getHost() == null || uri.getPort() < 0) {
-        throw new IllegalArgumentException(
-            "vigil.router.standby.routers entry '" + url + "' is not http://host:port");
-      }
+    for (String entry : config.standby().routers().orElse(List.of())) {
+      Endpoint e = Endpoint.parse(entry, "vigil.router.standby.routers");
       routers.add(
           new Backend(
-              "standby@" + uri.getHost() + ":" + uri.getPort(),
+              "standby@" + e.url().getHost() + ":" + e.url().getPort(),
               "standby",
-              uri.getHost(),
-              uri.getPort()));
+              e.url().getHost(),
+              e.url().getPort(),
+              e.check().getHost(),
+              e.check().getPort()));
     }
   }
 

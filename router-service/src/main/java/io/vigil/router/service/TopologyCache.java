@@ -79,16 +79,22 @@ public class TopologyCache {
       int eq = entry.indexOf('=');
       if (eq <= 0) {
         throw new IllegalArgumentException(
-            "vigil.router.static-instances entry '" + entry + "' is not zone=url");
+            "vigil.router.static-instances entry '" + entry + "' is not zone=url[|management-url]");
       }
       String zone = entry.substring(0, eq).trim();
-      String url = entry.substring(eq + 1).trim();
+      Endpoint e = Endpoint.parse(entry.substring(eq + 1), "vigil.router.static-instances");
       String id = "static-" + (++n);
       found.add(
           new RegionTopology.Registered(
               new TopologyKeys.InstanceKey(zone, "monitoring-service", id),
               new InstanceRecord(
-                  url, "monitoring-service", zone, region.name(), "static", Instant.EPOCH)));
+                  e.url().toString(),
+                  "monitoring-service",
+                  zone,
+                  region.name(),
+                  "static",
+                  Instant.EPOCH,
+                  e.check().toString())));
     }
     return new RegionTopology(region.name(), List.copyOf(found), java.util.Map.of());
   }

@@ -85,6 +85,10 @@ record TestRouterConfig(List<String> instances) implements RouterConfig {
         return Optional.empty();
       }
 
+      public Optional<String> advertisedManagementUrl() {
+        return Optional.empty();
+      }
+
       public Etcd etcd() {
         return new Etcd() {
           public Optional<List<String>> endpoints() {
