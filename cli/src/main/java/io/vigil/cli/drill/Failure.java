@@ -92,12 +92,12 @@ public interface Failure {
    * The backup leader killed in the middle of a PostgreSQL base backup; mended when another
    * instance has completed one (answers after how long).
    */
-  private static final java.util.regex.Pattern RUNNING =
-      java.util.regex.Pattern.compile("\"phase\":\"(?!starting\")");
-
   static Failure backupLeader() {
     return new Single("backup leader killed during a backup") {
       private Instant killedAt;
+      // a phase past "starting": the running-backup marker is in etcd
+      private final java.util.regex.Pattern running =
+          java.util.regex.Pattern.compile("\"phase\":\"(?!starting\")");
 
       RegionState.Process choose(RegionState state) throws Exception {
         for (RegionState.Process p : state.processes) {
@@ -117,7 +117,7 @@ public interface Failure {
                     HttpResponse.BodyHandlers.discarding());
             // past "starting": the running-backup marker is in etcd, so the next leader knows
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!RUNNING
+            while (!running
                 .matcher(state.operator().read(p.endpoint() + "/backups/status").body())
                 .find()) {
               if (System.nanoTime() > deadline) {
