@@ -234,6 +234,10 @@ class ManifestsTest {
         fromSecret(at, service, "VIGIL_SECURITY_OPERATOR_KEY", "vigil-operator");
         fromSecret(at, service, "VIGIL_SECURITY_READER_KEY", "vigil-operator");
         fromSecret(at, service, "VIGIL_REGION_ETCD_PASSWORD", "vigil-etcd-users");
+        if (name.equals("vigil-monitoring")) {
+          // the keys that seal tenants' credentials
+          fromSecret(at, service, "VIGIL_MONITORING_SECRETS_KEYS", "vigil-credential-keys");
+        }
         assertThat(service.getEnv())
             .as(at + " etcd user")
             .anySatisfy(

@@ -80,6 +80,41 @@ class HostileInputTest {
     t.api().get("/data_sets/" + payload + "/records").then().body("records", hasSize(0));
   }
 
+  @Test
+  void timesOutsideTheYears1970To9999Are400AndStoreNothing() {
+    ApiFixture t = ApiFixture.newTenant();
+    String payload = t.dataSet(t.creditRiskSubscription(), "payload_logging");
+    for (String time :
+        List.of(
+            "+300000-01-01T00:00:00Z", "-300000-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "x")) {
+      Map<String, Object> record =
+          Map.of(
+              "scoring_id",
+              "s-1",
+              "scoring_timestamp",
+              time,
+              "request",
+              Map.of("fields", List.of("Age"), "values", List.of(List.of(30))),
+              "response",
+              Map.of("fields", List.of("prediction"), "values", List.of(List.of("Risk"))));
+      isError(
+          t.api().body(List.of(record)).post("/data_sets/" + payload + "/records").then(),
+          400,
+          "invalid_request");
+      isError(
+          t.api().queryParam("start", time).get("/data_sets/" + payload + "/records").then(),
+          400,
+          "invalid_request");
+    }
+    t.api().get("/data_sets/" + payload + "/records").then().body("records", hasSize(0));
+    // what IBM's SDK sends, Python's str(datetime), is a time
+    t.api()
+        .queryParam("start", "2026-11-22 18:40:41.374686")
+        .get("/data_sets/" + payload + "/records")
+        .then()
+        .statusCode(200);
+  }
+
   /** Incompressible text (PostgreSQL would compress a repeated one into an index entry). */
   private static String randomText(int length) {
     byte[] bytes = new byte[length / 2];

@@ -64,6 +64,7 @@ public final class LocalRegion {
     state.region = options.region();
     state.operatorKey = RegionState.newKey("op_");
     state.readerKey = RegionState.newKey("ro_");
+    state.secretsKey = RegionState.newSecretsKey();
     long t0 = System.nanoTime();
     try {
       step("etcd (3 members)");
@@ -100,6 +101,7 @@ public final class LocalRegion {
         Map<String, String> monitoring = new LinkedHashMap<>(common);
         monitoring.putAll(etcd.serviceConfig(users.get(EtcdRoles.MONITORING)));
         monitoring.put("vigil.region.zone", zone);
+        monitoring.put("vigil.monitoring.secrets.keys", state.secretsKey);
         monitoring.putAll(database);
         if (options.standbyRegion() != null) {
           // with a standby region a write is acknowledged once it would survive losing this one:

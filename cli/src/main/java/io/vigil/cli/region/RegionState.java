@@ -117,6 +117,12 @@ public final class RegionState {
   /** The read-only operator key of every service (vigil.security.reader-key). */
   public String readerKey;
 
+  /**
+   * The key monitoring-services seal tenants' credentials with ({@code
+   * vigil.monitoring.secrets.keys}, {@code id:base64}); the standby region's gets it too.
+   */
+  public String secretsKey;
+
   /** The demo service instance (tenant and data mart) created by {@code vigil up}. */
   public String serviceInstanceId;
 
@@ -261,6 +267,16 @@ public final class RegionState {
   /** Calls to the region's control surfaces with the operator key. */
   public Http operator() {
     return Http.as(operatorKey);
+  }
+
+  /** A new AES-256 key for sealing credentials, as {@code id:base64}. */
+  public static String newSecretsKey() {
+    byte[] bytes = new byte[32];
+    new java.security.SecureRandom().nextBytes(bytes);
+    return "k"
+        + java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString().replace("-", "")
+        + ":"
+        + java.util.Base64.getEncoder().encodeToString(bytes);
   }
 
   /** A new random key: {@code prefix} and 256 random bits, URL-safe. */

@@ -29,6 +29,22 @@ public interface MonitoringConfig {
   /** When a write is acknowledged. */
   Durability durability();
 
+  /** How the credentials tenants configure are sealed. */
+  Secrets secrets();
+
+  /**
+   * Credentials (service providers, database configurations, scoring endpoints, training data
+   * connections) are stored sealed with AES-256-GCM and answered only as {@code {"secret_id"}}.
+   */
+  interface Secrets {
+    /**
+     * The keys, {@code id:base64} (32 random bytes each), the first one sealing new credentials;
+     * keep an old key listed after a rotation while credentials sealed with it remain. Without a
+     * key, a request carrying credentials is refused.
+     */
+    Optional<java.util.List<String>> keys();
+  }
+
   /**
    * By default a write is acknowledged once PostgreSQL committed it (on the primary and, with
    * Patroni's synchronous mode, a standby of another zone): it survives the loss of a zone. With

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vigil.commons.api.ApiException;
+import io.vigil.commons.api.Times;
 import io.vigil.monitoring.repository.RecordRow;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -84,7 +84,7 @@ public final class RecordParser {
         && (!scoringId.isTextual() || scoringId.asText().isBlank())) {
       throw ApiException.badRequest(where + ": 'scoring_id' must be a non-empty string");
     }
-    Instant ts = timestamp(r.get("scoring_timestamp"), where, now);
+    Instant ts = timestamp(r.get("scoring_timestamp"), where + ": scoring_timestamp", now);
     if (!r.has("request") || !r.has("response")) {
       throw ApiException.badRequest(where + ": a payload record needs 'request' and 'response'");
     }
@@ -185,11 +185,6 @@ public final class RecordParser {
     if (node == null || node.isNull()) {
       return fallback;
     }
-    try {
-      return Instant.parse(node.asText());
-    } catch (DateTimeParseException e) {
-      throw ApiException.badRequest(
-          where + ": '" + node.asText() + "' is not an ISO-8601 time such as 2026-01-31T12:00:00Z");
-    }
+    return Times.parse(where, node.asText()).toInstant();
   }
 }

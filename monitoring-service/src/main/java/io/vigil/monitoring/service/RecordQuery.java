@@ -1,11 +1,9 @@
 package io.vigil.monitoring.service;
 
 import io.vigil.commons.api.ApiException;
+import io.vigil.commons.api.Times;
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -130,12 +128,7 @@ public final class RecordQuery {
   }
 
   private static OffsetDateTime time(String name, String value) {
-    try {
-      return Instant.parse(value).atOffset(ZoneOffset.UTC);
-    } catch (DateTimeParseException e) {
-      throw ApiException.badRequest(
-          "'" + name + "' must be an ISO-8601 time such as 2026-01-31T12:00:00Z");
-    }
+    return Times.parse(name, value);
   }
 
   /** Checks and answers a page size. */

@@ -38,11 +38,14 @@ public class ResourceService {
   private final Pool pool;
   private final ResourceRepository repository;
   private final RecordRepository records;
+  private final Credentials credentials;
 
-  ResourceService(Pool pool, ResourceRepository repository, RecordRepository records) {
+  ResourceService(
+      Pool pool, ResourceRepository repository, RecordRepository records, Credentials credentials) {
     this.pool = pool;
     this.repository = repository;
     this.records = records;
+    this.credentials = credentials;
   }
 
   /** Creates a resource from a request entity. */
@@ -53,6 +56,7 @@ public class ResourceService {
         c ->
             checkReferences(c, t, refs)
                 .chain(() -> checkMonitorThresholds(c, t, kind, entity))
+                .chain(() -> credentials.seal(c, t.id(), kind, entity))
                 .chain(() -> repository.insert(c, t.id(), kind, id, entity, t.principal()))
                 .call(created -> afterCreate(c, t, created)));
   }
@@ -192,6 +196,8 @@ public class ResourceService {
     }
     return checkReferences(c, t, refs)
         .chain(() -> checkMonitorThresholds(c, t, kind, changed))
+        .chain(() -> credentials.seal(c, t.id(), kind, changed))
+        .chain(() -> credentials.release(c, t.id(), kind, current.entity(), changed))
         .chain(() -> repository.update(c, t.id(), kind, id, changed, t.principal()));
   }
 
@@ -201,7 +207,8 @@ public class ResourceService {
     return pool.withTransaction(
         c ->
             existing(c, t, kind, id)
-                .chain(existing -> cascade(c, t, existing))
+                .call(existing -> cascade(c, t, existing))
+                .call(existing -> credentials.release(c, t.id(), kind, existing.entity(), null))
                 .chain(() -> repository.delete(c, t.id(), kind, id))
                 .replaceWithVoid());
   }

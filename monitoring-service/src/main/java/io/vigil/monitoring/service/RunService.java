@@ -7,6 +7,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vigil.commons.api.ApiException;
 import io.vigil.commons.api.Json;
+import io.vigil.commons.api.Times;
 import io.vigil.monitoring.repository.MeasurementRepository;
 import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.RunRepository;
@@ -14,8 +15,6 @@ import io.vigil.monitoring.repository.StoredResource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.UUID;
 
@@ -128,11 +127,7 @@ public class RunService {
       }
     }
     String ts = m.path("timestamp").asText(Instant.now().toString());
-    try {
-      ts = OffsetDateTime.parse(ts).withOffsetSameInstant(ZoneOffset.UTC).toString();
-    } catch (DateTimeParseException e) {
-      throw ApiException.badRequest("measurement " + i + ": 'timestamp' is not an ISO-8601 time");
-    }
+    ts = Times.parse("measurement " + i + ": timestamp", ts).toString();
     ArrayNode copy = values.deepCopy();
     return entity(
         mi,
@@ -197,11 +192,6 @@ public class RunService {
     if (value == null) {
       return null;
     }
-    try {
-      return OffsetDateTime.parse(value);
-    } catch (DateTimeParseException e) {
-      throw ApiException.badRequest(
-          "'" + name + "' must be an ISO-8601 time such as 2026-01-31T12:00:00Z");
-    }
+    return Times.parse(name, value);
   }
 }

@@ -10,7 +10,9 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vigil.commons.api.ApiException;
 import io.vigil.commons.api.Json;
+import io.vigil.commons.api.Times;
 import io.vigil.monitoring.repository.ResourceKind;
+import io.vigil.monitoring.repository.SecretRepository;
 import io.vigil.monitoring.repository.StoredResource;
 import io.vigil.monitoring.repository.TransferRepository;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,6 +20,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -46,11 +49,20 @@ public class TenantTransfer {
   private final Pool pool;
   private final ResourceService resources;
   private final TransferRepository transfers;
+  private final SecretRepository secrets;
+  private final Credentials credentials;
 
-  TenantTransfer(Pool pool, ResourceService resources, TransferRepository transfers) {
+  TenantTransfer(
+      Pool pool,
+      ResourceService resources,
+      TransferRepository transfers,
+      SecretRepository secrets,
+      Credentials credentials) {
     this.pool = pool;
     this.resources = resources;
     this.transfers = transfers;
+    this.secrets = secrets;
+    this.credentials = credentials;
   }
 
   /** The export, one JSON object per element, in dependency order. */
@@ -63,6 +75,21 @@ public class TenantTransfer {
         .put("version", 1)
         .put("service_instance_id", t.id())
         .put("exported_at", Instant.now().toString());
+    // credentials stay sealed: an export opens only where the same key is configured
+    Multi<ObjectNode> sealed =
+        secrets
+            .all(t.id())
+            .map(
+                x -> {
+                  ObjectNode line = Json.MAPPER.createObjectNode();
+                  line.put("type", "secret")
+                      .put("id", x.id())
+                      .put("key_id", x.keyId())
+                      .put("nonce", Base64.getEncoder().encodeToString(x.nonce()))
+                      .put("ciphertext", Base64.getEncoder().encodeToString(x.ciphertext()));
+                  counts.merge("secrets", 1L, Long::sum);
+                  return line;
+                });
     Multi<ObjectNode> configuration =
         Multi.createFrom()
             .items(
@@ -122,7 +149,8 @@ public class TenantTransfer {
                 });
     return Multi.createBy()
         .concatenating()
-        .streams(Multi.createFrom().item(header), configuration, records, measurements, trailer);
+        .streams(
+            Multi.createFrom().item(header), sealed, configuration, records, measurements, trailer);
   }
 
   private ObjectNode resourceLine(StoredResource r, Map<String, Long> counts) {
@@ -157,6 +185,9 @@ public class TenantTransfer {
     ids.put(oldTenant, t.id());
     Set<String> dataSets = new HashSet<>(); // the new ids of the data sets the export holds
     for (JsonNode line : lines) {
+      if (line.path("type").asText().equals("secret")) {
+        ids.put(line.path("id").asText(), UUID.randomUUID().toString());
+      }
       if (line.path("type").asText().equals("resource")
           && !line.path("kind").asText().equals("data_marts")
           && !line.path("kind").asText().equals("monitor_definitions")) {
@@ -187,7 +218,7 @@ public class TenantTransfer {
                                 .iterable(lines.subList(1, lines.size() - 1))
                                 .onItem()
                                 .transformToUniAndConcatenate(
-                                    line -> store(c, t, line, ids, dataSets, counts))
+                                    line -> store(c, t, oldTenant, line, ids, dataSets, counts))
                                 .collect()
                                 .last()))
         .invoke(
@@ -212,12 +243,28 @@ public class TenantTransfer {
   private Uni<Void> store(
       SqlClient c,
       ResourceService.Tenant t,
+      String oldTenant,
       JsonNode line,
       Map<String, String> ids,
       Set<String> dataSets,
       Map<String, Long> counts) {
     String type = line.path("type").asText();
     switch (type) {
+      case "secret" -> {
+        SecretRepository.Sealed sealed;
+        try {
+          sealed =
+              new SecretRepository.Sealed(
+                  line.path("id").asText(),
+                  line.path("key_id").asText(),
+                  Base64.getDecoder().decode(line.path("nonce").asText()),
+                  Base64.getDecoder().decode(line.path("ciphertext").asText()));
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badRequest("a secret line's nonce or ciphertext is not base64");
+        }
+        counts.merge("secrets", 1L, Long::sum);
+        return credentials.reseal(c, oldTenant, sealed, t.id(), ids.get(sealed.id()));
+      }
       case "resource" -> {
         ResourceKind kind = ResourceKind.ofPath(line.path("kind").asText());
         if (kind == null || !line.path("entity").isObject()) {
@@ -226,15 +273,20 @@ public class TenantTransfer {
         String id = ids.getOrDefault(line.path("id").asText(), line.path("id").asText());
         ObjectNode entity = (ObjectNode) remap(line.get("entity").deepCopy(), ids);
         counts.merge(kind.path(), 1L, Long::sum);
-        return transfers.insertResource(
-            c,
-            t.id(),
-            kind,
-            id,
-            entity.toString(),
-            time(line.path("created_at").asText(Instant.now().toString())),
-            line.path("created_by").asText("import"),
-            t.principal());
+        // credentials in clear are sealed; a secret_id must be one of the export's
+        return credentials
+            .seal(c, t.id(), kind, entity)
+            .chain(
+                () ->
+                    transfers.insertResource(
+                        c,
+                        t.id(),
+                        kind,
+                        id,
+                        entity.toString(),
+                        time(line.path("created_at").asText(Instant.now().toString())),
+                        line.path("created_by").asText("import"),
+                        t.principal()));
       }
       case "record" -> {
         // a record goes only into a data set of this import: never into another tenant's
@@ -295,11 +347,7 @@ public class TenantTransfer {
   }
 
   private static OffsetDateTime time(String iso) {
-    try {
-      return OffsetDateTime.parse(iso);
-    } catch (java.time.format.DateTimeParseException e) {
-      throw ApiException.badRequest("'" + iso + "' is not an ISO-8601 time");
-    }
+    return Times.parse("a time in the export", iso);
   }
 
   private static List<JsonNode> lines(String body) {
