@@ -48,6 +48,37 @@ class HostileInputTest {
   }
 
   @Test
+  void aBodyThatIsNotValidUtf8Is400AndStoresNothing() {
+    ApiFixture t = ApiFixture.newTenant();
+    String payload = t.dataSet(t.creditRiskSubscription(), "payload_logging");
+    byte[][] bodies = {
+      {'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', (byte) 0xC3, '"', '}'},
+      {'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', (byte) 0xFF, (byte) 0xFE, '"', '}'},
+      {'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'}
+    };
+    for (byte[] body : bodies) {
+      isError(t.api().body(body).post("/service_providers").then(), 400, "invalid_request");
+      byte[] records = new byte[body.length + 2];
+      records[0] = '[';
+      System.arraycopy(body, 0, records, 1, body.length);
+      records[records.length - 1] = ']';
+      isError(
+          t.api().body(records).post("/data_sets/" + payload + "/records").then(),
+          400,
+          "invalid_request");
+    }
+    t.api().get("/service_providers").then().body("service_providers", hasSize(1));
+    t.api().get("/data_sets/" + payload + "/records").then().body("records", hasSize(0));
+    // valid UTF-8 beyond ASCII is stored as sent
+    t.api()
+        .body("{\"name\": \"Zürich ☃ 𝔘\", \"service_type\": \"watson_machine_learning\"}")
+        .post("/service_providers")
+        .then()
+        .statusCode(201)
+        .body("entity.name", org.hamcrest.Matchers.is("Zürich ☃ 𝔘"));
+  }
+
+  @Test
   void aBodyWithoutContentTypeIs415() {
     ApiFixture t = ApiFixture.newTenant();
     isError(

@@ -12,9 +12,15 @@ public final class Management {
 
   private Management() {}
 
-  /** The port the management interface listens on (Quarkus writes the real one back). */
+  /**
+   * The port the management interface listens on: in a {@code @QuarkusTest} the test port Quarkus
+   * writes back once it listens; against a packaged application ({@code @QuarkusIntegrationTest})
+   * the configured port it runs with.
+   */
   public static int port() {
-    return ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class);
+    var config = ConfigProvider.getConfig();
+    int test = config.getOptionalValue("quarkus.management.test-port", Integer.class).orElse(0);
+    return test > 0 ? test : config.getValue("quarkus.management.port", Integer.class);
   }
 
   /** A request to the management interface. */

@@ -43,6 +43,16 @@ public enum ResourceKind {
     return filters;
   }
 
+  /**
+   * Whether its entity carries {@code status} ({@code {"state": "active"}}): IBM's SDK requires it
+   * of data marts, service providers, subscriptions, data sets and monitor instances, and waits on
+   * it after every add. Vigil creates them synchronously, so they are active once answered; the
+   * field is the server's, never stored from a request.
+   */
+  public boolean hasStatus() {
+    return this != MONITOR_DEFINITIONS;
+  }
+
   /** The kind served at a path segment, or null. */
   public static ResourceKind ofPath(String path) {
     return Arrays.stream(values()).filter(k -> k.path.equals(path)).findFirst().orElse(null);

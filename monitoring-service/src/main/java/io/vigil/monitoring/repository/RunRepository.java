@@ -58,9 +58,14 @@ public class RunRepository {
       entity.put("triggered_by", triggeredBy);
       ObjectNode status = entity.putObject("status");
       status.put("state", this.status);
+      // what has no value yet is left out: IBM's SDK fails on a null time
       status.put("queued_at", queuedAt);
-      status.put("started_at", startedAt);
-      status.put("completed_at", completedAt);
+      if (startedAt != null) {
+        status.put("started_at", startedAt);
+      }
+      if (completedAt != null) {
+        status.put("completed_at", completedAt);
+      }
       if (message != null) {
         status.put("message", message);
       }

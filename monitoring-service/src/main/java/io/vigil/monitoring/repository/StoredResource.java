@@ -36,7 +36,13 @@ public record StoredResource(
     metadata.put("created_by", createdBy);
     metadata.put("modified_at", modifiedAt);
     metadata.put("modified_by", modifiedBy);
-    out.set("entity", entity);
+    if (kind.hasStatus()) {
+      ObjectNode e = entity.deepCopy();
+      e.putObject("status").put("state", "active");
+      out.set("entity", e);
+    } else {
+      out.set("entity", entity);
+    }
     return out;
   }
 }

@@ -52,7 +52,9 @@ public class RecordResource {
         .store(caller.tenant(), dataSet, json, idempotencyKey)
         .map(
             stored -> {
+              // IBM's SDK reads the answer as a Status: 'state' at the top
               ObjectNode out = JsonNodeFactory.instance.objectNode();
+              out.put("state", "active");
               out.putObject("metadata").put("id", stored.requestId());
               out.putObject("entity")
                   .put("state", "active")
@@ -80,6 +82,7 @@ public class RecordResource {
         .map(
             r -> {
               ObjectNode out = JsonNodeFactory.instance.objectNode();
+              out.put("state", r.state());
               out.putObject("metadata").put("id", r.id()).put("created_at", r.createdAt());
               out.putObject("entity")
                   .put("state", r.state())

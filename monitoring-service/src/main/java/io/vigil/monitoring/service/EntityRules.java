@@ -43,6 +43,7 @@ final class EntityRules {
 
   static List<Reference> check(ResourceKind kind, ObjectNode e, String tenant) {
     List<Reference> refs = new ArrayList<>();
+    e.remove("status"); // the server's: answered, never stored
     switch (kind) {
       case DATA_MARTS -> {
         Fields.optionalText(e, "name");

@@ -6,7 +6,6 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vigil.commons.api.Json;
 import io.vigil.commons.schedule.Periodic;
 import io.vigil.commons.topology.InstanceRegistrar;
 import io.vigil.monitoring.config.MonitoringConfig;
@@ -232,8 +231,8 @@ public class RunExecutor {
   }
 
   private Uni<Boolean> fail(RunRepository.Run run, String code, String message) {
-    ObjectNode failure = Json.MAPPER.createObjectNode();
-    failure.putArray("errors").addObject().put("code", code).put("message", message);
+    // the API's error body, as IBM's SDK parses a run's failure: trace and errors
+    ObjectNode failure = io.vigil.commons.api.ApiError.of(code, message).json();
     LOG.infof("Run %s ends in error: %s", run.id(), message);
     return pool.withTransaction(
         c -> runs.finish(c, run.id(), owner, "error", failure.toString(), message));
