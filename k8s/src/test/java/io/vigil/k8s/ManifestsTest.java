@@ -262,7 +262,16 @@ class ManifestsTest {
         if (c.getImage().contains("vigil/")) {
           // a Vigil service: the three health endpoints on its management interface, a port
           // of its own beside the API's
-          assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getName()).isEqualTo("http"));
+          assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getName()).isEqualTo("https"));
+          // the API serves HTTPS with the vigil-tls Secret's certificate
+          assertThat(pod.getVolumes())
+              .anySatisfy(v -> assertThat(v.getSecret().getSecretName()).isEqualTo("vigil-tls"));
+          assertThat(c.getEnv())
+              .anySatisfy(
+                  e -> {
+                    assertThat(e.getName()).isEqualTo("VIGIL_REGION_ADVERTISED_URL");
+                    assertThat(e.getValue()).startsWith("https://");
+                  });
           assertThat(c.getPorts())
               .anySatisfy(
                   p -> {
@@ -349,6 +358,13 @@ class ManifestsTest {
     // every object in the namespace, the region set in its configuration
     assertThat(of(objects, ConfigMap.class))
         .anySatisfy(cm -> assertThat(cm.getData()).containsEntry("VIGIL_REGION_NAME", region));
+    assertThat(of(objects, ConfigMap.class))
+        .anySatisfy(
+            cm ->
+                assertThat(cm.getData())
+                    .containsEntry("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled")
+                    .containsKey("QUARKUS_TLS_KEY_STORE_PEM_0_CERT")
+                    .containsKey("QUARKUS_TLS_TRUST_STORE_PEM_CERTS"));
     for (Object o : objects) {
       if (o instanceof HasMetadata m
           && !(o instanceof Namespace)

@@ -50,6 +50,32 @@ class SdkContractTest {
             .isEqualTo("active");
       }
     }
+    // every data set has a Spark struct schema; the subscription's carry the modeling roles
+    JsonNode schema = json(t.api().get("/data_sets/" + payload)).path("entity").path("data_schema");
+    assertThat(schema.path("type").asText()).isEqualTo("struct");
+    Map<String, String> roles = new java.util.HashMap<>();
+    schema
+        .path("fields")
+        .forEach(
+            f ->
+                roles.put(
+                    f.path("name").asText(), f.path("metadata").path("modeling_role").asText()));
+    assertThat(roles)
+        .containsEntry("scoring_id", "record-id")
+        .containsEntry("Age", "feature")
+        .containsEntry("Sex", "feature")
+        .containsEntry("prediction", "prediction")
+        .containsEntry("probability", "probability")
+        .doesNotContainKey("Risk");
+    String feedback = t.dataSet(subscription, "feedback");
+    assertThat(
+            json(t.api().get("/data_sets/" + feedback))
+                .path("entity")
+                .path("data_schema")
+                .path("fields")
+                .findValuesAsText("modeling_role"))
+        .contains("label");
+
     // a client cannot set the server's status
     t.api()
         .contentType("application/json-patch+json")
@@ -96,6 +122,66 @@ class SdkContractTest {
     for (String path : everything) {
       assertThat(nulls(json(t.api().get(path)), "$")).as(path).isEmpty();
     }
+  }
+
+  @Test
+  void metricsAnswerABareAggregationForEveryMetricInOpenScalesShape() throws Exception {
+    ApiFixture t = ApiFixture.newTenant();
+    String subscription = t.creditRiskSubscription();
+    String payload = t.dataSet(subscription, "payload_logging");
+    t.api()
+        .body(OpenScaleFlowTest.payload(0, 40, 0))
+        .post("/data_sets/" + payload + "/records")
+        .then()
+        .statusCode(202);
+    String performance = t.monitor("performance", subscription, Map.of());
+    t.runUntil(performance, "finished");
+    String measurement =
+        t.api()
+            .get("/monitor_instances/" + performance + "/measurements")
+            .then()
+            .extract()
+            .path("measurements[0].metadata.id");
+
+    // as the SDK asks: a bare agg and str(datetime) times
+    JsonNode metrics =
+        json(
+            t.api()
+                .queryParam("agg", "last")
+                .queryParam("start", "2020-01-01 00:00:00.000000")
+                .queryParam("end", "2999-01-01 00:00:00.000000")
+                .get("/monitor_instances/" + performance + "/metrics"));
+    JsonNode items = metrics.path("groups").get(0).path("metrics");
+    assertThat(items.size()).isGreaterThan(0);
+    for (JsonNode m : items) {
+      assertThat(m.path("agg").asText()).isEqualTo("last");
+      assertThat(m.path("last").path("value").size()).as(m.toString()).isEqualTo(1);
+      assertThat(m.path("last").path("measurement_id").get(0).asText()).isEqualTo(measurement);
+    }
+    assertThat(nulls(metrics, "$")).isEmpty();
+    JsonNode counts =
+        json(
+            t.api()
+                .queryParam("agg", "count")
+                .get("/monitor_instances/" + performance + "/metrics"));
+    assertThat(
+            counts
+                .path("groups")
+                .get(0)
+                .path("metrics")
+                .get(0)
+                .path("count")
+                .path("value")
+                .get(0)
+                .asDouble())
+        .isEqualTo(1.0);
+    ApiFixture.isError(
+        t.api()
+            .queryParam("agg", "median")
+            .get("/monitor_instances/" + performance + "/metrics")
+            .then(),
+        400,
+        "invalid_request");
   }
 
   private static JsonNode json(Response r) throws Exception {

@@ -49,15 +49,32 @@ final class ZoneBackends implements AutoCloseable {
   /** Time every backend takes to answer a write (a write waiting for its durability). */
   volatile long writeDelayMs;
 
-  private ZoneBackends(List<String> endpoints, String region) {
+  /** Server certificate of every backend; null: plain HTTP. */
+  private final io.vigil.process.Certificates tls;
+
+  private ZoneBackends(List<String> endpoints, String region, io.vigil.process.Certificates tls) {
     this.endpoints = endpoints;
     this.region = region;
+    this.tls = tls;
   }
 
   /** Starts one backend per zone and registers each under the region's instance keys. */
   static ZoneBackends start(List<String> etcdEndpoints, String region, String... zones)
       throws Exception {
-    ZoneBackends b = new ZoneBackends(etcdEndpoints, region);
+    return startWith(etcdEndpoints, region, null, zones);
+  }
+
+  /** Like {@link #start}, every backend serving HTTPS with {@code tls}'s certificate only. */
+  static ZoneBackends startTls(
+      List<String> etcdEndpoints, String region, io.vigil.process.Certificates tls, String... zones)
+      throws Exception {
+    return startWith(etcdEndpoints, region, tls, zones);
+  }
+
+  private static ZoneBackends startWith(
+      List<String> etcdEndpoints, String region, io.vigil.process.Certificates tls, String... zones)
+      throws Exception {
+    ZoneBackends b = new ZoneBackends(etcdEndpoints, region, tls);
     for (String zone : zones) {
       b.startZone(zone);
     }
@@ -80,9 +97,18 @@ final class ZoneBackends implements AutoCloseable {
   private void startZone(String zone) throws Exception {
     int port = Ports.free();
     modes.put(zone, Mode.SERVE);
+    io.vertx.core.http.HttpServerOptions options = new io.vertx.core.http.HttpServerOptions();
+    if (tls != null) {
+      options
+          .setSsl(true)
+          .setKeyCertOptions(
+              new io.vertx.core.net.PemKeyCertOptions()
+                  .setCertPath(tls.cert().toString())
+                  .setKeyPath(tls.key().toString()));
+    }
     HttpServer server =
         vertx
-            .createHttpServer()
+            .createHttpServer(options)
             .requestHandler(req -> handle(zone, req))
             .listen(port, "127.0.0.1")
             .toCompletionStage()
@@ -104,7 +130,9 @@ final class ZoneBackends implements AutoCloseable {
                       + "/instances/monitoring-service/m-"
                       + zone),
               bytes(
-                  "{\"url\":\"http://127.0.0.1:"
+                  "{\"url\":\""
+                      + (tls == null ? "http" : "https")
+                      + "://127.0.0.1:"
                       + port
                       + "\",\"service\":\"monitoring-service\",\"zone\":\""
                       + zone
@@ -164,7 +192,9 @@ final class ZoneBackends implements AutoCloseable {
                 + length
                 + ",\"sha\":\""
                 + sha
-                + "\",\"failover_from\":\""
+                + "\",\"tls\":"
+                + req.isSSL()
+                + ",\"failover_from\":\""
                 + req.getHeader("Vigil-Failover-From")
                 + "\"}");
   }

@@ -154,12 +154,34 @@ public class InstanceRegistrar {
   }
 
   private String recordJson() {
+    var config = ConfigProvider.getConfig();
+    // TLS only (quarkus.http.insecure-requests=disabled): the HTTPS port; the management
+    // interface is HTTPS once it names a TLS configuration
+    boolean tls =
+        config
+            .getOptionalValue("quarkus.http.insecure-requests", String.class)
+            .filter(v -> v.equalsIgnoreCase("disabled"))
+            .isPresent();
+    boolean managementTls =
+        config
+            .getOptionalValue("quarkus.management.tls-configuration-name", String.class)
+            .isPresent();
     String url =
-        region.advertisedUrl().orElseGet(() -> "http://127.0.0.1:" + boundPort("quarkus.http"));
+        region
+            .advertisedUrl()
+            .orElseGet(
+                () ->
+                    tls
+                        ? "https://127.0.0.1:" + boundPort("quarkus.http", "ssl-port")
+                        : "http://127.0.0.1:" + boundPort("quarkus.http", "port"));
     String management =
         region
             .advertisedManagementUrl()
-            .orElseGet(() -> "http://127.0.0.1:" + boundPort("quarkus.management"));
+            .orElseGet(
+                () ->
+                    (managementTls ? "https" : "http")
+                        + "://127.0.0.1:"
+                        + boundPort("quarkus.management", "port"));
     try {
       return json.writeValueAsString(
           new InstanceRecord(
@@ -170,11 +192,12 @@ public class InstanceRegistrar {
   }
 
   /**
-   * The port the HTTP server ({@code quarkus.http}) or the management interface ({@code
-   * quarkus.management}) listens on; Quarkus writes the real one back when 0 was asked.
+   * A port the HTTP server ({@code quarkus.http}: {@code port} or {@code ssl-port}) or the
+   * management interface ({@code quarkus.management}) listens on; Quarkus writes the real one back
+   * when 0 was asked.
    */
-  private static int boundPort(String prefix) {
-    String key = prefix + (LaunchMode.current() == LaunchMode.TEST ? ".test-port" : ".port");
+  private static int boundPort(String prefix, String port) {
+    String key = prefix + (LaunchMode.current() == LaunchMode.TEST ? ".test-" : ".") + port;
     return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(8080);
   }
 

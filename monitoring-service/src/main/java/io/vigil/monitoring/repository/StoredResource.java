@@ -39,6 +39,11 @@ public record StoredResource(
     if (kind.hasStatus()) {
       ObjectNode e = entity.deepCopy();
       e.putObject("status").put("state", "active");
+      if (kind == ResourceKind.DATA_SETS && !e.has("data_schema")) {
+        // IBM's SDK requires a schema on every data set; one stored before schemas has none
+        ObjectNode schema = e.putObject("data_schema").put("type", "struct");
+        schema.putArray("fields");
+      }
       out.set("entity", e);
     } else {
       out.set("entity", entity);

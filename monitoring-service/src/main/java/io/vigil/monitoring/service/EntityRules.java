@@ -96,6 +96,10 @@ final class EntityRules {
         refs.add(dataMart(e, tenant));
         Fields.text(e, "name");
         Fields.oneOf(e, "type", DATA_SET_TYPES, null);
+        if (Fields.object(e, "data_schema", false) == null) {
+          e.set("data_schema", DataSchemas.empty());
+        }
+        Fields.array(e, "data_schema.fields");
         target(e, refs);
       }
       case MONITOR_DEFINITIONS -> {

@@ -20,7 +20,9 @@ import java.util.TreeMap;
 /**
  * The {@code metrics} view of measurements: metric values grouped by tags and by time bucket
  * ({@code interval}), each reduced with an aggregation ({@code
- * agg=metric:avg|count|first|last|max|min|sum}).
+ * agg=metric:avg|count|first|last|max|min|sum}, or a bare function for every metric, as IBM's SDK
+ * sends {@code agg=last}). Each metric carries its values both as {@code values} and in OpenScale's
+ * shape, {@code <fn>: {value: [...], measurement_id: [...]}} (one per bucket).
  */
 public final class MetricAggregation {
 
@@ -30,16 +32,24 @@ public final class MetricAggregation {
 
   private MetricAggregation() {}
 
-  /** Parses {@code agg} parameters ({@code metric:fn}, comma-separated or repeated). */
+  /** The key of a bare function: every metric not named on its own. */
+  static final String EVERY = "*";
+
+  /**
+   * Parses {@code agg} parameters ({@code metric:fn} or a bare {@code fn} for every metric,
+   * comma-separated or repeated).
+   */
   public static Map<String, String> aggregations(List<String> params) {
     Map<String, String> out = new LinkedHashMap<>();
     for (String p : params) {
       for (String one : p.split(",")) {
-        String[] parts = one.split(":");
-        if (parts.length != 2 || !AGGREGATIONS.contains(parts[1])) {
-          throw ApiException.badRequest("agg '" + one + "' is not metric:" + AGGREGATIONS);
+        String[] parts = one.trim().split(":");
+        String fn = parts[parts.length - 1];
+        if (parts.length > 2 || !AGGREGATIONS.contains(fn) || parts[0].isEmpty()) {
+          throw ApiException.badRequest(
+              "agg '" + one + "' is not metric:fn or fn, fn one of " + AGGREGATIONS);
         }
-        out.put(parts[0], parts[1]);
+        out.put(parts.length == 1 ? EVERY : parts[0], fn);
       }
     }
     return out;
@@ -59,8 +69,8 @@ public final class MetricAggregation {
     ordered.sort(
         (a, b) ->
             a.entity().path("timestamp").asText().compareTo(b.entity().path("timestamp").asText()));
-    // tags -> metric -> bucket -> values
-    Map<String, Map<String, TreeMap<String, List<Double>>>> groups = new LinkedHashMap<>();
+    // tags -> metric -> bucket -> samples
+    Map<String, Map<String, TreeMap<String, List<Sample>>>> groups = new LinkedHashMap<>();
     Map<String, JsonNode> tagsOf = new LinkedHashMap<>();
     for (MeasurementRepository.Measurement m : ordered) {
       String bucket = bucket(OffsetDateTime.parse(m.entity().path("timestamp").asText()), interval);
@@ -69,20 +79,24 @@ public final class MetricAggregation {
         tagsOf.putIfAbsent(tagKey, block.path("tags"));
         for (JsonNode metric : block.path("metrics")) {
           String id = metric.path("id").asText();
-          if (!aggs.isEmpty() && !aggs.containsKey(id)) {
+          if (!aggs.isEmpty() && !aggs.containsKey(id) && !aggs.containsKey(EVERY)) {
             continue;
           }
           groups
               .computeIfAbsent(tagKey, k -> new LinkedHashMap<>())
               .computeIfAbsent(id, k -> new TreeMap<>())
               .computeIfAbsent(bucket, k -> new ArrayList<>())
-              .add(metric.path("value").asDouble());
+              .add(new Sample(metric.path("value").asDouble(), m.id()));
         }
       }
     }
     ObjectNode out = Json.MAPPER.createObjectNode();
-    out.put("start", start);
-    out.put("end", end);
+    if (start != null) {
+      out.put("start", start);
+    }
+    if (end != null) {
+      out.put("end", end);
+    }
     out.put("interval", interval);
     ArrayNode groupArray = out.putArray("groups");
     groups.forEach(
@@ -92,16 +106,30 @@ public final class MetricAggregation {
           ArrayNode ms = g.putArray("metrics");
           metrics.forEach(
               (id, buckets) -> {
-                String fn = aggs.getOrDefault(id, "last");
+                String fn = aggs.getOrDefault(id, aggs.getOrDefault(EVERY, "last"));
                 ObjectNode metric = ms.addObject().put("id", id).put("agg", fn);
                 ArrayNode values = metric.putArray("values");
+                ObjectNode openscale = metric.putObject(fn);
+                ArrayNode reduced = openscale.putArray("value");
+                ArrayNode from = openscale.putArray("measurement_id");
                 buckets.forEach(
-                    (bucket, vs) ->
-                        values.addObject().put("timestamp", bucket).put("value", reduce(fn, vs)));
+                    (bucket, samples) -> {
+                      List<Double> vs = samples.stream().map(Sample::value).toList();
+                      double value = reduce(fn, vs);
+                      values.addObject().put("timestamp", bucket).put("value", value);
+                      reduced.add(value);
+                      // the measurement the value comes from (first: the bucket's first, else last)
+                      from.add(
+                          (fn.equals("first") ? samples.get(0) : samples.get(samples.size() - 1))
+                              .measurementId());
+                    });
               });
         });
     return out;
   }
+
+  /** One metric value and the measurement it comes from. */
+  private record Sample(double value, String measurementId) {}
 
   static double reduce(String fn, List<Double> vs) {
     return switch (fn) {

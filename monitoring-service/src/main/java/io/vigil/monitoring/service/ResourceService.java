@@ -98,6 +98,7 @@ public class ResourceService {
               ds.put("data_mart_id", t.id());
               ds.put("name", assetName + " " + type.replace('_', ' '));
               ds.put("type", type);
+              ds.set("data_schema", DataSchemas.of(created.entity(), type));
               ds.putObject("target")
                   .put("target_type", "subscription")
                   .put("target_id", created.id());

@@ -122,6 +122,20 @@ public interface RouterConfig {
     Duration deadline();
   }
 
+  /** TLS towards instances and standby routers reached at {@code https} URLs. */
+  Tls tls();
+
+  /** TLS towards instances. */
+  interface Tls {
+    /**
+     * Whether an instance's certificate must name the host it is reached at (on by default; off
+     * only with a private authority trusted for nothing else, when certificates cannot name pod
+     * addresses).
+     */
+    @WithDefault("true")
+    boolean verifyHost();
+  }
+
   /** The standby region the router fails over to when no zone of its own region is UP. */
   Standby standby();
 

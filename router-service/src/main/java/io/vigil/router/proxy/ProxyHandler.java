@@ -17,6 +17,7 @@ import io.vigil.commons.topology.RegionConfig;
 import io.vigil.router.config.RouterConfig;
 import io.vigil.router.service.Backend;
 import io.vigil.router.service.BackendPool;
+import io.vigil.router.service.BackendTls;
 import io.vigil.router.service.RegionFailover;
 import io.vigil.router.service.RetryBudget;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,6 +54,7 @@ public class ProxyHandler {
 
   private final BackendPool pool;
   private final RegionFailover failover;
+  private final BackendTls tls;
   private final RouterConfig config;
   private final RegionConfig region;
   private final Vertx vertx;
@@ -73,7 +75,9 @@ public class ProxyHandler {
       RegionConfig region,
       Vertx vertx,
       TryTimeouts timeouts,
-      ProxyMetrics metrics) {
+      ProxyMetrics metrics,
+      BackendTls tls) {
+    this.tls = tls;
     this.pool = pool;
     this.failover = failover;
     this.config = config;
@@ -103,7 +107,7 @@ public class ProxyHandler {
     HttpProxy proxy =
         HttpProxy.reverseProxy(
                 vertx.createHttpClient(
-                    new HttpClientOptions().setKeepAlive(true).setMaxPoolSize(256)))
+                    tls.apply(new HttpClientOptions().setKeepAlive(true).setMaxPoolSize(256))))
             .origin(this::connect);
     proxy.addInterceptor(
         new ProxyInterceptor() {
@@ -241,6 +245,7 @@ public class ProxyHandler {
             new RequestOptions()
                 .setHost(b.host())
                 .setPort(b.port())
+                .setSsl(b.tls())
                 .setConnectTimeout(Math.min(millis, 1000))
                 .setIdleTimeout(millis))
         .recover(

@@ -15,6 +15,8 @@ public final class Backend {
   private final int port;
   private final String checkHost;
   private final int checkPort;
+  private final boolean tls;
+  private final boolean checkTls;
   private final AtomicInteger outstanding = new AtomicInteger();
   private volatile boolean healthy;
   private int failures;
@@ -27,22 +29,26 @@ public final class Backend {
   private final java.util.concurrent.atomic.AtomicBoolean withheld =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** An instance at {@code host:port}, checked there; not healthy until checked. */
+  /** An instance at {@code host:port} over plain HTTP, checked there; not healthy until checked. */
   public Backend(String id, String zone, String host, int port) {
-    this(id, zone, host, port, host, port);
+    this(id, zone, java.net.URI.create("http://" + host + ":" + port), null);
   }
 
   /**
-   * An instance serving at {@code host:port} whose readiness is checked at {@code
-   * checkHost:checkPort} (its management interface); not healthy until checked.
+   * An instance serving at {@code url} whose readiness is checked at {@code check} (its management
+   * interface; null: at {@code url}); {@code https} URLs are reached over TLS. Not healthy until
+   * checked.
    */
-  public Backend(String id, String zone, String host, int port, String checkHost, int checkPort) {
+  public Backend(String id, String zone, java.net.URI url, java.net.URI check) {
+    java.net.URI c = check == null ? url : check;
     this.id = id;
     this.zone = zone;
-    this.host = host;
-    this.port = port;
-    this.checkHost = checkHost;
-    this.checkPort = checkPort;
+    this.host = url.getHost();
+    this.port = url.getPort();
+    this.tls = "https".equalsIgnoreCase(url.getScheme());
+    this.checkHost = c.getHost();
+    this.checkPort = c.getPort();
+    this.checkTls = "https".equalsIgnoreCase(c.getScheme());
   }
 
   /** Instance id. */
@@ -73,6 +79,16 @@ public final class Backend {
   /** Port of its readiness check. */
   public int checkPort() {
     return checkPort;
+  }
+
+  /** Whether requests reach it over TLS. */
+  public boolean tls() {
+    return tls;
+  }
+
+  /** Whether its readiness check goes over TLS. */
+  public boolean checkTls() {
+    return checkTls;
   }
 
   /** Whether it takes traffic. */

@@ -302,14 +302,14 @@ public class BackendPool {
               + ":"
               + url.getPort()
               + "/"
-              + check.getPort();
+              + check.getPort()
+              + ("https".equals(url.getScheme()) ? "/tls" : "");
       seen.add(id);
       backends.computeIfAbsent(
           id,
           k -> {
             LOG.infof("Instance %s of %s joins", k, r.key().zone());
-            return new Backend(
-                k, r.key().zone(), url.getHost(), url.getPort(), check.getHost(), check.getPort());
+            return new Backend(k, r.key().zone(), url, check);
           });
     }
     backends.keySet().removeIf(id -> !seen.contains(id));

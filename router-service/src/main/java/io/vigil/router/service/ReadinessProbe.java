@@ -20,19 +20,22 @@ public class ReadinessProbe {
 
   private final Vertx vertx;
   private final RouterConfig config;
+  private final BackendTls tls;
   private volatile HttpClient client;
 
-  ReadinessProbe(Vertx vertx, RouterConfig config) {
+  ReadinessProbe(Vertx vertx, RouterConfig config, BackendTls tls) {
     this.vertx = vertx;
     this.config = config;
+    this.tls = tls;
   }
 
   void onStart(@Observes StartupEvent event) {
     client =
         vertx.createHttpClient(
-            new HttpClientOptions()
-                .setConnectTimeout((int) config.healthCheck().timeout().toMillis())
-                .setKeepAlive(true));
+            tls.apply(
+                new HttpClientOptions()
+                    .setConnectTimeout((int) config.healthCheck().timeout().toMillis())
+                    .setKeepAlive(true)));
   }
 
   /** One active check of {@code b}: a pass or a failure counted toward its rise/fall hysteresis. */
@@ -53,6 +56,7 @@ public class ReadinessProbe {
                 .setMethod(HttpMethod.GET)
                 .setHost(b.checkHost())
                 .setPort(b.checkPort())
+                .setSsl(b.checkTls())
                 .setURI("/q/health/ready")
                 .setIdleTimeout(config.healthCheck().timeout().toMillis()))
         .compose(req -> req.send())

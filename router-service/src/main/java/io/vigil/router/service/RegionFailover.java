@@ -58,10 +58,8 @@ public class RegionFailover {
           new Backend(
               "standby@" + e.url().getHost() + ":" + e.url().getPort(),
               "standby",
-              e.url().getHost(),
-              e.url().getPort(),
-              e.check().getHost(),
-              e.check().getPort()));
+              e.url(),
+              e.check()));
     }
   }
 

@@ -41,9 +41,31 @@ class BackendPoolTest {
     RegionConfig region = TestRouterConfig.regionWithoutEtcd();
     TopologyCache topology =
         new TopologyCache(new EtcdGateway(region), region, config, new ObjectMapper(), vertx);
-    pool = new BackendPool(topology, config, vertx, metrics, new ReadinessProbe(vertx, config));
+    pool =
+        new BackendPool(
+            topology,
+            config,
+            vertx,
+            metrics,
+            new ReadinessProbe(vertx, config, new BackendTls(NO_TLS, config)));
     pool.refresh();
   }
+
+  /** No TLS configuration: instances are reached over plain HTTP. */
+  private static final io.quarkus.tls.TlsConfigurationRegistry NO_TLS =
+      new io.quarkus.tls.TlsConfigurationRegistry() {
+        public java.util.Optional<io.quarkus.tls.TlsConfiguration> get(String name) {
+          return java.util.Optional.empty();
+        }
+
+        public java.util.Optional<io.quarkus.tls.TlsConfiguration> getDefault() {
+          return java.util.Optional.empty();
+        }
+
+        public void register(String name, io.quarkus.tls.TlsConfiguration configuration) {
+          throw new UnsupportedOperationException();
+        }
+      };
 
   @AfterEach
   void close() {

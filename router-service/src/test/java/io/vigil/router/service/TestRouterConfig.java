@@ -62,6 +62,10 @@ record TestRouterConfig(List<String> instances) implements RouterConfig {
     throw new UnsupportedOperationException("the pool does not retry");
   }
 
+  public Tls tls() {
+    return () -> true;
+  }
+
   public Standby standby() {
     throw new UnsupportedOperationException("the pool has no standby region");
   }
