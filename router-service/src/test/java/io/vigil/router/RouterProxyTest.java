@@ -339,6 +339,65 @@ class RouterProxyTest {
   }
 
   @Test
+  void anUploadOfUnknownLengthOverTheLimitIs413FromTheRouterAndEjectsNoInstance() throws Exception {
+    // HTTP/1.1 chunked, and an HTTP/2 stream without a length (h2c)
+    for (java.net.http.HttpClient.Version version :
+        List.of(
+            java.net.http.HttpClient.Version.HTTP_1_1, java.net.http.HttpClient.Version.HTTP_2)) {
+      int before = backends.received.size();
+      java.net.http.HttpResponse<String> r =
+          java.net.http.HttpClient.newBuilder()
+              .version(version)
+              .build()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(
+                              "http://127.0.0.1:"
+                                  + io.restassured.RestAssured.port
+                                  + "/openscale/i/v2/data_sets/d/records"))
+                      .header("Content-Type", "application/octet-stream")
+                      .POST(
+                          java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                              () -> zeros(20L * 1024 * 1024))) // over the test limit of 16 MB
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(version.name()).isEqualTo(413);
+      assertThat(r.body()).contains("\"code\":\"payload_too_large\"");
+      // nothing complete reached an instance, and every zone still serves
+      assertThat(backends.received.size()).as(version.name()).isEqualTo(before);
+      for (String zone : List.of("zone-a", "zone-b", "zone-c")) {
+        Operator.given()
+            .get("/routing/zones")
+            .then()
+            .body("zones.find { it.zone == '" + zone + "' }.state", is("UP"));
+      }
+    }
+  }
+
+  /** {@code n} zero bytes, read in blocks, of a length nobody announces. */
+  private static java.io.InputStream zeros(long n) {
+    return new java.io.InputStream() {
+      long left = n;
+
+      @Override
+      public int read() {
+        return left-- > 0 ? 0 : -1;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (left <= 0) {
+          return -1;
+        }
+        int k = (int) Math.min(len, left);
+        java.util.Arrays.fill(b, off, off + k, (byte) 0);
+        left -= k;
+        return k;
+      }
+    };
+  }
+
+  @Test
   void noReadyZoneGetsAServiceUnavailableInTheApiFormat() {
     for (String zone : List.of("zone-a", "zone-b", "zone-c")) {
       backends.mode(zone, Mode.NOT_READY);

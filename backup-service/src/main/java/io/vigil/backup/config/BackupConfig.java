@@ -11,6 +11,14 @@ import java.util.Optional;
 @ConfigMapping(prefix = "vigil.backup")
 public interface BackupConfig {
 
+  /**
+   * How long {@code POST /backups/{target}}, {@code POST /backups/drills/{target}} and {@code POST
+   * /restores} wait for their work before answering 202 Accepted with where to follow it (the work
+   * goes on): no request stays open longer, so the HTTP idle timeout can be short.
+   */
+  @WithDefault("90s")
+  Duration requestWait();
+
   /** The backup repository. */
   Repository repository();
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
+import io.vigil.backup.config.BackupConfig;
 import io.vigil.backup.repository.BackupRepository;
 import io.vigil.backup.repository.RecoveryPoint;
 import io.vigil.backup.service.BackupLeader;
@@ -46,8 +47,10 @@ public class BackupResource {
 
   private final WalArchiver wal;
   private final RegionCopier copier;
+  private final BackupConfig config;
 
   BackupResource(
+      BackupConfig config,
       BackupService backups,
       BackupRepository repository,
       BackupLeader leader,
@@ -56,6 +59,7 @@ public class BackupResource {
       RegionCopier copier,
       RegionConfig region,
       ObjectMapper json) {
+    this.config = config;
     this.wal = wal;
     this.copier = copier;
     this.drills = drills;
@@ -180,9 +184,13 @@ public class BackupResource {
                         "backup "
                             + backups.running().map(Progress::id).orElse("?")
                             + " is running; try again when it ends"));
+    String id = backups.running().map(Progress::id).orElse("");
     return Uni.createFrom()
         .completionStage(started)
         .map(point -> Response.status(201).entity(point).build())
+        .ifNoItem()
+        .after(config.requestWait())
+        .recoverWithItem(() -> accepted(id, target, "/backups/status"))
         .onFailure()
         .recoverWithItem(
             f ->
@@ -221,12 +229,24 @@ public class BackupResource {
             .orElseThrow(() -> new ApiException(409, "drill_running", "a drill is running"));
     return Uni.createFrom()
         .completionStage(started)
+        .ifNoItem()
+        .after(config.requestWait())
+        .recoverWithItem(() -> null)
         .map(
             r ->
-                r.succeeded()
-                    ? Response.status(201).entity(r).build()
-                    : ApiError.response(
-                        500, "drill_failed", target + " drill failed: " + r.detail()));
+                r == null
+                    ? accepted("drill-" + target, target, "/backups/drills")
+                    : r.succeeded()
+                        ? Response.status(201).entity(r).build()
+                        : ApiError.response(
+                            500, "drill_failed", target + " drill failed: " + r.detail()));
+  }
+
+  /** 202: the work goes on; {@code location} shows how it went. */
+  private Response accepted(String id, String target, String location) {
+    ObjectNode body = json.createObjectNode();
+    body.put("id", id).put("target", target).put("state", "running");
+    return Response.accepted(body).header("Location", location).build();
   }
 
   /** Checks every artifact's size and SHA-256 against its metadata. */

@@ -2,6 +2,7 @@ package io.vigil.cli.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vigil.cli.region.BackupCalls;
 import io.vigil.cli.region.RegionState;
 import io.vigil.process.EtcdCluster;
 import io.vigil.process.EtcdRoles;
@@ -101,7 +102,7 @@ public final class BackupBenchmark {
             timed(
                 () -> {
                   Http.Response r =
-                      operator.post(base + "/backups/postgres", "", Duration.ofMinutes(60));
+                      BackupCalls.backup(operator, base, "postgres", Duration.ofMinutes(60));
                   if (r.status() != 201) {
                     throw new IllegalStateException("backup failed: " + r.body());
                   }
@@ -128,8 +129,9 @@ public final class BackupBenchmark {
         Path dir = ws.root().resolve("restored-" + UUID.randomUUID()).toAbsolutePath();
         long t0 = System.nanoTime();
         Http.Response restored =
-            operator.post(
-                base + "/restores",
+            BackupCalls.restore(
+                operator,
+                base,
                 "{\"target\":\"postgres\",\"recovery_point\":\"latest\",\"directory\":\""
                     + dir
                     + "\"}",

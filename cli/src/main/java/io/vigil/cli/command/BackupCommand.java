@@ -1,6 +1,7 @@
 package io.vigil.cli.command;
 
 import io.vigil.cli.Vigil;
+import io.vigil.cli.region.BackupCalls;
 import io.vigil.cli.region.RegionState;
 import io.vigil.process.Http;
 import java.io.PrintStream;
@@ -37,7 +38,7 @@ public final class BackupCommand {
       for (String e : endpoints) {
         out.printf("Backing up %s through %s ...%n", target, e);
         Http.Response r =
-            vigil.region().operator().post(e + "/backups/" + target, "", Duration.ofMinutes(30));
+            BackupCalls.backup(vigil.region().operator(), e, target, Duration.ofMinutes(30));
         if (r.status() == 201) {
           out.println("  " + r.body());
           done = true;

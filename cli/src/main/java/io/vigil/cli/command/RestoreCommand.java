@@ -3,6 +3,7 @@ package io.vigil.cli.command;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vigil.cli.Vigil;
+import io.vigil.cli.region.BackupCalls;
 import io.vigil.cli.region.LocalRegion;
 import io.vigil.process.Http;
 import java.nio.file.Path;
@@ -69,10 +70,8 @@ public final class RestoreCommand implements Callable<Integer> {
     }
     String endpoint = BackupCommand.endpoints(vigil.region()).get(0);
     Http.Response r =
-        vigil
-            .region()
-            .operator()
-            .post(endpoint + "/restores", body.toString(), Duration.ofMinutes(60));
+        BackupCalls.restore(
+            vigil.region().operator(), endpoint, body.toString(), Duration.ofMinutes(60));
     if (r.status() != 201) {
       throw new IllegalStateException("restore failed (" + r.status() + "): " + r.body());
     }

@@ -2,6 +2,7 @@ package io.vigil.cli.drill;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vigil.cli.region.BackupCalls;
 import io.vigil.cli.region.LocalRegion;
 import io.vigil.cli.region.RegionState;
 import io.vigil.process.EtcdCluster;
@@ -210,18 +211,17 @@ public final class RegionLoss implements Failure {
       RegionState state, RegionState.Process backup, String target, Path dir, Duration timeout)
       throws Exception {
     Http.Response r =
-        state
-            .operator()
-            .post(
-                backup.endpoint() + "/restores",
-                "{\"target\":\""
-                    + target
-                    + "\",\"source_region\":\""
-                    + state.region
-                    + "\",\"recovery_point\":\"latest\",\"directory\":\""
-                    + dir.toAbsolutePath()
-                    + "\"}",
-                timeout);
+        BackupCalls.restore(
+            state.operator(),
+            backup.endpoint(),
+            "{\"target\":\""
+                + target
+                + "\",\"source_region\":\""
+                + state.region
+                + "\",\"recovery_point\":\"latest\",\"directory\":\""
+                + dir.toAbsolutePath()
+                + "\"}",
+            timeout);
     if (r.status() != 201) {
       throw new IllegalStateException(
           "the " + target + " restore failed: " + r.status() + " " + r.body());

@@ -48,8 +48,12 @@ public interface RouterConfig {
     int rise();
   }
 
-  /** Largest request body the router accepts (larger ones get 413). */
-  @WithDefault("64M")
+  /**
+   * Largest request body the router accepts (larger ones get 413 from the router); the same as the
+   * monitoring-service's {@code vigil.monitoring.max-body-size} by default, so an upload over it is
+   * refused here rather than cut short by an instance.
+   */
+  @WithDefault("32M")
   io.quarkus.runtime.configuration.MemorySize maxBodySize();
 
   /**

@@ -131,7 +131,12 @@ public class ProxyHandler {
     boolean retrySafe =
         IDEMPOTENT.contains(request.method()) || request.headers().contains("Idempotency-Key");
     long length = contentLength(request);
-    boolean chunked = length < 0 && request.headers().contains("Transfer-Encoding");
+    // a body of unknown length: chunked in HTTP/1.1, a stream not yet ended in HTTP/2
+    boolean chunked =
+        length < 0
+            && (request.headers().contains("Transfer-Encoding")
+                || (request.version() == io.vertx.core.http.HttpVersion.HTTP_2
+                    && !request.isEnded()));
     boolean replayable =
         retrySafe && !chunked && length <= config.retry().maxReplayBody().asLongValue();
     long now = System.nanoTime();
@@ -146,6 +151,11 @@ public class ProxyHandler {
     policy.request();
     if (standby) {
       context.request().putHeader(FAILOVER_HEADER, region.name());
+    }
+    if (chunked) {
+      // a body of unknown length is counted as it streams: over the limit, 413 from here
+      tries.limited = new LimitedBody(request, config.maxBodySize().asLongValue());
+      context.request().setBody(Body.body(tries.limited, -1));
     }
     if (!replayable) {
       return tryOnce(context, tries);
@@ -194,6 +204,18 @@ public class ProxyHandler {
                         503,
                         "service_unavailable",
                         "no monitoring-service instance could be reached; retry shortly"));
+              }
+              if (tries.limited != null && tries.limited.exceeded()) {
+                // the router cut the upload, not the instance: nothing against its health
+                tries.endTry();
+                return Future.succeededFuture(
+                    ProxyErrors.respond(
+                        context,
+                        413,
+                        "payload_too_large",
+                        "request body over the limit of "
+                            + config.maxBodySize().asLongValue()
+                            + " bytes"));
               }
               Throwable cause = outcome.cause();
               boolean timeout = cause instanceof TimeoutException;

@@ -28,6 +28,10 @@ final class Tries {
   final Set<String> slow = new HashSet<>();
 
   Buffer body;
+
+  /** A chunked body counted against the router's limit, or null. */
+  LimitedBody limited;
+
   Backend current;
   long tryStart;
   int attempts;
