@@ -79,6 +79,131 @@ class HostileInputTest {
   }
 
   @Test
+  void anOverLongUriOrOverLargeHeadersGetTheirStatusInTheApiFormat() {
+    ApiFixture t = ApiFixture.newTenant();
+    isError(t.api().get("/data_sets/" + "x".repeat(5000) + "/records").then(), 414, "uri_too_long");
+    isError(
+        t.api().header("X-Padding", "p".repeat(25_000)).get("/data_marts").then(),
+        431,
+        "headers_too_large");
+    isError(
+        t.api()
+            .header("Idempotency-Key", "k".repeat(21_000))
+            .body(Map.of("name", "x", "service_type", "watson_machine_learning"))
+            .post("/service_providers")
+            .then(),
+        431,
+        "headers_too_large");
+    t.api().get("/service_providers").then().body("service_providers", hasSize(0));
+    // within the limits, a long id is just not found
+    isError(t.api().get("/data_sets/" + "x".repeat(3000)).then(), 404, "not_found");
+  }
+
+  @Test
+  void everyDocumentedWriteRefusesHostileBodiesWithA4xxAndChangesNothing() {
+    ApiFixture t = ApiFixture.newTenant();
+    String subscription = t.creditRiskSubscription();
+    String payload = t.dataSet(subscription, "payload_logging");
+    String before = snapshot(t, payload);
+    List<byte[]> bodies = new java.util.ArrayList<>();
+    BAD_JSON.forEach(b -> bodies.add(b.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    bodies.add(new byte[] {'{', '"', 'n', '"', ':', '"', (byte) 0xC3, '"', '}'});
+    int tried = 0;
+    for (io.vigil.testkit.OpenApiRoutes.Route r : io.vigil.testkit.OpenApiRoutes.documented()) {
+      if (!java.util.Set.of("POST", "PUT", "PATCH").contains(r.method())
+          || !r.path().startsWith("/openscale/")) {
+        continue;
+      }
+      String path =
+          r.path()
+              .replace("/openscale/x/", "/openscale/" + t.id() + "/")
+              .replace("/data_sets/x/", "/data_sets/" + payload + "/");
+      for (byte[] body : bodies) {
+        for (String type :
+            List.of("application/json", "application/json-patch+json", "text/plain")) {
+          var response =
+              RestAssured.given()
+                  .header("Authorization", "Bearer " + t.key())
+                  .contentType(type)
+                  .body(body)
+                  .request(r.method(), path);
+          org.assertj.core.api.Assertions.assertThat(response.statusCode())
+              .as(r + " " + type + " " + new String(body))
+              .isBetween(400, 499);
+          org.assertj.core.api.Assertions.assertThat(response.jsonPath().getString("trace"))
+              .as(r + " error format")
+              .isNotBlank();
+          tried++;
+        }
+      }
+    }
+    org.assertj.core.api.Assertions.assertThat(tried).isGreaterThan(100);
+    org.assertj.core.api.Assertions.assertThat(snapshot(t, payload)).isEqualTo(before);
+  }
+
+  /** Everything a tenant holds, as the API lists it. */
+  private static String snapshot(ApiFixture t, String payload) {
+    StringBuilder all = new StringBuilder();
+    for (String kind :
+        List.of(
+            "/data_marts",
+            "/service_providers",
+            "/subscriptions",
+            "/data_sets",
+            "/monitor_definitions",
+            "/monitor_instances")) {
+      all.append(t.api().get(kind).asString().replaceAll("\"modified_at\":\"[^\"]*\"", ""));
+    }
+    all.append(t.api().get("/data_sets/" + payload + "/records").asString());
+    return all.toString();
+  }
+
+  @Test
+  void aBodyTrickledPastTheRequestTimeoutIs408AndStoresNothing() throws Exception {
+    ApiFixture t = ApiFixture.newTenant();
+    long t0 = System.nanoTime();
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", RestAssured.port)) {
+      socket.setSoTimeout(15_000);
+      var out = socket.getOutputStream();
+      out.write(
+          ("POST /openscale/"
+                  + t.id()
+                  + "/v2/service_providers HTTP/1.1\r\n"
+                  + "Host: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  + "Authorization: Bearer "
+                  + t.key()
+                  + "\r\nContent-Length: 100\r\n\r\n{")
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.flush();
+      // one byte a second: never idle, never done
+      var in = socket.getInputStream();
+      StringBuilder answer = new StringBuilder();
+      for (int i = 0; i < 12 && answer.length() == 0; i++) {
+        Thread.sleep(1000);
+        try {
+          out.write(' ');
+          out.flush();
+        } catch (java.io.IOException closed) {
+          // the server answered and closed: read what it said
+        }
+        if (in.available() > 0 || i == 11) {
+          byte[] buffer = new byte[4096];
+          int n = in.read(buffer);
+          if (n > 0) {
+            answer.append(new String(buffer, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+          }
+        }
+      }
+      org.assertj.core.api.Assertions.assertThat(answer.toString())
+          .startsWith("HTTP/1.1 408")
+          .contains("\"code\":\"request_timeout\"");
+    }
+    org.assertj.core.api.Assertions.assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0))
+        .isBetween(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(10));
+    t.api().get("/service_providers").then().body("service_providers", hasSize(0));
+  }
+
+  @Test
   void aBodyWithoutContentTypeIs415() {
     ApiFixture t = ApiFixture.newTenant();
     isError(

@@ -398,6 +398,23 @@ class RouterProxyTest {
   }
 
   @Test
+  void anOverLongUriOrOverLargeHeadersAreRefusedInTheApiFormatAndNotForwarded() {
+    int before = backends.received.size();
+    given()
+        .get("/openscale/i/v2/data_sets/" + "x".repeat(5000))
+        .then()
+        .statusCode(414)
+        .body("errors[0].code", is("uri_too_long"));
+    given()
+        .header("X-Padding", "p".repeat(25_000))
+        .get("/openscale/i/v2/data_marts")
+        .then()
+        .statusCode(431)
+        .body("errors[0].code", is("headers_too_large"));
+    assertThat(backends.received.size()).isEqualTo(before);
+  }
+
+  @Test
   void noReadyZoneGetsAServiceUnavailableInTheApiFormat() {
     for (String zone : List.of("zone-a", "zone-b", "zone-c")) {
       backends.mode(zone, Mode.NOT_READY);

@@ -127,6 +127,19 @@ class LocalRegionTest {
     // the demo tenant works through the monitoring API
     assertThat(Http.get(state.apiUrl + "/data_marts", Duration.ofSeconds(2)).status())
         .isEqualTo(401);
+    // hostile bodies through the router: 400 in the API's format, nothing stored
+    String providers = state.apiUrl + "/service_providers";
+    String before = Http.as(state.apiKey).read(providers).body();
+    for (String bad :
+        List.of(
+            "{\"name\": \"a\\u0000b\", \"service_type\": \"watson_machine_learning\"}",
+            "{\"name\": \"a\", \"service_type\": \"watson_machine_learning\"} trailing",
+            "{\"name\": \"a\", \"n\": 1e400}")) {
+      Http.Response r = Http.as(state.apiKey).post(providers, bad, Duration.ofSeconds(10));
+      assertThat(r.status()).as(bad).isEqualTo(400);
+      assertThat(r.body()).as(bad).contains("\"trace\"").contains("\"errors\"");
+    }
+    assertThat(Http.as(state.apiKey).read(providers).body()).isEqualTo(before);
     assertThat(RegionState.read(stateDir.resolve("region.json")))
         .get()
         .satisfies(s -> assertThat(s.routerUrl).isEqualTo(state.routerUrl));
