@@ -253,15 +253,6 @@ public final class EtcdCluster implements AutoCloseable {
     return root;
   }
 
-  /** A user added by {@link #addUser}. */
-  public synchronized User user(String name) {
-    User user = users.get(name);
-    if (user == null) {
-      throw new IllegalArgumentException("no etcd user " + name + " was added");
-    }
-    return user;
-  }
-
   /** An etcdctl call as root against this cluster, to run with {@link Call#run}. */
   public Call asRoot(Duration timeout, String... args) {
     return new Call(endpointList(), root, timeout, args);
