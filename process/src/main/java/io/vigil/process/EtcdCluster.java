@@ -15,6 +15,11 @@ import java.util.stream.Stream;
  * enabled: an anonymous client is refused, {@link #root()} may do everything and each {@linkplain
  * #addUser user} only what its role grants. Members can be killed and started again with their
  * data, to test what survives losing one.
+ *
+ * <p>Over 300 lines: besides the members' lifecycle it owns the cluster's authentication store
+ * (root, users, roles, and the etcdctl calls made as a user), which only makes sense with the
+ * cluster's endpoints and root password; {@link User}, {@link Grant} and {@link Call} are small
+ * value types of that.
  */
 public final class EtcdCluster implements AutoCloseable {
 

@@ -142,6 +142,16 @@ public final class LocalRegion {
       state.routerUrl = service("router-service", "router", null, router).url();
       state.apiUrl = state.routerUrl + "/openscale/" + state.serviceInstanceId + "/v2";
       save();
+      // up means the API answers: the router has checked an instance ready in some zone
+      io.vigil.process.Readiness.await(
+          "the router routing to a zone",
+          java.time.Duration.ofSeconds(30),
+          () ->
+              state
+                  .operator()
+                  .read(state.routerUrl + "/routing/zones")
+                  .body()
+                  .contains("\"state\":\"UP\""));
       out.printf("Region %s is up in %.1f s.%n", options.region(), (System.nanoTime() - t0) / 1e9);
       return state;
     } catch (RuntimeException e) {
