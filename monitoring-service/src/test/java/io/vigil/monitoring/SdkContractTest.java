@@ -143,6 +143,25 @@ class SdkContractTest {
             .extract()
             .path("measurements[0].metadata.id");
 
+    // one measurement by its id, as the SDK's measurements.get does; another id is 404
+    assertThat(
+            json(t.api().get("/monitor_instances/" + performance + "/measurements/" + measurement))
+                .path("metadata")
+                .path("id")
+                .asText())
+        .isEqualTo(measurement);
+    ApiFixture.isError(
+        t.api().get("/monitor_instances/" + performance + "/measurements/no-such").then(),
+        404,
+        "not_found");
+    ApiFixture.isError(
+        ApiFixture.newTenant()
+            .api()
+            .get("/monitor_instances/" + performance + "/measurements/" + measurement)
+            .then(),
+        404,
+        "not_found");
+
     // as the SDK asks: a bare agg and str(datetime) times
     JsonNode metrics =
         json(

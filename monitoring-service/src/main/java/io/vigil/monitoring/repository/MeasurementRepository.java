@@ -84,6 +84,16 @@ public class MeasurementRepository {
         .map(MeasurementRepository::read);
   }
 
+  /** One measurement of an instance, or null. */
+  public Uni<Measurement> get(String tenant, String instance, String id) {
+    return pool.preparedQuery(
+            "SELECT id, entity::text FROM measurements WHERE service_instance_id = $1"
+                + " AND monitor_instance_id = $2 AND id = $3")
+        .execute(Tuple.of(tenant, instance, id))
+        .map(MeasurementRepository::read)
+        .map(found -> found.isEmpty() ? null : found.get(0));
+  }
+
   /** The newest {@code recent} measurements of every monitor instance that matches. */
   public Uni<List<Measurement>> latest(
       String tenant, String targetId, String targetType, String definition, int recent) {

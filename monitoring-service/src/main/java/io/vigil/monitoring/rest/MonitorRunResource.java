@@ -95,6 +95,14 @@ public class MonitorRunResource {
   }
 
   @GET
+  @Path("/measurements/{measurement}")
+  public Uni<ObjectNode> measurement(
+      @PathParam("monitor") String monitor, @PathParam("measurement") String measurement) {
+    return runs.measurement(caller.tenant(), monitor, measurement)
+        .map(MeasurementRepository.Measurement::toJson);
+  }
+
+  @GET
   @Path("/metrics")
   public Uni<ObjectNode> metrics(
       @PathParam("monitor") String monitor,

@@ -182,6 +182,17 @@ public class RunService {
                     t.id(), instance, time("start", start), time("end", end), runId, limit));
   }
 
+  /** One measurement of an instance; 404 when the instance or the measurement is not there. */
+  public Uni<MeasurementRepository.Measurement> measurement(
+      ResourceService.Tenant t, String instance, String id) {
+    return resources
+        .get(t, ResourceKind.MONITOR_INSTANCES, instance)
+        .chain(mi -> measurements.get(t.id(), instance, id))
+        .onItem()
+        .ifNull()
+        .failWith(() -> ApiException.notFound("measurement", id));
+  }
+
   /** Latest measurements per monitor instance. */
   public Uni<List<MeasurementRepository.Measurement>> latest(
       ResourceService.Tenant t, String targetId, String targetType, String definition, int recent) {
