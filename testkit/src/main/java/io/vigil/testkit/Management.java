@@ -27,4 +27,22 @@ public final class Management {
   public static RequestSpecification given() {
     return RestAssured.given().port(port());
   }
+
+  /**
+   * Asserts that the API's port answers 404 for every {@code /q/*} path: the management interface
+   * is on its own port only.
+   */
+  public static void assertNothingOnTheApiPort() {
+    if (port() == RestAssured.port) {
+      throw new AssertionError("the management interface shares the API's port " + port());
+    }
+    for (String path :
+        java.util.List.of(
+            "/q/health", "/q/health/ready", "/q/metrics", "/q/openapi", "/q/dev-ui")) {
+      int status = RestAssured.given().get(path).statusCode();
+      if (status != 404) {
+        throw new AssertionError(path + " on the API's port answered " + status + ", not 404");
+      }
+    }
+  }
 }

@@ -241,7 +241,7 @@ class MonitorsTest {
   }
 
   private static Outcome evaluate(Monitor monitor, MonitorContext context) {
-    return monitor.evaluate(context).await().indefinitely();
+    return monitor.evaluate(context).await().atMost(java.time.Duration.ofSeconds(30));
   }
 
   private static JsonNode measured(Monitor monitor, MonitorContext context) {
