@@ -151,7 +151,8 @@ class HostileInputTest {
             "/subscriptions",
             "/data_sets",
             "/monitor_definitions",
-            "/monitor_instances")) {
+            "/monitor_instances",
+            "/integrated_systems")) {
       all.append(t.api().get(kind).asString().replaceAll("\"modified_at\":\"[^\"]*\"", ""));
     }
     all.append(t.api().get("/data_sets/" + payload + "/records").asString());

@@ -32,6 +32,83 @@ public interface MonitoringConfig {
   /** How the credentials tenants configure are sealed. */
   Secrets secrets();
 
+  /** Notifications of threshold breaches to integrated systems (webhooks, Slack). */
+  Notifications notifications();
+
+  /** The model metrics exported to Prometheus. */
+  ModelMetrics modelMetrics();
+
+  /**
+   * The model metrics on {@code /q/metrics} are read from PostgreSQL, so every instance exports the
+   * same values: rules take {@code max} over instances (README, Alerts).
+   */
+  interface ModelMetrics {
+    /** Time between two reads of the latest measurements. */
+    @WithDefault("15s")
+    Duration refreshInterval();
+
+    /**
+     * At most this many model metric series (labels: service instance, subscription, monitor,
+     * metric, feature); past it the newest measurements' series are left out and counted in {@code
+     * vigil_model_series_dropped}.
+     */
+    @WithDefault("5000")
+    int maxSeries();
+  }
+
+  /**
+   * Notifications are written with the measurement (an outbox in PostgreSQL) and delivered by any
+   * instance: claimed with a lease, retried with backoff, failed after {@code retry-for}.
+   */
+  interface Notifications {
+    /** Whether this instance delivers notifications (all of them write them). */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Time between two looks for due notifications while idle. */
+    @WithDefault("500ms")
+    Duration pollInterval();
+
+    /** How long one request to a receiver may take (connect, send, answer). */
+    @WithDefault("10s")
+    Duration timeout();
+
+    /** How long a notification is retried before it is marked failed. */
+    @WithDefault("1h")
+    Duration retryFor();
+
+    /** Wait before the first retry; it doubles with every attempt up to {@code max-backoff}. */
+    @WithDefault("2s")
+    Duration initialBackoff();
+
+    /** Longest wait between two attempts. */
+    @WithDefault("5m")
+    Duration maxBackoff();
+
+    /** Requests in flight to one receiver (host and port) from one instance. */
+    @WithDefault("4")
+    int maxConcurrentPerReceiver();
+
+    /** Requests in flight from one instance. */
+    @WithDefault("32")
+    int maxConcurrent();
+
+    /**
+     * Receiver addresses refused (CIDR): link-local (with the cloud metadata endpoints), loopback,
+     * "this network", multicast, and the metadata addresses outside link-local.
+     */
+    @WithDefault(
+        "169.254.0.0/16,fe80::/10,127.0.0.0/8,::1/128,0.0.0.0/8,::/128,224.0.0.0/4,ff00::/8,"
+            + "100.100.100.200/32,fd00:ec2::254/128")
+    java.util.List<String> deny();
+
+    /** Exceptions to {@code deny} (CIDR), e.g. {@code 127.0.0.1/32} for loopback receivers. */
+    Optional<java.util.List<String>> allow();
+
+    /** Where the console is, for the link in every notification; without it the link is a path. */
+    Optional<String> consoleUrl();
+  }
+
   /**
    * Credentials (service providers, database configurations, scoring endpoints, training data
    * connections) are stored sealed with AES-256-GCM and answered only as {@code {"secret_id"}}.

@@ -16,7 +16,9 @@ public enum ResourceKind {
   MONITOR_INSTANCES(
       "monitor_instances",
       "monitor instance",
-      List.of("data_mart_id", "monitor_definition_id", "target.target_id", "target.target_type"));
+      List.of("data_mart_id", "monitor_definition_id", "target.target_id", "target.target_type")),
+  /** Where notifications go: webhooks and Slack (README, Alerts). */
+  INTEGRATED_SYSTEMS("integrated_systems", "integrated system", List.of("type"));
 
   private final String path;
   private final String singular;

@@ -26,11 +26,11 @@ import java.util.Map;
 
 /**
  * The configuration resources of the v2 API under {@code /openscale/{service_instance_id}/v2}: data
- * marts, service providers, subscriptions, data sets, monitor definitions and monitor instances,
- * each with list (filtered), create, get, patch (JSON Patch) and delete.
+ * marts, service providers, subscriptions, data sets, monitor definitions, monitor instances and
+ * integrated systems, each with list (filtered), create, get, patch (JSON Patch) and delete.
  */
 @Path(
-    "/openscale/{instance}/v2/{kind: data_marts|service_providers|subscriptions|data_sets|monitor_definitions|monitor_instances}")
+    "/openscale/{instance}/v2/{kind: data_marts|service_providers|subscriptions|data_sets|monitor_definitions|monitor_instances|integrated_systems}")
 @Produces(MediaType.APPLICATION_JSON)
 public class ConfigurationResource {
 

@@ -41,6 +41,7 @@ public class Credentials {
       Map.of(
           ResourceKind.SERVICE_PROVIDERS, List.of("credentials"),
           ResourceKind.DATA_MARTS, List.of("database_configuration.credentials"),
+          ResourceKind.INTEGRATED_SYSTEMS, List.of("credentials"),
           ResourceKind.SUBSCRIPTIONS,
               List.of(
                   "deployment.scoring_endpoint.credentials",

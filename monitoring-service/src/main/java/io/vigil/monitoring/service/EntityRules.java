@@ -36,6 +36,7 @@ final class EntityRules {
           "business_payload",
           "explanations",
           "custom");
+  static final Set<String> INTEGRATED_SYSTEM_TYPES = Set.of("webhook", "slack");
   static final Set<String> THRESHOLD_TYPES = Set.of("lower_limit", "upper_limit");
   static final Set<String> REPEAT_UNITS = Set.of("minute", "hour", "day", "week", "month", "year");
 
@@ -153,6 +154,31 @@ final class EntityRules {
             throw ApiException.badRequest("'schedule.repeat_interval' is required");
           }
           Fields.oneOf(e, "schedule.repeat_unit", REPEAT_UNITS, null);
+        }
+      }
+      case INTEGRATED_SYSTEMS -> {
+        Fields.text(e, "name");
+        Fields.optionalText(e, "description");
+        Fields.oneOf(e, "type", INTEGRATED_SYSTEM_TYPES, null);
+        Fields.object(e, "credentials", false);
+        Fields.optionalText(e, "credentials.url");
+        Fields.optionalText(e, "credentials.secret");
+        Fields.object(e, "credentials.headers", false);
+        for (JsonNode h : e.path("credentials").path("headers")) {
+          if (!h.isTextual()) {
+            throw ApiException.badRequest("'credentials.headers' values must be strings");
+          }
+        }
+        Fields.object(e, "connection", false);
+        Fields.optionalText(e, "connection.url");
+        if (e.path("connection").path("url").isMissingNode()
+            && e.path("credentials").path("url").isMissingNode()
+            && e.path("credentials").path("secret_id").isMissingNode()) {
+          throw ApiException.badRequest(
+              "'connection.url' (or, to keep it write-only, 'credentials.url') is required");
+        }
+        if (Fields.object(e, "parameters", false) != null) {
+          Fields.textArray(e, "parameters.subscription_ids");
         }
       }
       default -> throw new IllegalStateException(kind.toString());

@@ -11,6 +11,7 @@ import io.vigil.monitoring.repository.RecordRepository;
 import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.ResourceRepository;
 import io.vigil.monitoring.repository.StoredResource;
+import io.vigil.monitoring.service.notify.ReceiverPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,26 +40,37 @@ public class ResourceService {
   private final ResourceRepository repository;
   private final RecordRepository records;
   private final Credentials credentials;
+  private final ReceiverPolicy receivers;
 
   ResourceService(
-      Pool pool, ResourceRepository repository, RecordRepository records, Credentials credentials) {
+      Pool pool,
+      ResourceRepository repository,
+      RecordRepository records,
+      Credentials credentials,
+      ReceiverPolicy receivers) {
     this.pool = pool;
     this.repository = repository;
     this.records = records;
     this.credentials = credentials;
+    this.receivers = receivers;
   }
 
   /** Creates a resource from a request entity. */
   public Uni<StoredResource> create(Tenant t, ResourceKind kind, ObjectNode entity) {
     List<EntityRules.Reference> refs = EntityRules.check(kind, entity, t.id());
     String id = newId(kind, entity, t);
-    return pool.withTransaction(
-        c ->
-            checkReferences(c, t, refs)
-                .chain(() -> checkMonitorThresholds(c, t, kind, entity))
-                .chain(() -> credentials.seal(c, t.id(), kind, entity))
-                .chain(() -> repository.insert(c, t.id(), kind, id, entity, t.principal()))
-                .call(created -> afterCreate(c, t, created)));
+    return receivers
+        .checkEntity(kind, entity)
+        .chain(
+            () ->
+                pool.withTransaction(
+                    c ->
+                        checkReferences(c, t, refs)
+                            .chain(() -> checkMonitorThresholds(c, t, kind, entity))
+                            .chain(() -> credentials.seal(c, t.id(), kind, entity))
+                            .chain(
+                                () -> repository.insert(c, t.id(), kind, id, entity, t.principal()))
+                            .call(created -> afterCreate(c, t, created))));
   }
 
   private String newId(ResourceKind kind, ObjectNode entity, Tenant t) {
@@ -195,7 +207,9 @@ public class ResourceService {
             "'" + immutable + "' cannot change; create a new " + kind.singular());
       }
     }
-    return checkReferences(c, t, refs)
+    return receivers
+        .checkEntity(kind, changed)
+        .chain(() -> checkReferences(c, t, refs))
         .chain(() -> checkMonitorThresholds(c, t, kind, changed))
         .chain(() -> credentials.seal(c, t.id(), kind, changed))
         .chain(() -> credentials.release(c, t.id(), kind, current.entity(), changed))

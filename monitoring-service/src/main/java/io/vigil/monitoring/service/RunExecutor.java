@@ -9,6 +9,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vigil.commons.schedule.Periodic;
 import io.vigil.commons.topology.InstanceRegistrar;
 import io.vigil.monitoring.config.MonitoringConfig;
+import io.vigil.monitoring.exporter.ModelMetrics;
 import io.vigil.monitoring.health.SchemaMigrator;
 import io.vigil.monitoring.repository.MeasurementRepository;
 import io.vigil.monitoring.repository.ResourceKind;
@@ -16,6 +17,7 @@ import io.vigil.monitoring.repository.ResourceRepository;
 import io.vigil.monitoring.repository.RunRepository;
 import io.vigil.monitoring.repository.StoredResource;
 import io.vigil.monitoring.service.monitor.Outcome;
+import io.vigil.monitoring.service.notify.Outbox;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Instant;
@@ -42,6 +44,8 @@ public class RunExecutor {
   private final ResourceRepository resources;
   private final MeasurementRepository measurements;
   private final MonitorEvaluator evaluator;
+  private final Outbox outbox;
+  private final ModelMetrics metrics;
   private final SchemaMigrator schema;
   private final String owner;
   private final AtomicBoolean busy = new AtomicBoolean();
@@ -57,6 +61,8 @@ public class RunExecutor {
       ResourceRepository resources,
       MeasurementRepository measurements,
       MonitorEvaluator evaluator,
+      Outbox outbox,
+      ModelMetrics metrics,
       SchemaMigrator schema,
       InstanceRegistrar registrar) {
     this.pool = pool;
@@ -66,6 +72,8 @@ public class RunExecutor {
     this.resources = resources;
     this.measurements = measurements;
     this.evaluator = evaluator;
+    this.outbox = outbox;
+    this.metrics = metrics;
     this.schema = schema;
     this.owner = registrar.instanceId() + "/" + UUID.randomUUID().toString().substring(0, 8);
   }
@@ -208,25 +216,28 @@ public class RunExecutor {
               RunService.entity(
                   mi, def, run.id(), now.toString(), measured.values(), measured.sources());
           return pool.withTransaction(
-              c ->
-                  runs.finish(
-                          c,
-                          run.id(),
-                          owner,
-                          "finished",
-                          null,
-                          entity.path("issue_count").asInt() + " issues")
-                      .call(
-                          owned -> {
-                            if (!owned) {
-                              return Uni.createFrom()
-                                  .failure(
-                                      new IllegalStateException(
-                                          "another instance owns run " + run.id() + " now"));
-                            }
-                            return measurements.insert(
-                                c, run.tenant(), UUID.randomUUID().toString(), now, entity);
-                          }));
+                  c ->
+                      runs.finish(
+                              c,
+                              run.id(),
+                              owner,
+                              "finished",
+                              null,
+                              entity.path("issue_count").asInt() + " issues")
+                          .call(
+                              owned -> {
+                                if (!owned) {
+                                  return Uni.createFrom()
+                                      .failure(
+                                          new IllegalStateException(
+                                              "another instance owns run " + run.id() + " now"));
+                                }
+                                String id = UUID.randomUUID().toString();
+                                return measurements
+                                    .insert(c, run.tenant(), id, now, entity)
+                                    .call(() -> outbox.measured(c, run.tenant(), id, entity));
+                              }))
+              .invoke(() -> metrics.runEnded(run.tenant(), "finished"));
         });
   }
 
@@ -235,6 +246,7 @@ public class RunExecutor {
     ObjectNode failure = io.vigil.commons.api.ApiError.of(code, message).json();
     LOG.infof("Run %s ends in error: %s", run.id(), message);
     return pool.withTransaction(
-        c -> runs.finish(c, run.id(), owner, "error", failure.toString(), message));
+            c -> runs.finish(c, run.id(), owner, "error", failure.toString(), message))
+        .invoke(() -> metrics.runEnded(run.tenant(), "error"));
   }
 }

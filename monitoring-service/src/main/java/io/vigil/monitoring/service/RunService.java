@@ -12,6 +12,7 @@ import io.vigil.monitoring.repository.MeasurementRepository;
 import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.RunRepository;
 import io.vigil.monitoring.repository.StoredResource;
+import io.vigil.monitoring.service.notify.Outbox;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -26,12 +27,15 @@ public class RunService {
   private final ResourceService resources;
   private final RunRepository runs;
   private final MeasurementRepository measurements;
+  private final Outbox outbox;
 
   RunService(
       Pool pool,
       ResourceService resources,
       RunRepository runs,
-      MeasurementRepository measurements) {
+      MeasurementRepository measurements,
+      Outbox outbox) {
+    this.outbox = outbox;
     this.pool = pool;
     this.resources = resources;
     this.runs = runs;
@@ -98,6 +102,7 @@ public class RunService {
                                                     OffsetDateTime.parse(
                                                         e.path("timestamp").asText()),
                                                     e)
+                                                .call(() -> outbox.measured(c, t.id(), id, e))
                                                 .replaceWith(
                                                     new MeasurementRepository.Measurement(id, e));
                                           })

@@ -98,7 +98,8 @@ public class TenantTransfer {
                 ResourceKind.SUBSCRIPTIONS,
                 ResourceKind.DATA_SETS,
                 ResourceKind.MONITOR_DEFINITIONS,
-                ResourceKind.MONITOR_INSTANCES)
+                ResourceKind.MONITOR_INSTANCES,
+                ResourceKind.INTEGRATED_SYSTEMS)
             .onItem()
             .transformToMultiAndConcatenate(
                 kind ->
