@@ -114,6 +114,23 @@ class ManifestsTest {
     JsonNode dashboard =
         LENIENT.readTree(K8S.resolve("base/observability/vigil-dashboard.json").toFile());
     assertThat(dashboard.path("panels").size()).isGreaterThanOrEqualTo(6);
+    JsonNode models =
+        LENIENT.readTree(K8S.resolve("base/observability/vigil-model-health.json").toFile());
+    assertThat(models.path("title").asText()).isEqualTo("Vigil model health");
+    assertThat(models.path("panels").size()).isGreaterThanOrEqualTo(6);
+    for (JsonNode panel : models.path("panels")) {
+      assertThat(panel.path("targets").findValuesAsText("expr"))
+          .as(panel.path("title").asText())
+          .isNotEmpty()
+          .allMatch(e -> e.contains("vigil_"));
+    }
+    // the model gauges are the same on every instance: panels and rules take max, never sum
+    String rules = Files.readString(K8S.resolve("base/observability/prometheus-rules.yaml"));
+    for (String text : List.of(rules, models.toString())) {
+      assertThat(text)
+          .doesNotContainPattern(
+              "sum(\\s+(by|without)\\s*\\([^)]*\\))?\\s*\\(\\s*(\\w+\\()?\\s*vigil_model_");
+    }
   }
 
   @Test
@@ -322,6 +339,18 @@ class ManifestsTest {
                   .containsExactlyInAnyOrder("Ingress", "Egress");
               assertThat(np.getSpec().getIngress()).isNullOrEmpty();
               assertThat(np.getSpec().getEgress()).isNullOrEmpty();
+            });
+
+    // notifications leave monitoring-service for HTTPS receivers, never for link-local metadata
+    assertThat(of(objects, NetworkPolicy.class))
+        .filteredOn(np -> np.getMetadata().getName().equals("monitoring-notifications"))
+        .singleElement()
+        .satisfies(
+            np -> {
+              var rule = np.getSpec().getEgress().get(0);
+              assertThat(rule.getPorts())
+                  .anySatisfy(p -> assertThat(p.getPort().getIntVal()).isEqualTo(443));
+              assertThat(rule.getTo().get(0).getIpBlock().getExcept()).contains("169.254.0.0/16");
             });
 
     // PostgreSQL: three instances across zones, a synchronous replica, backups

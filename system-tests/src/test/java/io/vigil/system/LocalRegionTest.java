@@ -161,21 +161,31 @@ class LocalRegionTest {
         .as("through the router")
         .isEqualTo(404);
 
-    // every metric the Kubernetes alerts name is exported by a service of the region
-    List<String> alerting = alertMetrics();
-    assertThat(alerting).contains("vigil_router_zone_up", "vigil_backup_rpo_exposure_seconds");
+    // every metric the Kubernetes alerts and dashboards name is exported by a service of the
+    // region; the model metrics once a monitor has run (the zone drill checks those)
+    List<String> alerting = observedMetrics();
+    assertThat(alerting)
+        .contains(
+            "vigil_router_zone_up", "vigil_backup_rpo_exposure_seconds", "vigil_model_issues");
+    awaitExported(alerting.stream().filter(m -> !MODEL_METRIC.matcher(m).find()).toList());
+  }
+
+  private static final java.util.regex.Pattern MODEL_METRIC =
+      java.util.regex.Pattern.compile("^vigil_(model|monitor|notifications)_");
+
+  private void awaitExported(List<String> metrics) {
     Readiness.await(
-        "every metric named by k8s/base/observability/prometheus-rules.yaml exported",
+        "every metric named by k8s/base/observability exported: " + metrics,
         Duration.ofSeconds(30),
         () -> {
           StringBuilder exported = new StringBuilder();
           for (RegionState.Process p : state.processes) {
-            if (p.role().endsWith("-service")) {
+            if (p.role().endsWith("-service") && p.running()) {
               exported.append(Http.get(p.management() + "/q/metrics").body()).append('\n');
             }
           }
           String all = exported.toString();
-          return alerting.stream()
+          return metrics.stream()
               .allMatch(m -> all.contains("\n" + m + "{") || all.contains("\n" + m + " "));
         });
   }
@@ -194,9 +204,14 @@ class LocalRegionTest {
     assertThat(report.failedReads()).as(report.row()).isZero();
     assertThat(report.failedWrites()).as(report.row()).isZero();
     assertThat(report.lost()).as(report.row()).isZero();
+    // a breaching monitor ran every second: each breach reached the receiver, none was lost
+    assertThat(report.notified()).as(report.row()).isGreaterThan(3);
+    assertThat(report.notificationsLost()).as(report.row()).isZero();
     for (RegionState.Process p : state.processes) {
       assertThat(p.running()).as(p.name() + " running after the drill").isTrue();
     }
+    // the model metrics the alerts and the model-health dashboard name are exported now
+    awaitExported(observedMetrics().stream().filter(m -> MODEL_METRIC.matcher(m).find()).toList());
   }
 
   @Test
@@ -397,19 +412,29 @@ class LocalRegionTest {
   }
 
   /** The metric names in the expressions of the Kubernetes alert rules. */
-  private static List<String> alertMetrics() throws java.io.IOException {
-    String rules =
-        java.nio.file.Files.readString(
-            Tools.projectRoot().resolve("k8s/base/observability/prometheus-rules.yaml"));
+  /** Every metric the PrometheusRules and the Grafana dashboards in k8s/ name. */
+  private static List<String> observedMetrics() throws java.io.IOException {
+    java.nio.file.Path dir = Tools.projectRoot().resolve("k8s/base/observability");
     List<String> names = new java.util.ArrayList<>();
-    for (String line : rules.split("\n")) {
-      java.util.regex.Matcher m =
-          java.util.regex.Pattern.compile("\\b(vigil_[a-z0-9_]+)").matcher(line);
+    java.util.regex.Pattern metric = java.util.regex.Pattern.compile("\\b(vigil_[a-z0-9_]+)");
+    List<String> expressions = new java.util.ArrayList<>();
+    for (String line :
+        java.nio.file.Files.readString(dir.resolve("prometheus-rules.yaml")).split("\n")) {
       if (line.contains("expr:") || line.startsWith("            ")) {
-        while (m.find()) {
-          if (!names.contains(m.group(1))) {
-            names.add(m.group(1));
-          }
+        expressions.add(line);
+      }
+    }
+    for (String dashboard : List.of("vigil-dashboard.json", "vigil-model-health.json")) {
+      com.fasterxml.jackson.databind.JsonNode d =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(dir.resolve(dashboard).toFile());
+      d.findValues("expr").forEach(e -> expressions.add(e.asText()));
+    }
+    for (String e : expressions) {
+      java.util.regex.Matcher m = metric.matcher(e);
+      while (m.find()) {
+        if (!names.contains(m.group(1))) {
+          names.add(m.group(1));
         }
       }
     }

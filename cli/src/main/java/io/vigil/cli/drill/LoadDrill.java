@@ -1,6 +1,5 @@
 package io.vigil.cli.drill;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.vigil.cli.region.MonitoringApi;
 import io.vigil.cli.region.RegionState;
 import java.io.PrintStream;
@@ -9,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,12 +38,15 @@ public final class LoadDrill {
       int lost,
       double recoverySeconds,
       double slowestMs,
+      int notified,
+      int notificationsLost,
+      int notificationsDuplicated,
       String observed) {
 
     /** The report as a Markdown table row. */
     public String row() {
       return String.format(
-          "| %s | %,d | %d | %,d | %d | %,d | %d | %.1f s | %.0f ms | %s |",
+          "| %s | %,d | %d | %,d | %d | %,d | %d | %.1f s | %.0f ms | %d / %d / %d | %s |",
           failure,
           reads,
           failedReads,
@@ -55,14 +56,18 @@ public final class LoadDrill {
           lost,
           recoverySeconds,
           slowestMs,
+          notified,
+          notificationsLost,
+          notificationsDuplicated,
           observed);
     }
 
     /** The table header. */
     public static String header() {
       return "| failure | reads | failed reads | writes | failed writes | acknowledged records |"
-          + " lost | time to recover | slowest request | also observed |\n"
-          + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|";
+          + " lost | time to recover | slowest request | notifications sent / lost / duplicated |"
+          + " also observed |\n"
+          + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|";
     }
   }
 
@@ -82,14 +87,41 @@ public final class LoadDrill {
     String subscription = api.subscription();
     String dataSet = api.dataSet(subscription, "payload_logging");
     String run = UUID.randomUUID().toString().substring(0, 8);
-    awaitSteady(state, api, dataSet, run);
+    DrillData.awaitSteady(state, api, dataSet, run);
+    try (NotificationProbe probe = NotificationProbe.start(api)) {
+      return run(state, stateFile, failure, duration, out, api, subscription, dataSet, run, probe);
+    }
+  }
+
+  private static Report run(
+      RegionState state,
+      Path stateFile,
+      Failure failure,
+      Duration duration,
+      PrintStream out,
+      MonitoringApi api,
+      String subscription,
+      String dataSet,
+      String run,
+      NotificationProbe probe)
+      throws Exception {
     Map<String, Long> acked = new java.util.concurrent.ConcurrentHashMap<>();
     List<Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
     AtomicInteger ids = new AtomicInteger();
     long begin = System.nanoTime();
     long end = begin + duration.toNanos();
-    ExecutorService pool = Executors.newFixedThreadPool(8);
+    ExecutorService pool = Executors.newFixedThreadPool(9);
     List<Future<?>> loops = new ArrayList<>();
+    // a breaching monitor run queued every second: its notifications must all arrive
+    loops.add(
+        pool.submit(
+            () -> {
+              while (System.nanoTime() < end) {
+                probe.tick();
+                Thread.sleep(1000);
+              }
+              return null;
+            }));
     for (int w = 0; w < 8; w++) {
       boolean writer = w < 4;
       loops.add(
@@ -108,7 +140,7 @@ public final class LoadDrill {
                           api.send(
                               "POST",
                               "/data_sets/" + dataSet + "/records",
-                              record(id),
+                              DrillData.record(id),
                               "Idempotency-Key",
                               id);
                     } else {
@@ -172,7 +204,7 @@ public final class LoadDrill {
       }
       slowest = Math.max(slowest, o.nanos());
     }
-    Stored readBack = storedIds(api, dataSet);
+    DrillData.Stored readBack = DrillData.storedIds(api, dataSet);
     Set<String> stored = readBack.ids();
     int lost = 0;
     long earliestLost = Long.MAX_VALUE;
@@ -198,6 +230,9 @@ public final class LoadDrill {
               + " times (503 + Retry-After) before it was served";
     }
     double recovery = lastFailure < brokenAt ? 0 : (lastFailure - brokenAt) / 1e9;
+    // a notification claimed by a killed zone waits for its lease (3 × the request timeout)
+    NotificationProbe.Result notified = probe.finish(Duration.ofSeconds(90));
+    out.println("Notifications: " + notified.summary() + " (" + notified.detail() + ")");
     if (!failedStatuses.isEmpty()) {
       observed = (observed.equals("-") ? "" : observed + "; ") + "failed: " + failedStatuses;
     }
@@ -211,85 +246,9 @@ public final class LoadDrill {
         lost,
         recovery,
         slowest / 1e6,
+        notified.breaches(),
+        notified.lost(),
+        notified.duplicated(),
         observed);
-  }
-
-  /**
-   * Waits until the region has settled (after an earlier drill, say): every process running and
-   * every service ready, and ten writes in a row acknowledged.
-   */
-  private static void awaitSteady(RegionState state, MonitoringApi api, String dataSet, String run)
-      throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    int inARow = 0;
-    int n = 0;
-    String problem = "";
-    while (inARow < 10) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "the region did not settle within 120 s before the drill: " + problem);
-      }
-      List<String> unsettled = new ArrayList<>();
-      for (RegionState.Process p : state.processes) {
-        if (!p.running()) {
-          unsettled.add(p.name() + " not running");
-        } else if (p.role().endsWith("-service")) {
-          io.vigil.process.Http.Response r =
-              io.vigil.process.Http.get(p.management() + "/q/health/ready");
-          if (r.status() != 200) {
-            unsettled.add(p.name() + " not ready: " + r.body().replaceAll("\\s+", " "));
-          }
-        }
-      }
-      boolean stored = false;
-      if (unsettled.isEmpty()) {
-        String id = "settle-" + run + "-" + n++;
-        HttpResponse<String> r =
-            api.send(
-                "POST", "/data_sets/" + dataSet + "/records", record(id), "Idempotency-Key", id);
-        stored = r.statusCode() == 202;
-        if (!stored) {
-          unsettled.add("a write answered " + r.statusCode() + ": " + r.body());
-        }
-      }
-      problem = String.join("; ", unsettled);
-      inARow = stored ? inARow + 1 : 0;
-      if (!stored) {
-        Thread.sleep(500);
-      }
-    }
-  }
-
-  /** The ids of every stored record, and how often the read-back was asked to retry. */
-  private record Stored(Set<String> ids, int refusals) {}
-
-  /**
-   * Reads every stored record back, as a client does: a 503 with {@code Retry-After} (the region
-   * still settling after the mend) is tried again for 30 s at most; any other failure ends the
-   * drill.
-   */
-  private static Stored storedIds(MonitoringApi api, String dataSet) throws Exception {
-    Set<String> ids = new HashSet<>();
-    AtomicInteger refusals = new AtomicInteger();
-    for (int offset = 0; ; offset += 500) {
-      JsonNode page =
-          api.getPatiently(
-              "/data_sets/" + dataSet + "/records?limit=500&offset=" + offset,
-              Duration.ofSeconds(30),
-              refusals);
-      JsonNode records = page.path("records");
-      records.forEach(r -> ids.add(r.path("metadata").path("id").asText()));
-      if (records.size() < 500) {
-        return new Stored(ids, refusals.get());
-      }
-    }
-  }
-
-  private static String record(String id) {
-    return "[{\"scoring_id\":\""
-        + id
-        + "\",\"scoring_timestamp\":\"2026-11-01T00:00:00Z\","
-        + "\"request\":{\"fields\":[\"Age\",\"Sex\",\"LoanAmount\"],\"values\":[[41,\"female\",2500]]},"
-        + "\"response\":{\"fields\":[\"probability\",\"prediction\"],\"values\":[[[0.8,0.2],\"No Risk\"]]}}]";
   }
 }
