@@ -30,6 +30,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class NotificationsTest {
 
+  @jakarta.inject.Inject io.vertx.mutiny.sqlclient.Pool pool;
+
   private WebhookReceiver receiver;
 
   @BeforeEach
@@ -361,6 +363,46 @@ class NotificationsTest {
               assertThat(failed.getInt("notifications[0].entity.status.attempts"))
                   .isGreaterThanOrEqualTo(2);
             });
+  }
+
+  @Test
+  void aNotificationWhoseClaimantDiedMidSendIsSentAgainWithTheSameIdOnceItsLeaseRunsOut() {
+    ApiFixture t = ApiFixture.newTenant();
+    String subscription = t.creditRiskSubscription();
+    String monitor = fairness(t, subscription);
+    String system =
+        t.create(
+            "/integrated_systems",
+            Map.of(
+                "name", "r", "type", "webhook", "connection", Map.of("url", receiver.url("/r"))));
+    // an instance of another zone claimed it, sent it, and died before recording the answer: the
+    // receiver got it once, the outbox holds the dead instance's claim for 3 more seconds
+    String id = java.util.UUID.randomUUID().toString();
+    String body = "{\"id\": \"" + id + "\", \"type\": \"breach\", \"breaches\": []}";
+    pool.preparedQuery(
+            "INSERT INTO notifications (id, service_instance_id, integrated_system_id,"
+                + " monitor_instance_id, measurement_id, type, body, claimed_by, claimed_until,"
+                + " attempts, last_attempt_at) VALUES ($1, $2, $3, $4, 'm-1', 'breach',"
+                + " $5::text::jsonb, 'zone-b/dead', now() + interval '3 seconds', 1, now())")
+        .execute(io.vertx.mutiny.sqlclient.Tuple.of(id, t.id(), system, monitor, body))
+        .await()
+        .indefinitely();
+    long claimed = System.nanoTime();
+    await().atMost(Duration.ofSeconds(15)).until(() -> receiver.received("/r").size() == 1);
+    assertThat(Duration.ofNanos(System.nanoTime() - claimed))
+        .isGreaterThan(Duration.ofMillis(2500));
+    WebhookReceiver.Received again = receiver.received("/r").get(0);
+    assertThat(again.header("Vigil-Notification-Id")).isEqualTo(id);
+    assertThat(json(again.body()).path("id").asText()).isEqualTo(id);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                t.api()
+                    .get("/notifications/" + id)
+                    .then()
+                    .body("entity.status.state", Matchers.is("delivered"))
+                    .body("entity.status.attempts", Matchers.is(2)));
   }
 
   @Test

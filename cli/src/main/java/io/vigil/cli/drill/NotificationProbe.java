@@ -72,7 +72,12 @@ final class NotificationProbe implements AutoCloseable {
                     + subscription
                     + "\"},\"parameters\":{\"min_records\":20,\"favourable_class\":[\"No Risk\"],"
                     + "\"unfavourable_class\":[\"Risk\"],\"features\":[{\"feature\":\"Sex\","
-                    + "\"majority\":[\"male\"],\"minority\":[\"female\"]}]}}")
+                    + "\"majority\":[\"male\"],\"minority\":[\"female\"]}]},"
+                    // an upper limit as well, and a schedule (its first run is due at once): the
+                    // model-health dashboard's limit and schedule series exist after the drill
+                    + "\"thresholds\":[{\"metric_id\":\"statistical_parity_difference\","
+                    + "\"type\":\"upper_limit\",\"value\":0.5}],"
+                    + "\"schedule\":{\"repeat_interval\":1,\"repeat_unit\":\"hour\"}}")
             .path("metadata")
             .path("id")
             .asText();

@@ -115,7 +115,7 @@ public final class RegionLoss implements Failure {
     config.put("quarkus.datasource.username", PostgresServer.USER);
     config.put("quarkus.datasource.password", state.postgresPassword);
     config.put("vigil.security.operator-key", state.operatorKey);
-    config.put("vigil.monitoring.secrets.keys", state.secretsKey);
+    config.putAll(state.monitoringSettings());
     int port = Ports.free();
     QuarkusService.Started monitoring =
         QuarkusService.start(

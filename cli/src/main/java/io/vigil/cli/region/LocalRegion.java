@@ -101,11 +101,7 @@ public final class LocalRegion {
         Map<String, String> monitoring = new LinkedHashMap<>(common);
         monitoring.putAll(etcd.serviceConfig(users.get(EtcdRoles.MONITORING)));
         monitoring.put("vigil.region.zone", zone);
-        monitoring.put("vigil.monitoring.secrets.keys", state.secretsKey);
-        // notification receivers on this machine are allowed (everything else in the default
-        // deny list stays refused); a receiver that does not answer in 5 s is retried later
-        monitoring.put("vigil.monitoring.notifications.allow", "127.0.0.0/8");
-        monitoring.put("vigil.monitoring.notifications.timeout", "5s");
+        monitoring.putAll(state.monitoringSettings());
         monitoring.putAll(database);
         if (options.standbyRegion() != null) {
           // with a standby region a write is acknowledged once it would survive losing this one:
