@@ -71,7 +71,8 @@ pg_bindir() {
   done
 }
 
-# ensure_tools NAME...: each of etcd, etcdctl, postgresql, patroni, setpriv; installs the
+# ensure_tools NAME...: each of etcd, etcdctl, postgresql, patroni, setpriv, wrk, haproxy,
+# chromium, chromedriver; installs the
 # missing ones with apt when root, else stops naming them and the command that installs them.
 ensure_tools() {
   local missing_pkgs=() tool pkg
@@ -84,6 +85,9 @@ ensure_tools() {
       setpriv) command -v setpriv >/dev/null 2>&1 || missing_pkgs+=(util-linux) ;;
       wrk) command -v wrk >/dev/null 2>&1 || missing_pkgs+=(wrk) ;;
       haproxy) command -v haproxy >/dev/null 2>&1 || missing_pkgs+=(haproxy) ;;
+      # the console's browser tests: Debian's chromium and its chromedriver, never a download
+      chromium) [ -x /usr/bin/chromium ] || missing_pkgs+=(chromium) ;;
+      chromedriver) [ -x /usr/bin/chromedriver ] || missing_pkgs+=(chromium-driver) ;;
       kubectl)
         # optional: without it the k8s checks read the base files instead of rendered overlays
         command -v kubectl >/dev/null 2>&1 ||

@@ -275,8 +275,23 @@ class LocalRegionTest {
                     }));
   }
 
+  /**
+   * The console in headless chromium: the region view live through a zone kill and a drain from the
+   * page, the model view of a breaching monitor, wrong keys, another tenant.
+   */
   @Test
   @Order(6)
+  void theConsoleShowsTheRegionLiveAndATenantsModels() throws Exception {
+    ConsoleChecks console =
+        new ConsoleChecks(
+            state, stateDir.resolve("region.json"), out, Path.of("target").toAbsolutePath());
+    console.regionView(quietZone());
+    console.wrongKey();
+    console.modelView();
+  }
+
+  @Test
+  @Order(7)
   void aStoppedInstanceDeregistersAtOnceAndACrashedOneWhenItsLeaseRunsOut() throws Exception {
     try (Client etcd = etcdAsRoot()) {
       assertThat(instanceKeys(etcd))
@@ -328,7 +343,7 @@ class LocalRegionTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void theWholeRegionLostIsServedFromTheStandbyRegionWithNoRecordLost() throws Exception {
     // a restore from the standby region's copies, served through the router's region failover
     LoadDrill.Report regionLoss = drill(new RegionLoss(stateDir), Duration.ofSeconds(45));
@@ -343,7 +358,7 @@ class LocalRegionTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void downLeavesNoProcessBehind() {
     List<RegionState.Process> left = RegionShutdown.stop(state, out);
     assertThat(left).isEmpty();

@@ -81,6 +81,13 @@ public final class UpCommand implements Callable<Integer> {
             .up();
     out.println();
     out.println("  Monitoring API:    " + state.apiUrl + "  (through the router)");
+    out.println(
+        "  Console:           "
+            + state.routerUrl
+            + "/console/  (sign in with operatorKey for the region, apiKey and the service"
+            + " instance "
+            + state.apiUrl.replaceAll(".*/openscale/([^/]+)/v2", "$1")
+            + " for its models)");
     // keys are never printed: they are in region.json, readable by its owner only
     Path keys = stateDir.resolve("region.json");
     out.println(

@@ -247,6 +247,24 @@ public class EtcdGateway {
         .map(r -> r.getKv().getValue().toString(StandardCharsets.UTF_8));
   }
 
+  /** An etcd member: name, client URLs, and whether it is a learner. */
+  public record Member(String name, java.util.List<String> clientUrls, boolean learner) {}
+
+  /** The cluster's members, as etcd lists them. */
+  public Uni<java.util.List<Member>> members() {
+    return call(() -> client.getClusterClient().listMember())
+        .map(
+            r ->
+                r.getMembers().stream()
+                    .map(
+                        m ->
+                            new Member(
+                                m.getName(),
+                                m.getClientURIs().stream().map(Object::toString).toList(),
+                                m.isLearner()))
+                    .toList());
+  }
+
   private Client client() {
     if (client == null) {
       throw new IllegalStateException("etcd is not configured (vigil.region.etcd.endpoints)");

@@ -79,4 +79,44 @@ public record PatroniLeader(String member, String host, int port) {
       return Optional.empty();
     }
   }
+
+  /** A member as Patroni lists it: name, address, role and state. */
+  public record Member(String name, String host, int port, String role, String state) {}
+
+  /** Every member Patroni lists under {@link #prefix}, by name; unreadable entries skipped. */
+  public static java.util.List<Member> members(
+      Map<String, String> kvs, String prefix, ObjectMapper json) {
+    java.util.List<Member> out = new java.util.ArrayList<>();
+    String members = prefix + "members/";
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(kvs).entrySet()) {
+      if (e.getKey().startsWith(members)) {
+        try {
+          var m = json.readTree(e.getValue());
+          URI url = URI.create(m.path("conn_url").asText());
+          out.add(
+              new Member(
+                  e.getKey().substring(members.length()),
+                  url.getHost(),
+                  url.getPort(),
+                  m.path("role").asText(),
+                  m.path("state").asText()));
+        } catch (Exception ex) {
+          // not a member entry this version understands
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The synchronous standby Patroni names in {@code <prefix>sync}, or empty. */
+  public static Optional<String> synchronousStandby(
+      Map<String, String> kvs, String prefix, ObjectMapper json) {
+    try {
+      String sync =
+          json.readTree(kvs.getOrDefault(prefix + "sync", "{}")).path("sync_standby").asText("");
+      return sync.isBlank() ? Optional.empty() : Optional.of(sync);
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
 }

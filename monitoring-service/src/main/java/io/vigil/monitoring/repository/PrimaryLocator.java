@@ -71,6 +71,8 @@ public class PrimaryLocator {
     listeners.add(listener);
   }
 
+  private volatile Cluster cluster = new Cluster(java.util.List.of(), Optional.empty());
+
   /** Connect options of the replicas Patroni lists as running (none without Patroni). */
   public java.util.List<PgConnectOptions> replicas() {
     return replicas;
@@ -106,7 +108,26 @@ public class PrimaryLocator {
     }
   }
 
+  /** Patroni's members and synchronous standby as last read (empty without Patroni). */
+  public record Cluster(
+      java.util.List<io.vigil.commons.postgres.PatroniLeader.Member> members,
+      Optional<String> synchronousStandby) {}
+
+  /** The Patroni cluster as last read. */
+  public Cluster cluster() {
+    return cluster;
+  }
+
+  /** Patroni's scope followed, if any. */
+  public Optional<String> scope() {
+    return following() ? config.patroniScope() : Optional.empty();
+  }
+
   private String locate(Map<String, String> kvs) {
+    cluster =
+        new Cluster(
+            PatroniLeader.members(kvs, prefix(), json),
+            PatroniLeader.synchronousStandby(kvs, prefix(), json));
     if (base != null) {
       replicas =
           PatroniLeader.replicas(kvs, prefix(), json).stream()

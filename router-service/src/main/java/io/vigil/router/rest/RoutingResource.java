@@ -13,8 +13,10 @@ import io.vigil.router.proxy.TryTimeouts;
 import io.vigil.router.service.Backend;
 import io.vigil.router.service.BackendPool;
 import io.vigil.router.service.RegionFailover;
+import io.vigil.router.service.RegionView;
 import io.vigil.router.service.ZoneAdmin;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -43,6 +45,7 @@ public class RoutingResource {
   private final RegionConfig region;
   private final MeterRegistry metrics;
   private final ObjectMapper json;
+  private final RegionView view;
 
   RoutingResource(
       BackendPool pool,
@@ -51,7 +54,9 @@ public class RoutingResource {
       TryTimeouts timeouts,
       RegionConfig region,
       MeterRegistry metrics,
-      ObjectMapper json) {
+      ObjectMapper json,
+      RegionView view) {
+    this.view = view;
     this.pool = pool;
     this.failover = failover;
     this.admin = admin;
@@ -112,6 +117,23 @@ public class RoutingResource {
               }
             });
     return out;
+  }
+
+  /**
+   * The console's region view: the zones as above, and every registered instance, the PostgreSQL
+   * cluster, the backups with their RPO and etcd's members (the services asked with the caller's
+   * own key).
+   */
+  @GET
+  @Path("/region")
+  public Uni<ObjectNode> region(@HeaderParam("Authorization") String authorization) {
+    ObjectNode zones = zones();
+    return view.view(authorization)
+        .map(
+            extra -> {
+              zones.setAll(extra);
+              return zones;
+            });
   }
 
   /** New traffic leaves the zone; it serves only when no other zone can. */

@@ -1,6 +1,7 @@
 package io.vigil.monitoring.service.monitor;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vigil.monitoring.metrics.DriftMetrics;
@@ -111,6 +112,8 @@ public class DriftMonitor implements Monitor {
         .put("value", DriftMetrics.jensenShannon(predictionCounts[0], predictionCounts[1]))
         .put("upper_limit", 0.05);
     double worstFeature = 0;
+    // the distributions compared, per feature: the console draws baseline against current
+    ObjectNode distributions = JsonNodeFactory.instance.objectNode();
     for (int f = 0; f < features.size(); f++) {
       DriftSample.Histogram b = baseline.features.get(f);
       DriftSample.Histogram cur = current.features.get(f);
@@ -118,13 +121,24 @@ public class DriftMonitor implements Monitor {
       ArrayNode metrics = block.putArray("metrics");
       block.putArray("tags").addObject().put("id", "feature").put("value", features.get(f));
       double[][] counts;
+      ObjectNode distribution = distributions.putObject(features.get(f));
       if (categorical.contains(features.get(f)) || !b.numeric || !cur.numeric) {
         counts = categoricalCounts(b.byText, cur.byText);
+        TreeSet<String> categories = new TreeSet<>(b.byText.keySet());
+        categories.addAll(cur.byText.keySet());
+        categories.forEach(distribution.putArray("bins")::add);
       } else {
         counts = DriftMetrics.numericCounts(b.byNumber, cur.byNumber);
+        binLabels(b.byNumber, distribution.putArray("bins"));
         double[] ks = DriftMetrics.kolmogorovSmirnov(b.byNumber, cur.byNumber);
         metrics.addObject().put("id", "ks_statistic").put("value", ks[0]);
         metrics.addObject().put("id", "ks_p_value").put("value", ks[1]);
+      }
+      for (double c : counts[0]) {
+        distribution.withArray("baseline").add((long) c);
+      }
+      for (double c : counts[1]) {
+        distribution.withArray("current").add((long) c);
       }
       double js = DriftMetrics.jensenShannon(counts[0], counts[1]);
       metrics
@@ -161,7 +175,25 @@ public class DriftMonitor implements Monitor {
         .put("id", "baseline_count")
         .put("value", Long.toString(baseline.size()));
     overallTags.addObject().put("id", "payload_count").put("value", Long.toString(current.size()));
-    return new Outcome.Measured(values, Outcome.array());
+    ArrayNode sources = Outcome.array();
+    sources
+        .addObject()
+        .put("id", "feature_distributions")
+        .put("type", "drift_distributions")
+        .set("data", distributions);
+    return new Outcome.Measured(values, sources);
+  }
+
+  /** The equal-width bins over the baseline's range, as DriftMetrics.numericCounts makes them. */
+  private static void binLabels(java.util.NavigableMap<Double, Long> baseline, ArrayNode labels) {
+    double min = baseline.isEmpty() ? 0 : baseline.firstKey();
+    double max = baseline.isEmpty() ? 0 : baseline.lastKey();
+    double width = (max - min) / DriftMetrics.BINS;
+    for (int i = 0; i < DriftMetrics.BINS; i++) {
+      labels.add(
+          String.format(
+              java.util.Locale.ROOT, "%.4g–%.4g", min + i * width, min + (i + 1) * width));
+    }
   }
 
   /** Category counts of two samples over the union of their categories, in name order. */

@@ -160,6 +160,19 @@ class MonitorsTest {
     assertThat(metric(values, 0, "feature_drift_score")).isCloseTo(1.0, within(1e-12));
     assertThat(tag(values, 0, "baseline_count")).isEqualTo("100");
     assertThat(tag(values, 0, "payload_count")).isEqualTo("100");
+    // the distributions compared, for the console: categories by name, numbers in 10 bins
+    Outcome.Measured m =
+        (Outcome.Measured) evaluate(drift, context(payload, null, null, parameters));
+    JsonNode distributions = m.sources().get(0).path("data");
+    assertThat(m.sources().get(0).path("type").asText()).isEqualTo("drift_distributions");
+    assertThat(distributions.path("Sex").path("bins").toString())
+        .isEqualTo("[\"female\",\"male\"]");
+    assertThat(distributions.path("Sex").path("baseline").toString()).isEqualTo("[0,100]");
+    assertThat(distributions.path("Sex").path("current").toString()).isEqualTo("[100,0]");
+    assertThat(distributions.path("Age").path("bins")).hasSize(10);
+    assertThat(distributions.path("Age").path("bins").get(0).asText()).startsWith("20");
+    assertThat(distributions.path("Age").path("baseline").toString())
+        .isEqualTo(distributions.path("Age").path("current").toString());
   }
 
   @Test
