@@ -125,6 +125,10 @@
       ' ',
       el('button', { type: 'button', 'data-action': 'activate', onclick: () => zoneAction(z.zone, 'activate') }, 'Activate ' + z.zone))));
 
+    $('transitions').replaceChildren((r.transitions || []).length
+      ? table(['time', 'zone', 'from', 'to', 'reason'], r.transitions.slice(0, 10).map((t) => [t.at, t.zone, t.from, el('span', { class: 'state-' + t.to }, t.to), t.reason]))
+      : el('p', { class: 'muted' }, 'No transition since this router started.'));
+
     const f = r.failover;
     $('failover').replaceChildren(
       el('p', {}, 'Serving: ', el('strong', { class: f.serving === 'primary' ? 'ok' : 'bad' }, f.serving === 'primary' ? 'this region' : 'the standby region (failed over)'), ' since ' + f.since + (f.reason ? ' — ' + f.reason : '')),

@@ -119,7 +119,12 @@ class RouterProxyTest {
         .then()
         .body("zones.find { it.zone == 'zone-b' }.state", is("DOWN"))
         .body("zones.find { it.zone == 'zone-a' }.state", is("UP"))
-        .body("zones.find { it.zone == 'zone-b' }.instances[0].healthy", is(false));
+        .body("zones.find { it.zone == 'zone-b' }.instances[0].healthy", is(false))
+        // the transition is kept with its reason, newest first (the console lists them)
+        .body("transitions[0].zone", is("zone-b"))
+        .body("transitions[0].from", is("UP"))
+        .body("transitions[0].to", is("DOWN"))
+        .body("transitions[0].reason", org.hamcrest.Matchers.startsWith("no healthy instance"));
     Management.given()
         .get("/q/metrics")
         .then()

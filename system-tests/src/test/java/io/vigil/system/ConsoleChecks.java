@@ -88,6 +88,10 @@ final class ConsoleChecks {
           .as("a killed zone shows DOWN without a reload")
           .isLessThan(Duration.ofSeconds(2));
       b.screenshot(screenshots.resolve("console-region-zone-down.png"));
+      assertThat(b.driver.findElement(By.id("transitions")).getText())
+          .contains(quietZone)
+          .contains("DOWN")
+          .contains("no healthy instance");
       kill.mend(state, stateFile, out);
       b.await(Duration.ofSeconds(60), d -> "UP".equals(zoneState(b, quietZone)));
 

@@ -86,6 +86,17 @@ public class RoutingResource {
           .put("healthy", b.healthy())
           .put("reason", b.reason());
     }
+    ArrayNode transitions = out.putArray("transitions");
+    pool.transitions()
+        .forEach(
+            t ->
+                transitions
+                    .addObject()
+                    .put("zone", t.zone())
+                    .put("from", t.from())
+                    .put("to", t.to())
+                    .put("reason", t.reason())
+                    .put("at", t.at().toString()));
     ArrayNode zones = out.putArray("zones");
     pool.zones()
         .values()

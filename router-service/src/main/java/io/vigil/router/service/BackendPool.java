@@ -193,6 +193,13 @@ public class BackendPool {
     zones();
   }
 
+  private final ZoneTransitions transitions = new ZoneTransitions();
+
+  /** The newest zone transitions, newest first. */
+  public List<ZoneTransitions.Transition> transitions() {
+    return transitions.list();
+  }
+
   /** A zone's state and its last transition. */
   public record Zone(String name, String state, String reason, Instant since) {}
 
@@ -246,6 +253,8 @@ public class BackendPool {
         zones.put(name, new Zone(name, state, reason, Instant.now()));
         if (previous != null) {
           LOG.infof("Zone %s is %s: %s", name, state, reason);
+          transitions.add(
+              new ZoneTransitions.Transition(name, previous.state(), state, reason, Instant.now()));
           metrics
               .counter(
                   "vigil.router.zone.transitions",
