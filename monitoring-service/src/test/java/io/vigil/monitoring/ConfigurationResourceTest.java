@@ -281,4 +281,29 @@ class ConfigurationResourceTest {
     isError(t.api().get("/monitor_instances/" + quality).then(), 404, "not_found");
     t.api().get("/data_sets").then().body("data_sets", hasSize(0));
   }
+
+  /** OpenScale's monitors Vigil does not compute are refused by name, never left idle. */
+  @Test
+  void aMonitorVigilDoesNotComputeIsRefusedNamingWhatItComputes() {
+    ApiFixture t = ApiFixture.newTenant();
+    String subscription = t.creditRiskSubscription();
+    for (String definition : List.of("explainability", "drift", "mrm")) {
+      isError(
+              t.api()
+                  .body(
+                      Map.of(
+                          "data_mart_id", t.id(),
+                          "monitor_definition_id", definition,
+                          "target",
+                              Map.of("target_type", "subscription", "target_id", subscription)))
+                  .post("/monitor_instances")
+                  .then(),
+              400,
+              "invalid_request")
+          .body("errors[0].message", containsString("'" + definition + "'"))
+          .body("errors[0].message", containsString("quality"))
+          .body("errors[0].message", containsString("drift_v2"));
+    }
+    t.api().get("/monitor_instances").then().body("monitor_instances", hasSize(0));
+  }
 }

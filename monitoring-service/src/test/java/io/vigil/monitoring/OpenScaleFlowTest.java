@@ -4,6 +4,7 @@ import static io.vigil.monitoring.ApiFixture.isError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 
@@ -335,6 +336,105 @@ class OpenScaleFlowTest {
         .get("/monitor_instances/" + kpi + "/measurements")
         .then()
         .body("measurements", hasSize(1));
+
+    // an external monitor's run: Vigil hands it to the client (running, never reclaimed), the
+    // client posts the run's measurement and ends it with a JSON Patch
+    String external =
+        t.api()
+            .body("{\"triggered_by\": \"user\"}")
+            .post("/monitor_instances/" + kpi + "/runs")
+            .then()
+            .statusCode(201)
+            .extract()
+            .path("metadata.id");
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                t.api()
+                    .get("/monitor_instances/" + kpi + "/runs/" + external)
+                    .then()
+                    .body("entity.status.state", is("running"))
+                    .body("entity.status.message", containsString("computed by the client")));
+    t.api()
+        .body(
+            List.of(
+                Map.of(
+                    "run_id",
+                    external,
+                    "values",
+                    List.of(Map.of("metrics", List.of(Map.of("id", "revenue", "value", 120)))))))
+        .post("/monitor_instances/" + kpi + "/measurements")
+        .then()
+        .statusCode(202);
+    // only the status may change, to a state a client may set
+    isError(
+        t.api()
+            .contentType("application/json-patch+json")
+            .body(List.of(Map.of("op", "replace", "path", "/triggered_by", "value", "webhook")))
+            .patch("/monitor_instances/" + kpi + "/runs/" + external)
+            .then(),
+        400,
+        "invalid_request");
+    isError(
+        t.api()
+            .contentType("application/json-patch+json")
+            .body(List.of(Map.of("op", "replace", "path", "/status/state", "value", "queued")))
+            .patch("/monitor_instances/" + kpi + "/runs/" + external)
+            .then(),
+        400,
+        "invalid_request");
+    t.api()
+        .contentType("application/json-patch+json")
+        .body(
+            List.of(
+                Map.of("op", "replace", "path", "/status/state", "value", "finished"),
+                Map.of("op", "add", "path", "/status/message", "value", "revenue measured")))
+        .patch("/monitor_instances/" + kpi + "/runs/" + external)
+        .then()
+        .statusCode(200)
+        .body("entity.status.state", is("finished"))
+        .body("entity.status.message", is("revenue measured"))
+        .body("entity.status.completed_at", org.hamcrest.Matchers.notNullValue());
+    t.api()
+        .queryParam("run_id", external)
+        .get("/monitor_instances/" + kpi + "/measurements")
+        .then()
+        .body("measurements", hasSize(1))
+        .body("measurements[0].entity.issue_count", is(0));
+    // a run Vigil computed (the scheduler's performance run) cannot be rewritten by a client
+    String computed =
+        t.api()
+            .get("/monitor_instances/" + performance + "/runs")
+            .then()
+            .extract()
+            .path("runs[0].metadata.id");
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                t.api()
+                    .get("/monitor_instances/" + performance + "/runs/" + computed)
+                    .then()
+                    .body("entity.status.state", org.hamcrest.Matchers.oneOf("finished", "error")));
+    String state =
+        t.api()
+            .get("/monitor_instances/" + performance + "/runs/" + computed)
+            .then()
+            .extract()
+            .path("entity.status.state");
+    isError(
+        t.api()
+            .contentType("application/json-patch+json")
+            .body(List.of(Map.of("op", "replace", "path", "/status/state", "value", "error")))
+            .patch("/monitor_instances/" + performance + "/runs/" + computed)
+            .then(),
+        409,
+        "conflict");
+    t.api()
+        .get("/monitor_instances/" + performance + "/runs/" + computed)
+        .then()
+        .body("entity.status.state", is(state));
   }
 
   private static JsonPath runAndMeasure(ApiFixture t, String monitor) {

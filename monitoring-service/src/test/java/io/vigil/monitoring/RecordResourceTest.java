@@ -292,4 +292,87 @@ class RecordResourceTest {
         .then()
         .body("total_count", is(1));
   }
+
+  /** CSV as IBM's SDK sends a file: header, skip, limit, delimiter, quotes, on_error. */
+  @Test
+  void csvRecordsAreStoredWithTheSdksOptions() {
+    ApiFixture t = ApiFixture.newTenant();
+    String feedback = t.dataSet(t.creditRiskSubscription(), "feedback");
+    String records = "/data_sets/" + feedback + "/records";
+    String csv =
+        "Age;Sex;LoanAmount;Risk;note\r\n"
+            + "31;female;2500;No Risk;first\r\n"
+            + "44;male;1000.5;Risk;\"says \"\"hi\"\"; twice\"\r\n"
+            + "52;male;;Risk;\"two\nlines\"\r\n"
+            + "60;female;300;No Risk;last\r\n";
+    t.api()
+        .contentType("text/csv")
+        .queryParam("delimiter", ";")
+        .queryParam("skip", 1)
+        .queryParam("limit", 2)
+        .body(csv)
+        .post(records)
+        .then()
+        .statusCode(202)
+        .header("Location", containsString("/requests/"))
+        .body("state", is("active"))
+        .body("entity.records_stored", is(2));
+    t.api()
+        .get(records)
+        .then()
+        .body("records", hasSize(2))
+        .body("records.entity.values.Age", org.hamcrest.Matchers.containsInAnyOrder(44, 52))
+        .body("records.entity.values.note", org.hamcrest.Matchers.hasItem("says \"hi\"; twice"))
+        .body("records.entity.values.note", org.hamcrest.Matchers.hasItem("two\nlines"))
+        .body("records.entity.values.LoanAmount", org.hamcrest.Matchers.hasItem(1000.5f));
+
+    // a short row: refused whole by default, left out with on_error=continue
+    String bad = "Age,Sex,Risk\n23,female,Risk\n24,male\n25,male,No Risk\n";
+    isError(t.api().contentType("text/csv").body(bad).post(records).then(), 400, "invalid_request");
+    t.api().get(records).then().body("records", hasSize(2));
+    t.api()
+        .contentType("text/csv")
+        .queryParam("on_error", "continue")
+        .body(bad)
+        .post(records)
+        .then()
+        .statusCode(202)
+        .body("entity.records_received", is(3))
+        .body("entity.records_stored", is(2));
+    // no header line: the data set's schema names the fields, in its order
+    List<String> fields =
+        t.api()
+            .get("/data_sets/" + feedback)
+            .then()
+            .extract()
+            .path("entity.data_schema.fields.name");
+    String schema = fields.get(0);
+    t.api()
+        .contentType("text/csv")
+        .queryParam("header", false)
+        .body("77" + ",".repeat(fields.size() - 1) + "\n")
+        .post(records)
+        .then()
+        .statusCode(202);
+    t.api()
+        .queryParam("limit", 100)
+        .get(records)
+        .then()
+        .body("records.entity.values." + schema, org.hamcrest.Matchers.hasItem(77));
+    // options out of range, a quote left open: 400, nothing stored
+    isError(
+        t.api()
+            .contentType("text/csv")
+            .queryParam("delimiter", ";;")
+            .body("a\n1\n")
+            .post(records)
+            .then(),
+        400,
+        "invalid_request");
+    isError(
+        t.api().contentType("text/csv").body("a,b\n\"1,2\n").post(records).then(),
+        400,
+        "invalid_request");
+    t.api().queryParam("include_total_count", true).get(records).then().body("total_count", is(5));
+  }
 }

@@ -31,7 +31,7 @@ public class RunRepository {
           + "),"
           + " to_char(completed_at AT TIME ZONE 'UTC', "
           + TS
-          + "), failure::text, message, attempts";
+          + "), failure::text, message, attempts, owner";
 
   /** A run. */
   public record Run(
@@ -45,7 +45,8 @@ public class RunRepository {
       String completedAt,
       String failure,
       String message,
-      int attempts) {
+      int attempts,
+      String owner) {
 
     /** The API's envelope. */
     public ObjectNode toJson() {
@@ -142,6 +143,47 @@ public class RunRepository {
         .map(r -> r.rowCount() == 1);
   }
 
+  /** The owner of a run whose client computes and ends it: no instance claims it again. */
+  public static final String EXTERNAL = "external";
+
+  /**
+   * Hands a run this owner holds to its client (a monitor computed outside Vigil): it stays {@code
+   * running} with the message until the client patches it; no instance claims it again.
+   */
+  public Uni<Boolean> handOver(SqlClient c, String id, String owner, String message) {
+    return c.preparedQuery(
+            "UPDATE monitor_runs SET owner = $3, heartbeat_at = 'infinity', message = $4"
+                + " WHERE id = $1 AND owner = $2 AND status = 'running'")
+        .execute(Tuple.of(id, owner, EXTERNAL, message))
+        .map(r -> r.rowCount() == 1);
+  }
+
+  /**
+   * The client's change of a run it computes: its state ({@code running}, {@code finished}, {@code
+   * error}), message and failure; answers the run, or null when it is not the client's.
+   */
+  public Uni<Run> clientUpdate(
+      String tenant,
+      String monitorInstanceId,
+      String id,
+      String status,
+      String message,
+      String failureJson) {
+    return pool.preparedQuery(
+            "UPDATE monitor_runs SET status = $4, message = $5, failure = $6::text::jsonb,"
+                + " completed_at = CASE WHEN $4 IN ('finished', 'error') THEN coalesce(completed_at, now()) END"
+                + " WHERE service_instance_id = $1 AND monitor_instance_id = $2 AND id = $3"
+                + " AND owner = '"
+                + EXTERNAL
+                + "' RETURNING "
+                + COLUMNS)
+        .execute(
+            Tuple.tuple(
+                java.util.Arrays.asList(
+                    tenant, monitorInstanceId, id, status, message, failureJson)))
+        .map(RunRepository::first);
+  }
+
   /** Ends a run this owner holds; answers false when it no longer holds it. */
   public Uni<Boolean> finish(
       SqlClient c, String id, String owner, String status, String failureJson, String message) {
@@ -203,6 +245,7 @@ public class RunRepository {
         r.getString(7),
         r.getString(8),
         r.getString(9),
-        r.getInteger(10));
+        r.getInteger(10),
+        r.getString(11));
   }
 }

@@ -6,6 +6,7 @@ import io.smallrye.mutiny.Uni;
 import io.vigil.commons.api.ApiException;
 import io.vigil.commons.api.Json;
 import io.vigil.monitoring.repository.MeasurementRepository;
+import io.vigil.monitoring.repository.RunRepository;
 import io.vigil.monitoring.service.MetricAggregation;
 import io.vigil.monitoring.service.RunService;
 import jakarta.ws.rs.Consumes;
@@ -64,6 +65,16 @@ public class MonitorRunResource {
   public Uni<ObjectNode> getRun(
       @PathParam("monitor") String monitor, @PathParam("run") String run) {
     return runs.get(caller.tenant(), monitor, run).map(r -> r.toJson());
+  }
+
+  /** A client ends (or reports on) a run it computes: JSON Patch of the run's status. */
+  @jakarta.ws.rs.PATCH
+  @Path("/runs/{run}")
+  @Consumes({MediaType.APPLICATION_JSON, "application/json-patch+json"})
+  public Uni<ObjectNode> patchRun(
+      @PathParam("monitor") String monitor, @PathParam("run") String run, String body) {
+    return runs.patch(caller.tenant(), monitor, run, Json.parse(body))
+        .map(RunRepository.Run::toJson);
   }
 
   @POST

@@ -50,27 +50,51 @@ public class RecordResource {
     JsonNode json = Json.parse(body);
     return records
         .store(caller.tenant(), dataSet, json, idempotencyKey)
-        .map(
-            stored -> {
-              // IBM's SDK reads the answer as a Status: 'state' at the top
-              ObjectNode out = JsonNodeFactory.instance.objectNode();
-              out.put("state", "active");
-              out.putObject("metadata").put("id", stored.requestId());
-              out.putObject("entity")
-                  .put("state", "active")
-                  .put("records_received", stored.received())
-                  .put("records_stored", stored.stored());
-              return Response.accepted(out)
-                  .header(
-                      "Location",
-                      "/openscale/"
-                          + instance
-                          + "/v2/data_sets/"
-                          + dataSet
-                          + "/requests/"
-                          + stored.requestId())
-                  .build();
-            });
+        .map(stored -> accepted(instance, dataSet, stored));
+  }
+
+  private static Response accepted(String instance, String dataSet, RecordService.Stored stored) {
+    // IBM's SDK reads the answer as a Status: 'state' at the top
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("state", "active");
+    out.putObject("metadata").put("id", stored.requestId());
+    out.putObject("entity")
+        .put("state", "active")
+        .put("records_received", stored.received())
+        .put("records_stored", stored.stored());
+    return Response.accepted(out)
+        .header(
+            "Location",
+            "/openscale/"
+                + instance
+                + "/v2/data_sets/"
+                + dataSet
+                + "/requests/"
+                + stored.requestId())
+        .build();
+  }
+
+  /** Records as CSV, with the options of IBM's SDK ({@code store_records} with a file). */
+  @POST
+  @Path("/records")
+  @Consumes({"text/csv", "application/csv"})
+  public Uni<Response> storeCsv(
+      @PathParam("instance") String instance,
+      @PathParam("dataSet") String dataSet,
+      @HeaderParam("Idempotency-Key") String idempotencyKey,
+      @QueryParam("header") Boolean header,
+      @QueryParam("skip") Integer skip,
+      @QueryParam("limit") Integer limit,
+      @QueryParam("delimiter") String delimiter,
+      @QueryParam("on_error") String onError,
+      @QueryParam("csv_max_line_length") Double maxLine,
+      String body) {
+    io.vigil.monitoring.service.CsvRecords.Options options =
+        io.vigil.monitoring.service.CsvRecords.Options.of(
+            header, skip, limit, delimiter, onError, maxLine);
+    return records
+        .storeCsv(caller.tenant(), dataSet, body, options, idempotencyKey)
+        .map(stored -> accepted(instance, dataSet, stored));
   }
 
   @GET

@@ -36,6 +36,10 @@ final class EntityRules {
           "business_payload",
           "explanations",
           "custom");
+
+  /** OpenScale's monitors Vigil does not compute: refused by name rather than silently idle. */
+  static final Set<String> NOT_COMPUTED = Set.of("explainability", "drift", "mrm");
+
   static final Set<String> INTEGRATED_SYSTEM_TYPES = Set.of("webhook", "slack");
   static final Set<String> THRESHOLD_TYPES = Set.of("lower_limit", "upper_limit");
   static final Set<String> REPEAT_UNITS = Set.of("minute", "hour", "day", "week", "month", "year");
@@ -124,6 +128,15 @@ final class EntityRules {
       }
       case MONITOR_INSTANCES -> {
         refs.add(dataMart(e, tenant));
+        String definition = Fields.text(e, "monitor_definition_id");
+        if (NOT_COMPUTED.contains(definition)) {
+          throw ApiException.badRequest(
+              "Vigil does not compute OpenScale's '"
+                  + definition
+                  + "' monitor; it computes "
+                  + String.join(", ", MonitorDefinitions.BUILT_IN.keySet())
+                  + " (a custom monitor definition takes measurements you compute and post)");
+        }
         refs.add(
             new Reference(
                 ResourceKind.MONITOR_DEFINITIONS,

@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
 /**
  * Computes a monitor instance's measurement: finds its subscription and the subscription's data
  * sets, then hands them to the {@link Monitor} of its definition (one class per monitor in {@code
- * service.monitor}). A definition Vigil does not compute ends with {@link Outcome.Insufficient}.
+ * service.monitor}). A definition Vigil does not compute is {@link Outcome.External}: the client
+ * computes it and ends the run.
  */
 @ApplicationScoped
 public class MonitorEvaluator {
@@ -46,7 +47,13 @@ public class MonitorEvaluator {
     }
     Monitor computed = monitors.get(definition);
     if (computed == null) {
-      return insufficient("'" + definition + "' is computed outside Vigil; post its measurements");
+      return Uni.createFrom()
+          .item(
+              new Outcome.External(
+                  "'"
+                      + definition
+                      + "' is computed by the client: waiting for its measurements (POST"
+                      + " .../measurements with this run_id) and its end (PATCH .../runs/{id})"));
     }
     String subscriptionId = e.path("target").path("target_id").asText();
     return resources

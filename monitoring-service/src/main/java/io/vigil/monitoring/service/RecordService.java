@@ -60,6 +60,38 @@ public class RecordService {
             });
   }
 
+  /**
+   * Stores records sent as CSV: named by the header line or, without one, by the data set's schema;
+   * then stored like a JSON body. Answers what was stored and the rows left out.
+   */
+  public Uni<Stored> storeCsv(
+      ResourceService.Tenant t,
+      String dataSetId,
+      String csv,
+      CsvRecords.Options options,
+      String idempotencyKey) {
+    return resources
+        .get(pool, t.id(), io.vigil.monitoring.repository.ResourceKind.DATA_SETS, dataSetId)
+        .onItem()
+        .ifNull()
+        .failWith(() -> ApiException.notFound("data set", dataSetId))
+        .chain(
+            ds -> {
+              List<String> names = new java.util.ArrayList<>();
+              ds.entity()
+                  .path("data_schema")
+                  .path("fields")
+                  .forEach(f -> names.add(f.path("name").asText()));
+              CsvRecords.Parsed parsed = CsvRecords.parse(csv, options, names);
+              if (parsed.records().isEmpty()) {
+                throw ApiException.badRequest("the CSV body holds no record to store");
+              }
+              return store(t, dataSetId, parsed.records(), idempotencyKey)
+                  .map(
+                      s -> new Stored(s.requestId(), s.received() + parsed.rejected(), s.stored()));
+            });
+  }
+
   /** How a data set's records are parsed: its type and the field that identifies a row. */
   private record StoreRules(String type, String idField, long expiresAt) {}
 

@@ -198,6 +198,10 @@ public class RunExecutor {
   }
 
   private Uni<Boolean> finish(RunRepository.Run run, StoredResource mi, Outcome outcome) {
+    if (outcome instanceof Outcome.External external) {
+      LOG.infof("Run %s waits for its client: %s", run.id(), external.message());
+      return pool.withTransaction(c -> runs.handOver(c, run.id(), owner, external.message()));
+    }
     if (outcome instanceof Outcome.Insufficient insufficient) {
       return fail(run, "insufficient_data", insufficient.message());
     }

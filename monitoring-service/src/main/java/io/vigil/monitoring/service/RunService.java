@@ -69,6 +69,77 @@ public class RunService {
         .failWith(() -> ApiException.notFound("run", run));
   }
 
+  private static final java.util.Set<String> CLIENT_STATES =
+      java.util.Set.of("running", "finished", "error");
+
+  /**
+   * Applies a client's JSON Patch to a run it computes (a monitor computed outside Vigil, whose run
+   * Vigil handed over): only {@code /status/state} ({@code running}, {@code finished}, {@code
+   * error}), {@code /status/message} and {@code /status/failure} may change. A run Vigil computes
+   * is 409.
+   */
+  public Uni<RunRepository.Run> patch(
+      ResourceService.Tenant t, String instance, String runId, JsonNode patch) {
+    return get(t, instance, runId)
+        .chain(
+            run -> {
+              ObjectNode before = (ObjectNode) run.toJson().get("entity");
+              ObjectNode after = JsonPatch.apply(before, patch);
+              ObjectNode status =
+                  after.path("status").isObject()
+                      ? (ObjectNode) after.get("status")
+                      : Json.MAPPER.createObjectNode();
+              ObjectNode beforeStatus = (ObjectNode) before.get("status");
+              for (String fixed : List.of("queued_at", "started_at", "completed_at")) {
+                if (!java.util.Objects.equals(status.get(fixed), beforeStatus.get(fixed))) {
+                  throw ApiException.badRequest("'/status/" + fixed + "' is the server's");
+                }
+              }
+              ObjectNode rest = after.deepCopy();
+              rest.remove("status");
+              ObjectNode restBefore = before.deepCopy();
+              restBefore.remove("status");
+              if (!rest.equals(restBefore)) {
+                throw ApiException.badRequest(
+                    "only /status/state, /status/message and /status/failure of a run may change");
+              }
+              String state = status.path("state").asText("");
+              if (!CLIENT_STATES.contains(state)) {
+                throw ApiException.badRequest("'/status/state' must be one of " + CLIENT_STATES);
+              }
+              JsonNode failure = status.get("failure");
+              if (failure != null && !failure.isNull() && !failure.path("errors").isArray()) {
+                throw ApiException.badRequest(
+                    "'/status/failure' is an error body: {\"trace\", \"errors\": [{\"code\", \"message\"}]}");
+              }
+              JsonNode message = status.get("message");
+              if (message != null && !message.isNull() && !message.isTextual()) {
+                throw ApiException.badRequest("'/status/message' must be a string");
+              }
+              if (!RunRepository.EXTERNAL.equals(run.owner())) {
+                throw ApiException.conflict(
+                    "run "
+                        + runId
+                        + " is computed by Vigil; only a client-computed run can be patched");
+              }
+              return runs.clientUpdate(
+                      t.id(),
+                      instance,
+                      runId,
+                      state,
+                      message == null || message.isNull() ? null : message.asText(),
+                      failure == null || failure.isNull() ? null : failure.toString())
+                  .onItem()
+                  .ifNull()
+                  .failWith(
+                      () ->
+                          ApiException.conflict(
+                              "run "
+                                  + runId
+                                  + " is computed by Vigil; only a client-computed run can be patched"));
+            });
+  }
+
   /** Stores measurements posted by a client (a monitor computed outside Vigil). */
   public Uni<List<MeasurementRepository.Measurement>> post(
       ResourceService.Tenant t, String instance, JsonNode body) {
