@@ -286,6 +286,15 @@ class RecordResourceTest {
         404,
         "not_found");
     isError(b.api().get("/data_sets/" + payloadSet + "/records").then(), 404, "not_found");
+    // one record by its id: the owner reads it, another tenant and a wrong id get 404
+    a.api()
+        .get("/data_sets/" + payloadSet + "/records/a-1")
+        .then()
+        .statusCode(200)
+        .body("metadata.id", is("a-1"))
+        .body("entity.values.Age", is(30));
+    isError(b.api().get("/data_sets/" + payloadSet + "/records/a-1").then(), 404, "not_found");
+    isError(a.api().get("/data_sets/" + payloadSet + "/records/nope").then(), 404, "not_found");
     a.api()
         .queryParam("include_total_count", true)
         .get("/data_sets/" + payloadSet + "/records")

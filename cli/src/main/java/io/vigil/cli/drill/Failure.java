@@ -95,9 +95,11 @@ public interface Failure {
   static Failure backupLeader() {
     return new Single("backup leader killed during a backup") {
       private Instant killedAt;
-      // a phase past "starting": the running-backup marker is in etcd
+      // the base backup in a phase past "starting": its running-backup marker is in etcd (a
+      // scheduled etcd snapshot running at the time is not the backup this drill interrupts)
       private final java.util.regex.Pattern running =
-          java.util.regex.Pattern.compile("\"phase\":\"(?!starting\")");
+          java.util.regex.Pattern.compile(
+              "\"target\":\"postgres\",\"id\":\"[^\"]*\",\"phase\":\"(?!starting\")");
 
       RegionState.Process choose(RegionState state) throws Exception {
         for (RegionState.Process p : state.processes) {
@@ -107,6 +109,16 @@ public interface Failure {
                   .read(p.endpoint() + "/backups/status")
                   .body()
                   .contains("\"leader\":true")) {
+            // one backup runs at a time: let a scheduled snapshot finish first
+            long idle = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!state
+                    .operator()
+                    .read(p.endpoint() + "/backups/status")
+                    .body()
+                    .contains("\"running\":null")
+                && System.nanoTime() < idle) {
+              Thread.sleep(50);
+            }
             // start a base backup and kill the leader while it runs
             HttpClient.newHttpClient()
                 .sendAsync(

@@ -142,13 +142,26 @@ public class RecordResource {
         .map(page -> format.equals("dict") ? dict(page) : list(page));
   }
 
+  /** One record, in the shape of a list item. */
+  @GET
+  @Path("/records/{record}")
+  public Uni<ObjectNode> one(
+      @PathParam("dataSet") String dataSet, @PathParam("record") String record) {
+    return records.one(caller.tenant(), dataSet, record).map(RecordResource::item);
+  }
+
+  private static ObjectNode item(RecordRepository.Stored r) {
+    ObjectNode record = JsonNodeFactory.instance.objectNode();
+    record.putObject("metadata").put("id", r.recordId()).put("record_timestamp", r.timestamp());
+    record.putObject("entity").set("values", parse(r.values()));
+    return record;
+  }
+
   private static ObjectNode dict(RecordService.Page page) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     ArrayNode array = out.putArray("records");
     for (RecordRepository.Stored r : page.records()) {
-      ObjectNode record = array.addObject();
-      record.putObject("metadata").put("id", r.recordId()).put("record_timestamp", r.timestamp());
-      record.putObject("entity").set("values", parse(r.values()));
+      array.add(item(r));
     }
     if (page.total() != null) {
       out.put("total_count", page.total());

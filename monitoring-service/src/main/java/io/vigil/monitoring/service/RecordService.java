@@ -161,6 +161,20 @@ public class RecordService {
                                 : Uni.createFrom().item(new Page(page, null))));
   }
 
+  /** One record of a data set by its id; 404 when the data set or the record is not there. */
+  public Uni<RecordRepository.Stored> one(ResourceService.Tenant t, String dataSetId, String id) {
+    return dataSet(t, dataSetId)
+        .chain(
+            ds -> records.page(pool, dataSetId, t.id(), " AND record_id = $3", List.of(id), 1, 0))
+        .map(
+            found -> {
+              if (found.isEmpty()) {
+                throw ApiException.notFound("record", id);
+              }
+              return found.get(0);
+            });
+  }
+
   private Uni<StoredResource> dataSet(ResourceService.Tenant t, String id) {
     return resources
         .get(pool, t.id(), ResourceKind.DATA_SETS, id)
