@@ -139,53 +139,13 @@ final class ConsoleChecks {
     MonitoringApi api = new MonitoringApi(state.apiUrl, state.apiKey);
     String tenant = api.tenant();
     String subscription = api.subscription();
-    String payload = api.dataSet(subscription, "payload_logging");
-    StringBuilder rows = new StringBuilder("[");
-    for (int i = 0; i < 20; i++) {
-      boolean female = i < 10;
-      boolean favourable = !female || i < 2;
-      rows.append(i == 0 ? "" : ",")
-          .append("{\"scoring_id\":\"console-")
-          .append(subscription)
-          .append('-')
-          .append(i)
-          .append("\",\"request\":{\"fields\":[\"Age\",\"Sex\",\"LoanAmount\"],\"values\":[[")
-          .append(30 + i)
-          .append(female ? ",\"female\"," : ",\"male\",")
-          .append(1000 + i)
-          .append("]]},\"response\":{\"fields\":[\"probability\",\"prediction\"],\"values\":[[")
-          .append(favourable ? "[0.9,0.1],\"No Risk\"" : "[0.1,0.9],\"Risk\"")
-          .append("]]}}");
-    }
-    api.post("/data_sets/" + payload + "/records", rows.append("]").toString());
-    String monitor =
-        api.post(
-                "/monitor_instances",
-                "{\"data_mart_id\":\""
-                    + tenant
-                    + "\",\"monitor_definition_id\":\"fairness\","
-                    + "\"target\":{\"target_type\":\"subscription\",\"target_id\":\""
-                    + subscription
-                    + "\"},"
-                    + "\"parameters\":{\"min_records\":20,\"favourable_class\":[\"No Risk\"],"
-                    + "\"features\":[{\"feature\":\"Sex\",\"majority\":[\"male\"],\"minority\":[\"female\"]}]}}")
-            .path("metadata")
-            .path("id")
-            .asText();
+    // women get a loan 2 times in 10, men always
+    api.storeSkewedPayload(subscription, 2);
+    String monitor = api.monitor(subscription, "fairness", MonitoringApi.FAIRNESS_BY_SEX);
     // drift of the newest 10 records (men) against the earliest 10 (women)
     String drift =
-        api.post(
-                "/monitor_instances",
-                "{\"data_mart_id\":\""
-                    + tenant
-                    + "\",\"monitor_definition_id\":\"drift_v2\","
-                    + "\"target\":{\"target_type\":\"subscription\",\"target_id\":\""
-                    + subscription
-                    + "\"},"
-                    + "\"parameters\":{\"min_samples\":10,\"max_samples\":10}}")
-            .path("metadata")
-            .path("id")
-            .asText();
+        api.monitor(
+            subscription, "drift_v2", "\"parameters\":{\"min_samples\":10,\"max_samples\":10}");
     int runs = 3;
     for (int i = 0; i <= runs; i++) {
       String of = i < runs ? monitor : drift;

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -45,42 +44,18 @@ final class NotificationProbe implements AutoCloseable {
   /** Sets up the subscription, its skewed payload, the monitor and the receiver. */
   static NotificationProbe start(MonitoringApi api) throws IOException, InterruptedException {
     String subscription = api.subscription();
-    String payload = api.dataSet(subscription, "payload_logging");
-    StringBuilder rows = new StringBuilder("[");
-    for (int i = 0; i < 20; i++) {
-      boolean female = i < 10;
-      boolean favourable = !female || i == 0;
-      rows.append(i == 0 ? "" : ",")
-          .append("{\"scoring_id\":\"probe-")
-          .append(UUID.randomUUID())
-          .append("\",\"request\":{\"fields\":[\"Age\",\"Sex\",\"LoanAmount\"],\"values\":[[")
-          .append(30 + i)
-          .append(female ? ",\"female\"," : ",\"male\",")
-          .append(1000 + i)
-          .append("]]},\"response\":{\"fields\":[\"probability\",\"prediction\"],\"values\":[[")
-          .append(favourable ? "[0.9,0.1],\"No Risk\"" : "[0.1,0.9],\"Risk\"")
-          .append("]]}}");
-    }
-    api.post("/data_sets/" + payload + "/records", rows.append("]").toString());
+    // women get a loan 1 time in 10, men always
+    api.storeSkewedPayload(subscription, 1);
     String monitor =
-        api.post(
-                "/monitor_instances",
-                "{\"data_mart_id\":\""
-                    + api.tenant()
-                    + "\",\"monitor_definition_id\":\"fairness\",\"target\":{\"target_type\":"
-                    + "\"subscription\",\"target_id\":\""
-                    + subscription
-                    + "\"},\"parameters\":{\"min_records\":20,\"favourable_class\":[\"No Risk\"],"
-                    + "\"unfavourable_class\":[\"Risk\"],\"features\":[{\"feature\":\"Sex\","
-                    + "\"majority\":[\"male\"],\"minority\":[\"female\"]}]},"
-                    // an upper limit as well, and a schedule (its first run is due at once): the
-                    // model-health dashboard's limit and schedule series exist after the drill
-                    + "\"thresholds\":[{\"metric_id\":\"statistical_parity_difference\","
-                    + "\"type\":\"upper_limit\",\"value\":0.5}],"
-                    + "\"schedule\":{\"repeat_interval\":1,\"repeat_unit\":\"hour\"}}")
-            .path("metadata")
-            .path("id")
-            .asText();
+        api.monitor(
+            subscription,
+            "fairness",
+            MonitoringApi.FAIRNESS_BY_SEX
+                // an upper limit as well, and a schedule (its first run is due at once): the
+                // model-health dashboard's limit and schedule series exist after the drill
+                + ",\"thresholds\":[{\"metric_id\":\"statistical_parity_difference\","
+                + "\"type\":\"upper_limit\",\"value\":0.5}],"
+                + "\"schedule\":{\"repeat_interval\":1,\"repeat_unit\":\"hour\"}");
     WebhookReceiver receiver = WebhookReceiver.start();
     receiver.on("/drill", n -> WebhookReceiver.Answer.hang(Duration.ofMillis(500)));
     api.post(

@@ -55,6 +55,60 @@ public record MonitoringApi(String base, String key) {
         .asText();
   }
 
+  /**
+   * Fairness parameters of the credit model: loans ("No Risk") to women against men, 20 records.
+   */
+  public static final String FAIRNESS_BY_SEX =
+      "\"parameters\":{\"min_records\":20,\"favourable_class\":[\"No Risk\"],"
+          + "\"unfavourable_class\":[\"Risk\"],\"features\":[{\"feature\":\"Sex\","
+          + "\"majority\":[\"male\"],\"minority\":[\"female\"]}]}";
+
+  /**
+   * Stores 20 payload records of the credit model on a subscription, oldest first: 10 women, the
+   * first {@code womenFavourable} of whom get a loan, then 10 men who all do.
+   */
+  public void storeSkewedPayload(String subscription, int womenFavourable)
+      throws IOException, InterruptedException {
+    StringBuilder rows = new StringBuilder("[");
+    for (int i = 0; i < 20; i++) {
+      boolean female = i < 10;
+      boolean favourable = !female || i < womenFavourable;
+      rows.append(i == 0 ? "" : ",")
+          .append("{\"scoring_id\":\"")
+          .append(java.util.UUID.randomUUID())
+          .append("\",\"request\":{\"fields\":[\"Age\",\"Sex\",\"LoanAmount\"],\"values\":[[")
+          .append(30 + i)
+          .append(female ? ",\"female\"," : ",\"male\",")
+          .append(1000 + i)
+          .append("]]},\"response\":{\"fields\":[\"probability\",\"prediction\"],\"values\":[[")
+          .append(favourable ? "[0.9,0.1],\"No Risk\"" : "[0.1,0.9],\"Risk\"")
+          .append("]]}}");
+    }
+    post("/data_sets/" + dataSet(subscription, "payload_logging") + "/records", rows + "]");
+  }
+
+  /**
+   * Creates a monitor instance of {@code definition} on a subscription; {@code fields} are more
+   * entity fields as JSON members ({@code "parameters": {...}}, ...), or empty. Answers its id.
+   */
+  public String monitor(String subscription, String definition, String fields)
+      throws IOException, InterruptedException {
+    return post(
+            "/monitor_instances",
+            "{\"data_mart_id\":\""
+                + tenant()
+                + "\",\"monitor_definition_id\":\""
+                + definition
+                + "\",\"target\":{\"target_type\":\"subscription\",\"target_id\":\""
+                + subscription
+                + "\"}"
+                + (fields.isEmpty() ? "" : "," + fields)
+                + "}")
+        .path("metadata")
+        .path("id")
+        .asText();
+  }
+
   /** The subscription's data set of a type ({@code payload_logging}, {@code feedback}, ...). */
   public String dataSet(String subscription, String type) throws IOException, InterruptedException {
     return get("/data_sets?target.target_id=" + subscription + "&type=" + type)
