@@ -41,11 +41,33 @@ final class NotificationProbe implements AutoCloseable {
     this.monitor = monitor;
   }
 
-  /** Sets up the subscription, its skewed payload, the monitor and the receiver. */
+  /** Sets up the subscription, its skewed payload, the receiver and then the monitor. */
   static NotificationProbe start(MonitoringApi api) throws IOException, InterruptedException {
     String subscription = api.subscription();
     // women get a loan 1 time in 10, men always
     api.storeSkewedPayload(subscription, 1);
+    // the receiver first: the monitor's first scheduled run may come at once, and its breach
+    // must find the integrated system
+    WebhookReceiver receiver = WebhookReceiver.start();
+    try {
+      return start(api, subscription, receiver);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      receiver.close();
+      throw e;
+    }
+  }
+
+  private static NotificationProbe start(
+      MonitoringApi api, String subscription, WebhookReceiver receiver)
+      throws IOException, InterruptedException {
+    receiver.on("/drill", n -> WebhookReceiver.Answer.hang(Duration.ofMillis(500)));
+    api.post(
+        "/integrated_systems",
+        "{\"name\":\"drill receiver\",\"type\":\"webhook\",\"connection\":{\"url\":\""
+            + receiver.url("/drill")
+            + "\"},\"parameters\":{\"subscription_ids\":[\""
+            + subscription
+            + "\"]}}");
     String monitor =
         api.monitor(
             subscription,
@@ -56,15 +78,6 @@ final class NotificationProbe implements AutoCloseable {
                 + ",\"thresholds\":[{\"metric_id\":\"statistical_parity_difference\","
                 + "\"type\":\"upper_limit\",\"value\":0.5}],"
                 + "\"schedule\":{\"repeat_interval\":1,\"repeat_unit\":\"hour\"}");
-    WebhookReceiver receiver = WebhookReceiver.start();
-    receiver.on("/drill", n -> WebhookReceiver.Answer.hang(Duration.ofMillis(500)));
-    api.post(
-        "/integrated_systems",
-        "{\"name\":\"drill receiver\",\"type\":\"webhook\",\"connection\":{\"url\":\""
-            + receiver.url("/drill")
-            + "\"},\"parameters\":{\"subscription_ids\":[\""
-            + subscription
-            + "\"]}}");
     return new NotificationProbe(api, receiver, monitor);
   }
 

@@ -12,6 +12,7 @@ import io.vigil.monitoring.config.MonitoringConfig;
 import io.vigil.monitoring.exporter.ModelMetrics;
 import io.vigil.monitoring.health.SchemaMigrator;
 import io.vigil.monitoring.repository.MeasurementRepository;
+import io.vigil.monitoring.repository.RecordStatistics;
 import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.ResourceRepository;
 import io.vigil.monitoring.repository.RunRepository;
@@ -45,6 +46,7 @@ public class RunExecutor {
   private final MeasurementRepository measurements;
   private final MonitorEvaluator evaluator;
   private final Outbox outbox;
+  private final RecordStatistics statistics;
   private final ModelMetrics metrics;
   private final SchemaMigrator schema;
   private final String owner;
@@ -62,6 +64,7 @@ public class RunExecutor {
       MeasurementRepository measurements,
       MonitorEvaluator evaluator,
       Outbox outbox,
+      RecordStatistics statistics,
       ModelMetrics metrics,
       SchemaMigrator schema,
       InstanceRegistrar registrar) {
@@ -73,6 +76,7 @@ public class RunExecutor {
     this.measurements = measurements;
     this.evaluator = evaluator;
     this.outbox = outbox;
+    this.statistics = statistics;
     this.metrics = metrics;
     this.schema = schema;
     this.owner = registrar.instanceId() + "/" + UUID.randomUUID().toString().substring(0, 8);
@@ -174,8 +178,11 @@ public class RunExecutor {
               if (mi == null) {
                 return fail(run, "not_found", "the monitor instance was deleted");
               }
-              return measurements
-                  .list(run.tenant(), mi.id(), null, null, null, 1)
+              return statistics
+                  .refreshIfStale()
+                  .onFailure()
+                  .recoverWithItem(false)
+                  .chain(() -> measurements.list(run.tenant(), mi.id(), null, null, null, 1))
                   .chain(
                       last ->
                           evaluator.evaluate(
