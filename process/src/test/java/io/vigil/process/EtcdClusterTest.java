@@ -49,12 +49,21 @@ class EtcdClusterTest {
       String prefix = "/test/" + UUID.randomUUID() + "/";
 
       List<String> seen = new CopyOnWriteArrayList<>();
+      // the watch starts after the current revision: a put made before the watch is registered
+      // on the server (slow under load) is still delivered
+      long revision =
+          client
+              .getKVClient()
+              .get(bytes(prefix))
+              .get(5, TimeUnit.SECONDS)
+              .getHeader()
+              .getRevision();
       try (Watch.Watcher watcher =
           client
               .getWatchClient()
               .watch(
                   bytes(prefix),
-                  WatchOption.builder().isPrefix(true).build(),
+                  WatchOption.builder().isPrefix(true).withRevision(revision + 1).build(),
                   response ->
                       response.getEvents().stream()
                           .filter(e -> e.getEventType() == WatchEvent.EventType.PUT)
