@@ -162,7 +162,15 @@ class ConfigurationResourceTest {
         .statusCode(200)
         .body(
             "monitor_definitions.metadata.id",
-            hasItems("quality", "fairness", "drift_v2", "performance"));
+            hasItems("quality", "fairness", "drift_v2", "performance"))
+        // IBM's SDK builds MONITORS from the names ("Drift v2" -> DRIFT_V2): notebooks name
+        // MONITORS.EXPLAINABILITY and MONITORS.DRIFT too, which Vigil lists but does not compute
+        .body(
+            "monitor_definitions.entity.name",
+            hasItems("Quality", "Fairness", "Drift v2", "Explainability", "Drift"))
+        .body(
+            "monitor_definitions.find { it.metadata.id == 'explainability' }.entity.description",
+            org.hamcrest.Matchers.containsString("not computed by Vigil"));
     t.api()
         .get("/monitor_definitions/quality")
         .then()
@@ -187,7 +195,8 @@ class ConfigurationResourceTest {
                         "thresholds",
                         List.of(Map.of("type", "lower_limit", "default", 100))))));
     org.assertj.core.api.Assertions.assertThat(custom).isEqualTo("business_kpis");
-    t.api().get("/monitor_definitions").then().body("monitor_definitions", hasSize(5));
+    t.api().get("/monitor_definitions").then().body("monitor_definitions", hasSize(8));
+    isError(t.api().delete("/monitor_definitions/explainability").then(), 409, "conflict");
     isError(t.api().delete("/monitor_definitions/quality").then(), 409, "conflict");
     isError(
         t.api()

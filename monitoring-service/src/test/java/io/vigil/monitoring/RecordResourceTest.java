@@ -384,4 +384,108 @@ class RecordResourceTest {
         "invalid_request");
     t.api().queryParam("include_total_count", true).get(records).then().body("total_count", is(5));
   }
+
+  @Test
+  void lateLabelsArePatchedOnOneRecordOrManyInOneTransaction() {
+    ApiFixture t = ApiFixture.newTenant();
+    String subscription = t.creditRiskSubscription();
+    String feedback = t.dataSet(subscription, "feedback");
+    List<Object> rows = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      rows.add(Map.of("scoring_id", "late-" + i, "Age", 30 + i, "Sex", "female"));
+    }
+    t.api().body(rows).post("/data_sets/" + feedback + "/records").then().statusCode(202);
+    List<String> ids =
+        t.api()
+            .get("/data_sets/" + feedback + "/records")
+            .jsonPath()
+            .getList("records.metadata.id");
+    String path = "/data_sets/" + feedback + "/records/";
+
+    // one record: the SDK's records.update, answered as the record (DataRecordResponse)
+    t.api()
+        .body(List.of(Map.of("op", "add", "path", "/values/Risk", "value", "Risk")))
+        .patch(path + ids.get(0))
+        .then()
+        .statusCode(200)
+        .body("metadata.id", is(ids.get(0)))
+        .body("entity.values.Risk", is("Risk"))
+        .body("entity.values.Age", is(30));
+
+    // many: the SDK's records.patch, answered as a Status; all or nothing
+    isError(
+        t.api()
+            .body(
+                List.of(
+                    Map.of(
+                        "op", "add", "path", "/" + ids.get(1) + "/values/Risk", "value", "No Risk"),
+                    Map.of("op", "add", "path", "/no-such-record/values/Risk", "value", "Risk")))
+            .patch(path.substring(0, path.length() - 1))
+            .then(),
+        404,
+        "not_found");
+    t.api()
+        .get(path + ids.get(1))
+        .then()
+        .body("entity.values.Risk", org.hamcrest.Matchers.nullValue());
+    t.api()
+        .body(
+            List.of(
+                Map.of("op", "add", "path", "/" + ids.get(1) + "/values/Risk", "value", "No Risk"),
+                Map.of("op", "add", "path", "/" + ids.get(2) + "/values/Risk", "value", "Risk"),
+                Map.of(
+                    "op",
+                    "replace",
+                    "path",
+                    "/" + ids.get(0) + "/values/Risk",
+                    "value",
+                    "No Risk")))
+        .patch(path.substring(0, path.length() - 1))
+        .then()
+        .statusCode(200)
+        .body("state", is("active"))
+        .body("records_updated", is(3));
+    t.api()
+        .get("/data_sets/" + feedback + "/records")
+        .then()
+        .body(
+            "records.entity.values.Risk",
+            org.hamcrest.Matchers.containsInAnyOrder("No Risk", "No Risk", "Risk"));
+
+    // only values change; bad patches change nothing
+    isError(
+        t.api()
+            .body(List.of(Map.of("op", "replace", "path", "/metadata/id", "value", "x")))
+            .patch(path + ids.get(0))
+            .then(),
+        400,
+        "invalid_request");
+    isError(
+        t.api()
+            .body(List.of(Map.of("op", "replace", "path", "/values/Nope", "value", "x")))
+            .patch(path + ids.get(0))
+            .then(),
+        400,
+        "invalid_request");
+    isError(t.api().body("{}").patch(path + ids.get(0)).then(), 400, "invalid_request");
+    isError(
+        t.api()
+            .body(List.of(Map.of("op", "add", "path", "/values/Risk", "value", "Risk")))
+            .patch(path + "no-such-record")
+            .then(),
+        404,
+        "not_found");
+    t.api().get(path + ids.get(0)).then().body("entity.values.Risk", is("No Risk"));
+
+    // another tenant can neither read nor patch them
+    ApiFixture other = ApiFixture.newTenant();
+    isError(
+        other
+            .api()
+            .body(List.of(Map.of("op", "add", "path", "/values/Risk", "value", "x")))
+            .patch(path + ids.get(0))
+            .then(),
+        404,
+        "not_found");
+  }
 }

@@ -294,7 +294,7 @@ public final class RegionState {
   public java.util.Map<String, String> monitoringSettings() {
     java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
     settings.put("vigil.monitoring.secrets.keys", secretsKey);
-    settings.put("vigil.monitoring.notifications.allow", "127.0.0.0/8");
+    settings.put("vigil.monitoring.outbound.allow", "127.0.0.0/8");
     settings.put("vigil.monitoring.notifications.timeout", "5s");
     return settings;
   }

@@ -32,8 +32,55 @@ public interface MonitoringConfig {
   /** How the credentials tenants configure are sealed. */
   Secrets secrets();
 
+  /**
+   * Where Vigil may send requests a tenant configures: notification receivers and scoring
+   * endpoints. Checked when written and again, on a fresh resolution, before every request.
+   */
+  Outbound outbound();
+
+  /** Addresses outbound requests may not go to. */
+  interface Outbound {
+    /**
+     * Addresses refused (CIDR): link-local (with the cloud metadata endpoints), loopback, "this
+     * network", multicast, and the metadata addresses outside link-local.
+     */
+    @WithDefault(
+        "169.254.0.0/16,fe80::/10,127.0.0.0/8,::1/128,0.0.0.0/8,::/128,224.0.0.0/4,ff00::/8,"
+            + "100.100.100.200/32,fd00:ec2::254/128")
+    java.util.List<String> deny();
+
+    /** Exceptions to {@code deny} (CIDR), e.g. {@code 127.0.0.1/32} for loopback receivers. */
+    Optional<java.util.List<String>> allow();
+  }
+
   /** Notifications of threshold breaches to integrated systems (webhooks, Slack). */
   Notifications notifications();
+
+  /** Scoring label-only feedback through the subscription's deployment. */
+  Scoring scoring();
+
+  /**
+   * Feedback rows that carry a label but no prediction (and match no payload record) are scored by
+   * a quality run through the deployment's scoring endpoint, a batch at a time; the predictions are
+   * kept with the rows.
+   */
+  interface Scoring {
+    /** Rows per scoring request. */
+    @WithDefault("200")
+    int batchSize();
+
+    /** How long one scoring request may take (connect, send, answer). */
+    @WithDefault("30s")
+    Duration timeout();
+
+    /** How long an endpoint's circuit breaker stays open after repeated failures. */
+    @WithDefault("30s")
+    Duration breakerDelay();
+
+    /** Scoring connections one instance keeps open. */
+    @WithDefault("8")
+    int maxConcurrent();
+  }
 
   /** The model metrics exported to Prometheus. */
   ModelMetrics modelMetrics();
@@ -92,18 +139,6 @@ public interface MonitoringConfig {
     /** Requests in flight from one instance. */
     @WithDefault("32")
     int maxConcurrent();
-
-    /**
-     * Receiver addresses refused (CIDR): link-local (with the cloud metadata endpoints), loopback,
-     * "this network", multicast, and the metadata addresses outside link-local.
-     */
-    @WithDefault(
-        "169.254.0.0/16,fe80::/10,127.0.0.0/8,::1/128,0.0.0.0/8,::/128,224.0.0.0/4,ff00::/8,"
-            + "100.100.100.200/32,fd00:ec2::254/128")
-    java.util.List<String> deny();
-
-    /** Exceptions to {@code deny} (CIDR), e.g. {@code 127.0.0.1/32} for loopback receivers. */
-    Optional<java.util.List<String>> allow();
 
     /** Where the console is, for the link in every notification; without it the link is a path. */
     Optional<String> consoleUrl();

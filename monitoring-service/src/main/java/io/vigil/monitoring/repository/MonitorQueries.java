@@ -1,6 +1,7 @@
 package io.vigil.monitoring.repository;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
@@ -36,9 +37,11 @@ public class MonitorQueries {
   }
 
   private final RowStreamer rows;
+  private final Pool pool;
 
-  MonitorQueries(RowStreamer rows) {
+  MonitorQueries(RowStreamer rows, Pool pool) {
     this.rows = rows;
+    this.pool = pool;
   }
 
   /**
@@ -190,5 +193,54 @@ public class MonitorQueries {
     return rows.count(
         "SELECT count(*) FROM records WHERE data_set_id = $1 AND ($2::timestamptz IS NULL OR ts >= $2)",
         Tuple.tuple(Arrays.asList(dataSet, since)));
+  }
+
+  /** A feedback row quality cannot use without scoring it: no prediction, no payload record. */
+  public record Unscored(long seq, String recordId, String values) {}
+
+  /**
+   * Quality's rows to score, in store order after {@code afterSeq} up to {@code lastSeq}: labelled
+   * feedback rows without a prediction whose transaction id matches no payload record.
+   */
+  public Uni<List<Unscored>> unscored(
+      String feedback,
+      String payload,
+      String label,
+      String prediction,
+      String transactionIdField,
+      long afterSeq,
+      long lastSeq,
+      int limit) {
+    return pool.preparedQuery(
+            "SELECT f.seq, f.record_id, f.row_values::text FROM records f"
+                + " WHERE f.data_set_id = $1 AND f.seq > $2 AND f.seq <= $3"
+                + " AND f.row_values ? $4 AND NOT f.row_values ? $5"
+                + " AND NOT EXISTS (SELECT 1 FROM records p WHERE p.data_set_id = $6"
+                + " AND p.record_id = f.row_values->>$7)"
+                + " ORDER BY f.seq LIMIT $8")
+        .execute(
+            Tuple.tuple(
+                Arrays.asList(
+                    feedback,
+                    afterSeq,
+                    lastSeq,
+                    label,
+                    prediction,
+                    payload,
+                    transactionIdField,
+                    limit)))
+        .map(
+            found -> {
+              List<Unscored> out = new ArrayList<>();
+              found.forEach(
+                  r -> out.add(new Unscored(r.getLong(0), r.getString(1), r.getString(2))));
+              return out;
+            });
+  }
+
+  /** The newest store position of a data set (0 when empty). */
+  public Uni<Long> lastSeq(String dataSet) {
+    return rows.count(
+        "SELECT coalesce(max(seq), 0) FROM records WHERE data_set_id = $1", Tuple.of(dataSet));
   }
 }

@@ -129,4 +129,52 @@ public class RecordRepository {
         .execute(Tuple.of(tenant, dataSetId))
         .replaceWithVoid();
   }
+
+  /**
+   * The records of a data set with these ids, locked for update in the caller's transaction (a
+   * PATCH reads, changes and writes them back with nothing in between).
+   */
+  public Uni<List<Stored>> lock(SqlClient c, String tenant, String dataSetId, List<String> ids) {
+    return c.preparedQuery(
+            "SELECT record_id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), row_values::text"
+                + " FROM records WHERE data_set_id = $1 AND service_instance_id = $2"
+                + " AND record_id = ANY($3) ORDER BY record_id FOR UPDATE")
+        .execute(Tuple.of(dataSetId, tenant, ids.toArray(String[]::new)))
+        .map(
+            rows -> {
+              List<Stored> out = new ArrayList<>();
+              for (Row r : rows) {
+                out.add(new Stored(r.getString(0), r.getString(1), r.getString(2)));
+              }
+              return out;
+            });
+  }
+
+  /** Replaces the values of records (ids and JSON objects side by side); answers how many. */
+  public Uni<Integer> replaceValues(
+      SqlClient c, String tenant, String dataSetId, List<String> ids, List<String> values) {
+    return c.preparedQuery(
+            "UPDATE records r SET row_values = u.v::jsonb"
+                + " FROM unnest($3::text[], $4::text[]) AS u(id, v)"
+                + " WHERE r.data_set_id = $1 AND r.service_instance_id = $2 AND r.record_id = u.id")
+        .execute(
+            Tuple.of(dataSetId, tenant, ids.toArray(String[]::new), values.toArray(String[]::new)))
+        .map(rows -> rows.rowCount());
+  }
+
+  /**
+   * Adds fields to records that still lack {@code unlessField} (a model's output added to feedback
+   * rows, never over a prediction a client stored meanwhile); answers how many rows changed.
+   */
+  public Uni<Integer> addFields(
+      SqlClient c, String dataSetId, List<String> ids, List<String> fields, String unlessField) {
+    return c.preparedQuery(
+            "UPDATE records r SET row_values = r.row_values || u.v::jsonb"
+                + " FROM unnest($2::text[], $3::text[]) AS u(id, v)"
+                + " WHERE r.data_set_id = $1 AND r.record_id = u.id AND NOT r.row_values ? $4")
+        .execute(
+            Tuple.of(
+                dataSetId, ids.toArray(String[]::new), fields.toArray(String[]::new), unlessField))
+        .map(rows -> rows.rowCount());
+  }
 }

@@ -14,6 +14,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -148,6 +149,58 @@ public class RecordResource {
   public Uni<ObjectNode> one(
       @PathParam("dataSet") String dataSet, @PathParam("record") String record) {
     return records.one(caller.tenant(), dataSet, record).map(RecordResource::item);
+  }
+
+  /** Late labels on one record: a JSON Patch of its entity ({@code /values/<field>}). */
+  @PATCH
+  @Path("/records/{record}")
+  @Consumes({MediaType.APPLICATION_JSON, "application/json-patch+json"})
+  public Uni<ObjectNode> patchOne(
+      @PathParam("dataSet") String dataSet, @PathParam("record") String record, String body) {
+    JsonNode patch = Json.parse(body);
+    if (!patch.isArray() || patch.isEmpty()) {
+      throw ApiException.badRequest("a PATCH body is a non-empty JSON Patch array");
+    }
+    return records
+        .patch(caller.tenant(), dataSet, java.util.Map.of(record, (ArrayNode) patch))
+        .map(changed -> item(changed.get(0)));
+  }
+
+  /**
+   * Late labels on many records in one transaction: JSON Patch operations whose paths start with
+   * the record id ({@code /<record_id>/values/<field>}). Answers a {@code Status}, as IBM's SDK
+   * parses it.
+   */
+  @PATCH
+  @Path("/records")
+  @Consumes({MediaType.APPLICATION_JSON, "application/json-patch+json"})
+  public Uni<ObjectNode> patchMany(@PathParam("dataSet") String dataSet, String body) {
+    JsonNode patch = Json.parse(body);
+    if (!patch.isArray() || patch.isEmpty()) {
+      throw ApiException.badRequest("a PATCH body is a non-empty JSON Patch array");
+    }
+    java.util.Map<String, ArrayNode> byRecord = new java.util.LinkedHashMap<>();
+    for (JsonNode op : patch) {
+      String path = op.path("path").asText("");
+      int second = path.indexOf('/', 1);
+      if (!path.startsWith("/") || second < 2) {
+        throw ApiException.badRequest(
+            "bulk record patch paths are /<record_id>/values/<field>, not '" + path + "'");
+      }
+      String id = path.substring(1, second).replace("~1", "/").replace("~0", "~");
+      ObjectNode relative = op.deepCopy();
+      relative.put("path", path.substring(second));
+      byRecord.computeIfAbsent(id, k -> JsonNodeFactory.instance.arrayNode()).add(relative);
+    }
+    return records
+        .patch(caller.tenant(), dataSet, byRecord)
+        .map(
+            changed -> {
+              ObjectNode out = JsonNodeFactory.instance.objectNode();
+              out.put("state", "active");
+              out.put("records_updated", changed.size());
+              return out;
+            });
   }
 
   private static ObjectNode item(RecordRepository.Stored r) {

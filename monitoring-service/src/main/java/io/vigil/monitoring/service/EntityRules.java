@@ -38,9 +38,8 @@ final class EntityRules {
           "custom");
 
   /** OpenScale's monitors Vigil does not compute: refused by name rather than silently idle. */
-  static final Set<String> NOT_COMPUTED = Set.of("explainability", "drift", "mrm");
-
   static final Set<String> INTEGRATED_SYSTEM_TYPES = Set.of("webhook", "slack");
+
   static final Set<String> THRESHOLD_TYPES = Set.of("lower_limit", "upper_limit");
   static final Set<String> REPEAT_UNITS = Set.of("minute", "hour", "day", "week", "month", "year");
 
@@ -129,7 +128,7 @@ final class EntityRules {
       case MONITOR_INSTANCES -> {
         refs.add(dataMart(e, tenant));
         String definition = Fields.text(e, "monitor_definition_id");
-        if (NOT_COMPUTED.contains(definition)) {
+        if (MonitorDefinitions.notComputed(definition)) {
           throw ApiException.badRequest(
               "Vigil does not compute OpenScale's '"
                   + definition

@@ -13,8 +13,16 @@ import java.util.Map;
  */
 public final class MonitorDefinitions {
 
-  /** Built-in definitions by id, in listing order. */
+  /** Built-in definitions Vigil computes, by id, in listing order. */
   public static final Map<String, ObjectNode> BUILT_IN = new LinkedHashMap<>();
+
+  /**
+   * Every definition listed to clients: the built-ins, then OpenScale's monitors Vigil does not
+   * compute (explainability, drift v1, model risk management). IBM's SDK builds its {@code
+   * MONITORS} enum from this list, so a notebook's {@code MONITORS.EXPLAINABILITY.ID} resolves; an
+   * instance of one of those is refused with a 400 naming what Vigil computes.
+   */
+  public static final Map<String, ObjectNode> LISTED = new LinkedHashMap<>();
 
   static {
     ObjectNode quality =
@@ -99,6 +107,27 @@ public final class MonitorDefinitions {
     ObjectNode performance = definition("Performance", "Throughput of scored records");
     metric(performance, "record_count", "Record count", null, 0, true);
     BUILT_IN.put("performance", performance);
+
+    LISTED.putAll(BUILT_IN);
+    notComputed("explainability", "Explainability", "Explanations of single predictions");
+    notComputed("drift", "Drift", "Drop in accuracy and data consistency (drift v1)");
+    notComputed("mrm", "Model risk management monitoring", "Model risk management evaluations");
+  }
+
+  private static void notComputed(String id, String name, String what) {
+    LISTED.put(
+        id,
+        definition(
+            name,
+            what
+                + " (OpenScale; not computed by Vigil: it computes "
+                + String.join(", ", BUILT_IN.keySet())
+                + ")"));
+  }
+
+  /** Whether a definition id is one of OpenScale's that Vigil lists but does not compute. */
+  public static boolean notComputed(String id) {
+    return LISTED.containsKey(id) && !BUILT_IN.containsKey(id);
   }
 
   private MonitorDefinitions() {}

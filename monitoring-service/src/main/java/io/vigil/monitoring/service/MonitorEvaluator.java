@@ -67,6 +67,7 @@ public class MonitorEvaluator {
                             sets ->
                                 computed.evaluate(
                                     new MonitorContext(
+                                        tenant,
                                         subscription.entity(),
                                         e.path("parameters"),
                                         sets,

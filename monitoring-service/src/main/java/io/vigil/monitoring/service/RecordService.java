@@ -1,9 +1,12 @@
 package io.vigil.monitoring.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vigil.commons.api.ApiException;
+import io.vigil.commons.api.Json;
 import io.vigil.monitoring.repository.RecordRepository;
 import io.vigil.monitoring.repository.RecordRow;
 import io.vigil.monitoring.repository.ResourceKind;
@@ -11,6 +14,7 @@ import io.vigil.monitoring.repository.ResourceRepository;
 import io.vigil.monitoring.repository.StoredResource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -173,6 +177,77 @@ public class RecordService {
               }
               return found.get(0);
             });
+  }
+
+  /**
+   * Late labels and corrections: JSON Patch operations on records, all applied in one transaction
+   * or none (a record that is not there is a 404 and nothing changes). {@code byRecord} maps each
+   * record id to its operations, whose paths point into the record's entity ({@code /values/Risk}).
+   * Answers the records as they are now.
+   */
+  public Uni<List<RecordRepository.Stored>> patch(
+      ResourceService.Tenant t, String dataSetId, java.util.Map<String, ArrayNode> byRecord) {
+    if (byRecord.size() > MAX_PATCHED) {
+      throw ApiException.badRequest(
+          "one PATCH changes at most "
+              + MAX_PATCHED
+              + " records; this one names "
+              + byRecord.size());
+    }
+    List<String> ids = new ArrayList<>(byRecord.keySet());
+    return dataSet(t, dataSetId)
+        .chain(
+            ds ->
+                pool.withTransaction(
+                    c ->
+                        records
+                            .lock(c, t.id(), dataSetId, ids)
+                            .chain(
+                                found -> {
+                                  List<RecordRepository.Stored> changed = new ArrayList<>();
+                                  java.util.TreeSet<String> missing = new java.util.TreeSet<>(ids);
+                                  for (RecordRepository.Stored r : found) {
+                                    missing.remove(r.recordId());
+                                    changed.add(patched(r, byRecord.get(r.recordId())));
+                                  }
+                                  if (!missing.isEmpty()) {
+                                    throw ApiException.notFound("record", missing.first());
+                                  }
+                                  return records
+                                      .replaceValues(
+                                          c,
+                                          t.id(),
+                                          dataSetId,
+                                          changed.stream()
+                                              .map(RecordRepository.Stored::recordId)
+                                              .toList(),
+                                          changed.stream()
+                                              .map(RecordRepository.Stored::values)
+                                              .toList())
+                                      .replaceWith(changed);
+                                })));
+  }
+
+  private static final int MAX_PATCHED = 10_000;
+
+  private static RecordRepository.Stored patched(RecordRepository.Stored r, ArrayNode ops) {
+    for (JsonNode op : ops) {
+      if (!op.path("path").asText("").startsWith("/values/")) {
+        throw ApiException.badRequest(
+            "a record patch changes its values: paths are /values/<field>, not '"
+                + op.path("path").asText("")
+                + "'");
+      }
+    }
+    ObjectNode entity = Json.MAPPER.createObjectNode();
+    try {
+      entity.set("values", Json.MAPPER.readTree(r.values()));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    ObjectNode result = JsonPatch.apply(entity, ops);
+    return new RecordRepository.Stored(
+        r.recordId(), r.timestamp(), result.get("values").toString());
   }
 
   private Uni<StoredResource> dataSet(ResourceService.Tenant t, String id) {

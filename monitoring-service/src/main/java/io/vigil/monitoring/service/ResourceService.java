@@ -11,7 +11,6 @@ import io.vigil.monitoring.repository.RecordRepository;
 import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.ResourceRepository;
 import io.vigil.monitoring.repository.StoredResource;
-import io.vigil.monitoring.service.notify.ReceiverPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,14 +39,14 @@ public class ResourceService {
   private final ResourceRepository repository;
   private final RecordRepository records;
   private final Credentials credentials;
-  private final ReceiverPolicy receivers;
+  private final OutboundPolicy receivers;
 
   ResourceService(
       Pool pool,
       ResourceRepository repository,
       RecordRepository records,
       Credentials credentials,
-      ReceiverPolicy receivers) {
+      OutboundPolicy receivers) {
     this.pool = pool;
     this.repository = repository;
     this.records = records;
@@ -84,7 +83,7 @@ public class ResourceService {
                 .toLowerCase()
                 .replaceAll("[^a-z0-9]+", "_")
                 .replaceAll("^_|_$", "");
-        if (id.isEmpty() || MonitorDefinitions.BUILT_IN.containsKey(id)) {
+        if (id.isEmpty() || MonitorDefinitions.LISTED.containsKey(id)) {
           throw ApiException.conflict(
               "monitor definition name '"
                   + entity.path("name").asText()
@@ -129,7 +128,7 @@ public class ResourceService {
 
   /** One resource; 404 when it does not exist for this tenant. */
   public Uni<StoredResource> get(Tenant t, ResourceKind kind, String id) {
-    if (kind == ResourceKind.MONITOR_DEFINITIONS && MonitorDefinitions.BUILT_IN.containsKey(id)) {
+    if (kind == ResourceKind.MONITOR_DEFINITIONS && MonitorDefinitions.LISTED.containsKey(id)) {
       return Uni.createFrom().item(builtIn(t, id));
     }
     return existing(pool, t, kind, id);
@@ -166,7 +165,7 @@ public class ResourceService {
                 return stored;
               }
               List<StoredResource> all = new ArrayList<>();
-              MonitorDefinitions.BUILT_IN.keySet().forEach(id -> all.add(builtIn(t, id)));
+              MonitorDefinitions.LISTED.keySet().forEach(id -> all.add(builtIn(t, id)));
               all.addAll(stored);
               return all;
             });
@@ -318,7 +317,7 @@ public class ResourceService {
   }
 
   private static void refuseBuiltIn(ResourceKind kind, String id) {
-    if (kind == ResourceKind.MONITOR_DEFINITIONS && MonitorDefinitions.BUILT_IN.containsKey(id)) {
+    if (kind == ResourceKind.MONITOR_DEFINITIONS && MonitorDefinitions.LISTED.containsKey(id)) {
       throw ApiException.conflict(
           "'" + id + "' is a built-in monitor definition and cannot change");
     }
@@ -329,7 +328,7 @@ public class ResourceService {
         t.id(),
         ResourceKind.MONITOR_DEFINITIONS,
         id,
-        MonitorDefinitions.BUILT_IN.get(id).deepCopy(),
+        MonitorDefinitions.LISTED.get(id).deepCopy(),
         "1970-01-01T00:00:00.000Z",
         "system",
         "1970-01-01T00:00:00.000Z",

@@ -212,6 +212,9 @@ public class RunExecutor {
     if (outcome instanceof Outcome.Insufficient insufficient) {
       return fail(run, "insufficient_data", insufficient.message());
     }
+    if (outcome instanceof Outcome.Failed failed) {
+      return fail(run, failed.code(), failed.message());
+    }
     Outcome.Measured measured = (Outcome.Measured) outcome;
     String definitionId = mi.entity().path("monitor_definition_id").asText();
     Uni<ObjectNode> definition =

@@ -110,7 +110,7 @@ public class TenantTransfer {
                         .select()
                         .where(
                             r ->
-                                !MonitorDefinitions.BUILT_IN.containsKey(r.id())
+                                !MonitorDefinitions.LISTED.containsKey(r.id())
                                     || kind != ResourceKind.MONITOR_DEFINITIONS)
                         .map(r -> resourceLine(r, counts)));
     Multi<ObjectNode> records =

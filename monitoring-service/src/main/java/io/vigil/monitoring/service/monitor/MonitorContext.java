@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a monitor evaluates: the subscription it watches, the monitor instance's parameters, the
- * subscription's data sets by type, and the time of the previous measurement (or null).
+ * What a monitor evaluates: the tenant, the subscription it watches, the monitor instance's
+ * parameters, the subscription's data sets by type, and the time of the previous measurement (or
+ * null).
  */
 public record MonitorContext(
+    String tenant,
     ObjectNode subscription,
     JsonNode parameters,
     Map<String, String> dataSets,

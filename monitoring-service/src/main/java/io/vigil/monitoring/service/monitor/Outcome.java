@@ -6,13 +6,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 
 /** What a monitor run produced: a measurement, or why there is none (never a made-up number). */
-public sealed interface Outcome permits Outcome.Measured, Outcome.Insufficient, Outcome.External {
+public sealed interface Outcome
+    permits Outcome.Measured, Outcome.Insufficient, Outcome.Failed, Outcome.External {
 
   /** Metric values, as measurement {@code values} (and {@code sources}). */
   record Measured(ArrayNode values, ArrayNode sources) implements Outcome {}
 
   /** Not enough data, or configuration missing to compute: the reason. */
   record Insufficient(String message) implements Outcome {}
+
+  /** A dependency of the run failed (e.g. the deployment that scores feedback): code and why. */
+  record Failed(String code, String message) implements Outcome {}
 
   /**
    * A monitor computed outside Vigil (a custom definition): the run waits for the client, who posts

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vigil.monitoring.metrics.QualityMetrics;
 import io.vigil.monitoring.repository.MonitorQueries;
+import io.vigil.monitoring.service.scoring.FeedbackScoring;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,16 +14,19 @@ import java.util.TreeSet;
 
 /**
  * quality: the labelled feedback rows against their predictions (from the row, else from the
- * payload record with the same transaction id) — binary, multiclass or regression metrics, and the
- * confusion matrix as a source.
+ * payload record with the same transaction id, else scored through the deployment first by {@link
+ * FeedbackScoring}) — binary, multiclass or regression metrics, and the confusion matrix as a
+ * source.
  */
 @ApplicationScoped
 public class QualityMonitor implements Monitor {
 
   private final MonitorQueries queries;
+  private final FeedbackScoring scoring;
 
-  QualityMonitor(MonitorQueries queries) {
+  QualityMonitor(MonitorQueries queries, FeedbackScoring scoring) {
     this.queries = queries;
+    this.scoring = scoring;
   }
 
   @Override
@@ -39,15 +43,18 @@ public class QualityMonitor implements Monitor {
     }
     int minimum = ctx.param("min_feedback_data_size", 50);
     QualityRows data = new QualityRows(ctx.problemType().equals("regression"));
-    return queries
-        .labelledRows(
-            ctx.dataSets().get("feedback"),
-            ctx.dataSet("payload_logging"),
-            label,
-            ctx.prop("prediction_field", "prediction"),
-            ctx.probabilityField(),
-            ctx.prop("transaction_id_field", "scoring_id"),
-            data::add)
+    return scoring
+        .scorePending(ctx)
+        .chain(
+            scored ->
+                queries.labelledRows(
+                    ctx.dataSets().get("feedback"),
+                    ctx.dataSet("payload_logging"),
+                    label,
+                    ctx.prop("prediction_field", "prediction"),
+                    ctx.probabilityField(),
+                    ctx.prop("transaction_id_field", "scoring_id"),
+                    data::add))
         .map(
             n -> {
               if (data.size() < minimum) {
@@ -60,7 +67,9 @@ public class QualityMonitor implements Monitor {
               return data.regression
                   ? regression(data.rawActual, data.rawPredicted)
                   : classification(ctx, data);
-            });
+            })
+        .onFailure(FeedbackScoring.Failed.class)
+        .recoverWithItem(f -> new Outcome.Failed("scoring_failed", f.getMessage()));
   }
 
   private static Outcome classification(MonitorContext ctx, QualityRows data) {

@@ -25,6 +25,7 @@ import io.vigil.monitoring.repository.NotificationRepository.Notification;
 import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.ResourceRepository;
 import io.vigil.monitoring.service.Credentials;
+import io.vigil.monitoring.service.OutboundPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.util.TypeLiteral;
@@ -81,7 +82,7 @@ public class NotificationSender {
   private final NotificationRepository outbox;
   private final ResourceRepository resources;
   private final Credentials credentials;
-  private final ReceiverPolicy policy;
+  private final OutboundPolicy policy;
   private final ModelMetrics metrics;
   private final SchemaMigrator schema;
   private final String owner;
@@ -100,7 +101,7 @@ public class NotificationSender {
       NotificationRepository outbox,
       ResourceRepository resources,
       Credentials credentials,
-      ReceiverPolicy policy,
+      OutboundPolicy policy,
       ModelMetrics metrics,
       SchemaMigrator schema,
       InstanceRegistrar registrar) {
@@ -226,7 +227,7 @@ public class NotificationSender {
   }
 
   private RequestOptions request(
-      Notification n, ReceiverPolicy.Target target, ObjectNode creds, byte[] body) {
+      Notification n, OutboundPolicy.Target target, ObjectNode creds, byte[] body) {
     long now = System.currentTimeMillis() / 1000;
     RequestOptions r =
         new RequestOptions()

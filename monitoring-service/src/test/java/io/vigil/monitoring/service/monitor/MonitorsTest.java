@@ -201,7 +201,11 @@ class MonitorsTest {
     assertThat(metric(measured(performance, all), 0, "record_count")).isEqualTo(7.0);
     MonitorContext since =
         new MonitorContext(
-            all.subscription(), all.parameters(), all.dataSets(), T0.plusSeconds(5).toString());
+            all.tenant(),
+            all.subscription(),
+            all.parameters(),
+            all.dataSets(),
+            T0.plusSeconds(5).toString());
     assertThat(metric(measured(performance, since), 0, "record_count")).isEqualTo(2.0);
   }
 
@@ -250,7 +254,7 @@ class MonitorsTest {
     if (training != null) {
       dataSets.put("training", training);
     }
-    return new MonitorContext(subscription, parameters, dataSets, null);
+    return new MonitorContext("tenant", subscription, parameters, dataSets, null);
   }
 
   private static Outcome evaluate(Monitor monitor, MonitorContext context) {

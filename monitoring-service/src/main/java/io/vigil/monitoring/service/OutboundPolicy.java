@@ -1,4 +1,4 @@
-package io.vigil.monitoring.service.notify;
+package io.vigil.monitoring.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,7 +21,7 @@ import java.util.Locale;
  * then goes to the address that was checked (a name that resolves elsewhere later changes nothing).
  */
 @ApplicationScoped
-public class ReceiverPolicy {
+public class OutboundPolicy {
 
   /** A receiver URL that passed the policy: connect to {@code address}, send to {@code url}. */
   public record Target(URI url, InetAddress address) {
@@ -40,10 +40,9 @@ public class ReceiverPolicy {
   private final List<Cidr> deny;
   private final List<Cidr> allow;
 
-  ReceiverPolicy(MonitoringConfig config) {
-    this.deny = config.notifications().deny().stream().map(Cidr::parse).toList();
-    this.allow =
-        config.notifications().allow().orElse(List.of()).stream().map(Cidr::parse).toList();
+  OutboundPolicy(MonitoringConfig config) {
+    this.deny = config.outbound().deny().stream().map(Cidr::parse).toList();
+    this.allow = config.outbound().allow().orElse(List.of()).stream().map(Cidr::parse).toList();
   }
 
   /**
@@ -82,8 +81,8 @@ public class ReceiverPolicy {
                 + uri.getHost()
                 + " resolves to "
                 + a.getHostAddress()
-                + ", an address notifications may not go to"
-                + " (vigil.monitoring.notifications.deny)");
+                + ", an address Vigil may not send to"
+                + " (vigil.monitoring.outbound.deny)");
       }
     }
     return new Target(uri, addresses[0]);
@@ -124,7 +123,7 @@ public class ReceiverPolicy {
       int slash = t.indexOf('/');
       if (!(slash < 0 ? t : t.substring(0, slash)).matches("[0-9a-fA-F:.]+")) {
         throw new IllegalArgumentException(
-            "vigil.monitoring.notifications allow/deny entries are CIDR blocks; '"
+            "vigil.monitoring.outbound allow/deny entries are CIDR blocks; '"
                 + text
                 + "' is not one");
       }
@@ -137,7 +136,7 @@ public class ReceiverPolicy {
         return new Cidr(address, bits);
       } catch (UnknownHostException | IllegalArgumentException e) {
         throw new IllegalArgumentException(
-            "vigil.monitoring.notifications allow/deny entries are CIDR blocks; '"
+            "vigil.monitoring.outbound allow/deny entries are CIDR blocks; '"
                 + text
                 + "' is not one");
       }
