@@ -209,7 +209,7 @@ class SdkContractTest {
   }
 
   /** Where a document holds a null. */
-  private static List<String> nulls(JsonNode node, String at) {
+  static List<String> nulls(JsonNode node, String at) {
     List<String> out = new ArrayList<>();
     if (node.isNull()) {
       out.add(at);
