@@ -52,10 +52,14 @@ class BackupNowTest {
         .body("checks[0].data.postgres", containsString("no recovery point"));
     given().get("/backups/status").then().statusCode(200).body("leader", is(true));
 
+    String marker = "vigil-marker-" + java.util.UUID.randomUUID();
     PostgresForBackupsResource.current()
         .execute(
             "vigil",
-            "CREATE TABLE IF NOT EXISTS t(id int); INSERT INTO t SELECT generate_series(1, 1000)");
+            "CREATE TABLE IF NOT EXISTS t(id int); INSERT INTO t SELECT generate_series(1, 1000);"
+                + " CREATE TABLE IF NOT EXISTS personal(v text); INSERT INTO personal VALUES ('"
+                + marker
+                + "')");
 
     JsonPath etcd = given().post("/backups/etcd").then().statusCode(201).extract().jsonPath();
     Path snapshot = repo.resolve(etcd.getString("file"));
@@ -64,13 +68,17 @@ class BackupNowTest {
     assertThat(sha256(snapshot)).isEqualTo(etcd.getString("sha256"));
     assertThat(etcd.getLong("revision")).isPositive();
     assertThat(etcd.getString("verifiedWith")).contains("etcdctl snapshot status");
+    // stored encrypted: the snapshot is what the key opens, with the content's own checksum
+    assertThat(etcd.getString("encryption.keyId")).isEqualTo(EncryptionKeys.ACTIVE);
+    Path plainSnapshot = EncryptionKeys.decrypt(snapshot);
+    assertThat(sha256(plainSnapshot)).isEqualTo(etcd.getString("encryption.contentSha256"));
     String status =
         Commands.runChecked(
             List.of(
                 Tools.etcdctl().toString(),
                 "snapshot",
                 "status",
-                snapshot.toString(),
+                plainSnapshot.toString(),
                 "-w",
                 "json"),
             Duration.ofSeconds(10));
@@ -87,8 +95,17 @@ class BackupNowTest {
     assertThat(pg.getString("endLsn")).matches("[0-9A-F]+/[0-9A-F]+");
     assertThat(pg.getInt("timeline")).isEqualTo(1);
     assertThat(pg.getString("verifiedWith")).isEqualTo("pg_verifybackup");
+    // the personal data written into PostgreSQL is nowhere in the stored bytes, compressed or
+    // not; with the key it is back
+    byte[] stored = Files.readAllBytes(archive);
+    assertThat(contains(stored, marker)).isFalse();
+    assertThatThrownBy(() -> gunzip(stored)).isInstanceOf(java.util.zip.ZipException.class);
+    Path plainArchive = EncryptionKeys.decrypt(archive);
+    assertThat(sha256(plainArchive)).isEqualTo(pg.getString("encryption.contentSha256"));
+    assertThat(contains(gunzip(Files.readAllBytes(plainArchive)), marker)).isTrue();
     String listing =
-        Commands.runChecked(List.of("tar", "-tzf", archive.toString()), Duration.ofSeconds(30));
+        Commands.runChecked(
+            List.of("tar", "-tzf", plainArchive.toString()), Duration.ofSeconds(30));
     assertThat(listing).contains("./backup_manifest", "./PG_VERSION", "./backup_label");
     assertThat(archive.resolveSibling("backup.json")).isRegularFile();
 
@@ -141,6 +158,16 @@ class BackupNowTest {
     Files.write(file, whole);
     assertThatThrownBy(() -> io.vigil.backup.service.EtcdSnapshotsAccess.checkTrailer(file))
         .hasMessageContaining("integrity check failed");
+  }
+
+  private static byte[] gunzip(byte[] data) throws java.io.IOException {
+    try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(data))) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static boolean contains(byte[] haystack, String needle) {
+    return new String(haystack, java.nio.charset.StandardCharsets.ISO_8859_1).contains(needle);
   }
 
   private static String sha256(Path file) throws Exception {

@@ -164,4 +164,41 @@ class RestoreTest {
   private static ByteSequence bytes(String s) {
     return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
+
+  @jakarta.inject.Inject io.vigil.backup.repository.BackupRepository repository;
+  @jakarta.inject.Inject io.vigil.backup.config.BackupConfig config;
+  @jakarta.inject.Inject com.fasterxml.jackson.databind.ObjectMapper json;
+
+  @Test
+  void aRestoreWithoutTheRightKeyFailsClearlyBeforeWritingAnything() throws Exception {
+    given().post("/backups/etcd").then().statusCode(201);
+    byte[] other = new byte[32];
+    new java.security.SecureRandom().nextBytes(other);
+    String wrongKey =
+        EncryptionKeys.ACTIVE + ":" + java.util.Base64.getEncoder().encodeToString(other);
+    String missingKey = "another:" + java.util.Base64.getEncoder().encodeToString(other);
+    for (String key : java.util.List.of(wrongKey, missingKey)) {
+      io.vigil.backup.service.RestoreService restores =
+          io.vigil.backup.service.RestoreAccess.over(
+              new io.vigil.backup.repository.BackupRepository(
+                  repository.store(),
+                  repository.region(),
+                  json,
+                  new io.vigil.backup.repository.ArtifactCipher(java.util.List.of(key))),
+              config);
+      Path dir = ws.root().resolve("restored-no-key-" + UUID.randomUUID()).toAbsolutePath();
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  restores.restore(
+                      restores.choose(
+                          repository.region(),
+                          "etcd",
+                          java.util.Optional.empty(),
+                          java.util.Optional.empty()),
+                      dir))
+          .isInstanceOf(io.vigil.commons.api.ApiException.class)
+          .hasMessageContaining("key '" + EncryptionKeys.ACTIVE + "'");
+      assertThat(dir).doesNotExist();
+    }
+  }
 }

@@ -181,7 +181,8 @@ class S3RepositoryTest {
   void theOtherRegionRestoresFromItsCopyAloneWithTheSameRowsAndKeys() throws Exception {
     PostgresServer source = PostgresForBackupsResource.current();
     // the WAL up to the last insert has reached the other region too
-    BackupRepository other = new BackupRepository(new FileStore(COPY), "us-east", json);
+    BackupRepository other =
+        new BackupRepository(new FileStore(COPY), "us-east", json, EncryptionKeys.cipher());
     await()
         .atMost(Duration.ofSeconds(60))
         .until(

@@ -255,6 +255,10 @@ class ManifestsTest {
           // the keys that seal tenants' credentials
           fromSecret(at, service, "VIGIL_MONITORING_SECRETS_KEYS", "vigil-credential-keys");
         }
+        if (name.equals("vigil-backup")) {
+          // the keys every backup artifact is encrypted with
+          fromSecret(at, service, "VIGIL_BACKUP_ENCRYPTION_KEYS", "vigil-backup-keys");
+        }
         assertThat(service.getEnv())
             .as(at + " etcd user")
             .anySatisfy(

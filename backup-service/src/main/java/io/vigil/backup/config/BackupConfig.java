@@ -22,6 +22,22 @@ public interface BackupConfig {
   /** The backup repository. */
   Repository repository();
 
+  /** Encryption at rest of every artifact. */
+  Encryption encryption();
+
+  /**
+   * Artifacts (base backups, WAL segments and partials, etcd snapshots) are encrypted with
+   * AES-256-GCM before they are stored, in every repository and copy, when keys are configured.
+   */
+  interface Encryption {
+    /**
+     * Keys as {@code id:base64} of 32 bytes: the first encrypts new artifacts, every one decrypts
+     * (rotation: add the new key first, keep old ones while their artifacts are kept). None: stored
+     * plain.
+     */
+    Optional<java.util.List<String>> keys();
+  }
+
   /** Recovery point objectives per target. */
   Rpo rpo();
 

@@ -47,19 +47,34 @@ public class BackupRepository {
   private final ObjectStore store;
   private final String region;
   private final ObjectMapper json;
+  private final ArtifactCipher cipher;
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<String>> deletions = new CopyOnWriteArrayList<>();
 
   @Inject
   BackupRepository(BackupConfig config, RegionConfig region, ObjectMapper json) {
-    this(open(config.repository().path(), config.repository().s3(), config), region.name(), json);
+    this(
+        open(config.repository().path(), config.repository().s3(), config),
+        region.name(),
+        json,
+        config.encryption().keys().map(ArtifactCipher::new).orElse(null));
   }
 
-  /** A repository over {@code store} whose own region is {@code region}. */
+  /** A repository over {@code store} whose own region is {@code region}, storing plain. */
   public BackupRepository(ObjectStore store, String region, ObjectMapper json) {
+    this(store, region, json, null);
+  }
+
+  /**
+   * A repository over {@code store} whose own region is {@code region}; with a {@code cipher},
+   * every artifact is stored encrypted and read back decrypted (plain ones are still read).
+   */
+  public BackupRepository(
+      ObjectStore store, String region, ObjectMapper json, ArtifactCipher cipher) {
     this.store = store;
     this.region = region;
     this.json = json;
+    this.cipher = cipher;
   }
 
   /** The store of a directory or, when given, a bucket. */
@@ -134,11 +149,31 @@ public class BackupRepository {
     };
   }
 
-  /** Stores a finished artifact (the file is consumed), then its metadata: then it counts. */
+  /**
+   * Stores a finished artifact (the file is consumed), encrypted when the repository has keys, then
+   * its metadata: then it counts. {@code point} describes the plain artifact; what is stored names
+   * the stored bytes (and, encrypted, the content's size and SHA-256 besides).
+   */
   public RecoveryPoint store(Path artifact, RecoveryPoint point) {
     String key = point.region() + "/" + point.file();
     String meta = point.region() + "/" + metadataPath(point.target(), point.id());
     try {
+      if (cipher != null) {
+        Path sealed = artifact.resolveSibling(artifact.getFileName() + ".vge");
+        MessageDigest digest = digest();
+        String keyId;
+        try (InputStream in = Files.newInputStream(artifact);
+            OutputStream out =
+                new java.security.DigestOutputStream(
+                    new java.io.BufferedOutputStream(Files.newOutputStream(sealed), 1 << 16),
+                    digest)) {
+          keyId = cipher.encrypt(in, out);
+        }
+        Files.delete(artifact);
+        point =
+            point.encrypted(keyId, Files.size(sealed), HexFormat.of().formatHex(digest.digest()));
+        artifact = sealed;
+      }
       store.put(key, artifact, point.sha256());
       store.put(meta, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(point));
     } catch (IOException e) {
@@ -203,30 +238,129 @@ public class BackupRepository {
     }
   }
 
-  /** The artifact's content. */
+  /**
+   * The artifact's content, decrypted when it is encrypted. The stored bytes are checked against
+   * the metadata's size and SHA-256 and, encrypted, the content against its own, as the stream ends
+   * ({@link Mismatch}); a missing or wrong key fails here, before any byte is read.
+   */
   public InputStream open(RecoveryPoint point) throws IOException {
-    return store
-        .open(point.region() + "/" + point.file())
-        .orElseThrow(() -> new java.nio.file.NoSuchFileException(point.file(), null, "missing"));
+    InputStream stored =
+        new Verifying(
+            store
+                .open(point.region() + "/" + point.file())
+                .orElseThrow(
+                    () -> new java.nio.file.NoSuchFileException(point.file(), null, "missing")),
+            point.size(),
+            point.sha256(),
+            point.file());
+    RecoveryPoint.Encryption e = point.encryption();
+    if (e == null) {
+      return stored;
+    }
+    if (cipher == null) {
+      stored.close();
+      throw new ArtifactCipher.KeyException(
+          point.file()
+              + " is encrypted with key '"
+              + e.keyId()
+              + "', and this service has no keys (vigil.backup.encryption.keys)");
+    }
+    try {
+      return new Verifying(
+          cipher.decrypt(stored, point.file()), e.contentSize(), e.contentSha256(), point.file());
+    } catch (IOException failed) {
+      stored.close();
+      throw failed;
+    }
   }
 
-  /** Copies the artifact to {@code file}, checking its size and SHA-256 on the way. */
+  /** Checks that an artifact can be read here: its key is present and right (the first chunk). */
+  public void checkKey(RecoveryPoint point) throws IOException {
+    if (point.encryption() != null) {
+      open(point).close();
+    }
+  }
+
+  /** Copies the artifact's content to {@code file}, checked on the way ({@link #open}). */
   public void download(RecoveryPoint point, Path file) throws IOException {
-    MessageDigest digest = digest();
-    try (InputStream in = new DigestInputStream(open(point), digest);
+    try (InputStream in = open(point);
         OutputStream out = Files.newOutputStream(file)) {
       in.transferTo(out);
     }
-    String sha = HexFormat.of().formatHex(digest.digest());
-    long size = Files.size(file);
-    if (size != point.size() || !sha.equals(point.sha256())) {
-      throw new IOException(
-          "artifact "
-              + point.file()
-              + " does not match its metadata: "
-              + size
-              + " bytes, SHA-256 "
-              + sha);
+  }
+
+  /** What was read does not match the metadata: the artifact changed or is damaged. */
+  public static final class Mismatch extends IOException {
+    Mismatch(String message) {
+      super(message);
+    }
+  }
+
+  /** Counts and digests a stream; at its end, checks both against what the metadata says. */
+  private static final class Verifying extends java.io.FilterInputStream {
+    private final MessageDigest digest = digest();
+    private final long size;
+    private final String sha256;
+    private final String name;
+    private long read;
+    private boolean checked;
+
+    Verifying(InputStream in, long size, String sha256, String name) {
+      super(in);
+      this.size = size;
+      this.sha256 = sha256;
+      this.name = name;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b < 0) {
+        verify();
+      } else {
+        digest.update((byte) b);
+        read++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n < 0) {
+        verify();
+      } else {
+        digest.update(b, off, n);
+        read += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      return super.skip(0);
+    }
+
+    private void verify() throws Mismatch {
+      if (checked) {
+        return;
+      }
+      checked = true;
+      String sha = HexFormat.of().formatHex(digest.digest());
+      if (read != size || !sha.equals(sha256)) {
+        throw new Mismatch(
+            "artifact "
+                + name
+                + " does not match its metadata: "
+                + read
+                + " bytes, SHA-256 "
+                + sha
+                + " (expected "
+                + size
+                + ", "
+                + sha256
+                + ")");
+      }
     }
   }
 

@@ -22,6 +22,8 @@ import java.time.Instant;
  * @param endLsn PostgreSQL LSN the base backup is consistent at
  * @param timeline PostgreSQL timeline
  * @param verifiedWith the check the artifact passed before it counted
+ * @param encryption how the stored bytes are encrypted (null: plain); {@code size} and {@code
+ *     sha256} are always those of the stored bytes, checkable without the key
  */
 @RegisterForReflection
 public record RecoveryPoint(
@@ -37,4 +39,64 @@ public record RecoveryPoint(
     String lsn,
     String endLsn,
     Integer timeline,
-    String verifiedWith) {}
+    String verifiedWith,
+    Encryption encryption) {
+
+  /**
+   * An encrypted artifact's key and format ({@link ArtifactCipher}), and its content's size and
+   * SHA-256, checked after decryption.
+   */
+  @RegisterForReflection
+  public record Encryption(String keyId, String format, long contentSize, String contentSha256) {}
+
+  /** A plain artifact's metadata (it may be encrypted when stored). */
+  public RecoveryPoint(
+      String target,
+      String id,
+      String region,
+      String file,
+      long size,
+      String sha256,
+      Instant startedAt,
+      Instant time,
+      Long revision,
+      String lsn,
+      String endLsn,
+      Integer timeline,
+      String verifiedWith) {
+    this(
+        target,
+        id,
+        region,
+        file,
+        size,
+        sha256,
+        startedAt,
+        time,
+        revision,
+        lsn,
+        endLsn,
+        timeline,
+        verifiedWith,
+        null);
+  }
+
+  /** The same artifact as stored: encrypted into {@code size} bytes with {@code sha256}. */
+  RecoveryPoint encrypted(String keyId, long storedSize, String storedSha256) {
+    return new RecoveryPoint(
+        target,
+        id,
+        region,
+        file,
+        storedSize,
+        storedSha256,
+        startedAt,
+        time,
+        revision,
+        lsn,
+        endLsn,
+        timeline,
+        verifiedWith,
+        new Encryption(keyId, ArtifactCipher.FORMAT, size, sha256));
+  }
+}

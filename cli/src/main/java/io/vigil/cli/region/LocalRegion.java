@@ -65,6 +65,7 @@ public final class LocalRegion {
     state.operatorKey = RegionState.newKey("op_");
     state.readerKey = RegionState.newKey("ro_");
     state.secretsKey = RegionState.newSecretsKey();
+    state.backupKey = RegionState.newBackupKey();
     long t0 = System.nanoTime();
     try {
       step("etcd (3 members)");
@@ -125,6 +126,8 @@ public final class LocalRegion {
         backup.put("vigil.backup.wal.spool", options.stateDir().resolve("wal-spool").toString());
         backup.put("vigil.backup.copy.path", drRepository().toString());
         backup.put("vigil.backup.restore-root", restoreRoot().toString());
+        // every artifact is encrypted before it is stored, here and in the copy
+        backup.put("vigil.backup.encryption.keys", state.backupKey);
         if (options.standbyRegion() != null) {
           // writes wait for their WAL to reach the standby region: ship it twice a second
           backup.put("vigil.backup.wal.partial-interval", "500ms");
@@ -213,6 +216,7 @@ public final class LocalRegion {
     backup.putAll(etcd.serviceConfig(users.get(EtcdRoles.BACKUP)));
     backup.put("vigil.backup.repository.path", drRepository().toString());
     backup.put("vigil.backup.restore-root", restoreRoot().toString());
+    backup.put("vigil.backup.encryption.keys", state.backupKey);
     backup.put(
         "vigil.backup.repository.staging",
         options.stateDir().resolve("backup-staging").resolve(region).toString());

@@ -123,6 +123,12 @@ public final class RegionState {
    */
   public String secretsKey;
 
+  /**
+   * The key every backup artifact is encrypted with ({@code vigil.backup.encryption.keys}, {@code
+   * id:base64}); the standby region's backup-service has it too, to restore the copies.
+   */
+  public String backupKey;
+
   /** The demo service instance (tenant and data mart) created by {@code vigil up}. */
   public String serviceInstanceId;
 
@@ -271,9 +277,18 @@ public final class RegionState {
 
   /** A new AES-256 key for sealing credentials, as {@code id:base64}. */
   public static String newSecretsKey() {
+    return newAesKey("k");
+  }
+
+  /** A new AES-256 key for encrypting backups, as {@code id:base64}. */
+  public static String newBackupKey() {
+    return newAesKey("backup-");
+  }
+
+  private static String newAesKey(String prefix) {
     byte[] bytes = new byte[32];
     new java.security.SecureRandom().nextBytes(bytes);
-    return "k"
+    return prefix
         + java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString().replace("-", "")
         + ":"
         + java.util.Base64.getEncoder().encodeToString(bytes);
