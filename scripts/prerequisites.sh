@@ -71,7 +71,7 @@ pg_bindir() {
   done
 }
 
-# ensure_tools NAME...: each of etcd, etcdctl, postgresql, patroni, setpriv, wrk, haproxy,
+# ensure_tools NAME...: each of etcd, etcdctl, postgresql, patroni, setpriv, zstd, wrk, haproxy,
 # chromium, chromedriver; installs the
 # missing ones with apt when root, else stops naming them and the command that installs them.
 ensure_tools() {
@@ -85,6 +85,8 @@ ensure_tools() {
       setpriv) command -v setpriv >/dev/null 2>&1 || missing_pkgs+=(util-linux) ;;
       wrk) command -v wrk >/dev/null 2>&1 || missing_pkgs+=(wrk) ;;
       haproxy) command -v haproxy >/dev/null 2>&1 || missing_pkgs+=(haproxy) ;;
+      # base backups are packed with zstd on every core
+      zstd) command -v zstd >/dev/null 2>&1 || missing_pkgs+=(zstd) ;;
       # the console's browser tests: Debian's chromium and its chromedriver, never a download
       chromium) [ -x /usr/bin/chromium ] || missing_pkgs+=(chromium) ;;
       chromedriver) [ -x /usr/bin/chromedriver ] || missing_pkgs+=(chromium-driver) ;;

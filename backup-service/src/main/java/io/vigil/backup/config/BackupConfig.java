@@ -25,6 +25,20 @@ public interface BackupConfig {
   /** Encryption at rest of every artifact. */
   Encryption encryption();
 
+  /** How base backups are compressed (zstd). */
+  Compression compression();
+
+  /** zstd settings of base backups. */
+  interface Compression {
+    /** zstd level (1 fastest .. 19 smallest). */
+    @WithDefault("3")
+    int level();
+
+    /** Compression threads; 0 = one per core. */
+    @WithDefault("0")
+    int threads();
+  }
+
   /**
    * Artifacts (base backups, WAL segments and partials, etcd snapshots) are encrypted with
    * AES-256-GCM before they are stored, in every repository and copy, when keys are configured.

@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * {region}/etcd/{id}.db                     {region}/etcd/{id}.json
- * {region}/pg/base/{id}/base.tar.gz         {region}/pg/base/{id}/backup.json
+ * {region}/pg/base/{id}/base.tar.zst        {region}/pg/base/{id}/backup.json
  * {region}/pg/wal/{timeline}/{segment}      {region}/pg/wal/{timeline}/{segment}.json
  * </pre>
  *
@@ -128,7 +128,7 @@ public class BackupRepository {
     return switch (target) {
       case "etcd" -> "etcd/" + id + ".db";
       case WAL -> "pg/wal/" + id.substring(0, 8) + "/" + id;
-      default -> "pg/base/" + id + "/base.tar.gz";
+      default -> "pg/base/" + id + "/base.tar.zst";
     };
   }
 
@@ -155,25 +155,76 @@ public class BackupRepository {
    * the stored bytes (and, encrypted, the content's size and SHA-256 besides).
    */
   public RecoveryPoint store(Path artifact, RecoveryPoint point) {
+    if (cipher == null) {
+      return put(artifact, point);
+    }
+    try (InputStream in = Files.newInputStream(artifact)) {
+      Path sealed = artifact.resolveSibling(artifact.getFileName() + ".vge");
+      return put(sealed, write(in, sealed, point));
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot store " + point.file() + " in " + store.describe() + ": " + e.getMessage(), e);
+    } finally {
+      try {
+        Files.deleteIfExists(artifact);
+      } catch (IOException ignored) {
+        // staging is deleted as a whole by the caller
+      }
+    }
+  }
+
+  /**
+   * Writes an artifact whose content is read from a stream (a packing pipeline) to {@code scratch}
+   * in one pass, as it will be stored: encrypted when the repository has keys, digested before and
+   * after. Answers {@code point} with the sizes and SHA-256s measured; {@link #put} stores it.
+   */
+  public RecoveryPoint write(InputStream content, Path scratch, RecoveryPoint point)
+      throws IOException {
+    MessageDigest contentDigest = digest();
+    MessageDigest storedDigest = digest();
+    long[] contentSize = {0};
+    String keyId = null;
+    try (InputStream in =
+            new DigestInputStream(content, contentDigest) {
+              @Override
+              public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                contentSize[0] += Math.max(n, 0);
+                return n;
+              }
+
+              @Override
+              public int read() throws IOException {
+                int b = super.read();
+                contentSize[0] += b < 0 ? 0 : 1;
+                return b;
+              }
+            };
+        OutputStream out =
+            new java.security.DigestOutputStream(
+                new java.io.BufferedOutputStream(Files.newOutputStream(scratch), 1 << 16),
+                storedDigest)) {
+      if (cipher != null) {
+        keyId = cipher.encrypt(in, out);
+      } else {
+        in.transferTo(out);
+      }
+    }
+    long storedSize = Files.size(scratch);
+    String contentSha = HexFormat.of().formatHex(contentDigest.digest());
+    String storedSha = HexFormat.of().formatHex(storedDigest.digest());
+    return keyId == null
+        ? point.sized(storedSize, storedSha)
+        : point.sized(contentSize[0], contentSha).encrypted(keyId, storedSize, storedSha);
+  }
+
+  /**
+   * Stores an artifact exactly as it is (the file is consumed), then its metadata: then it counts.
+   */
+  public RecoveryPoint put(Path artifact, RecoveryPoint point) {
     String key = point.region() + "/" + point.file();
     String meta = point.region() + "/" + metadataPath(point.target(), point.id());
     try {
-      if (cipher != null) {
-        Path sealed = artifact.resolveSibling(artifact.getFileName() + ".vge");
-        MessageDigest digest = digest();
-        String keyId;
-        try (InputStream in = Files.newInputStream(artifact);
-            OutputStream out =
-                new java.security.DigestOutputStream(
-                    new java.io.BufferedOutputStream(Files.newOutputStream(sealed), 1 << 16),
-                    digest)) {
-          keyId = cipher.encrypt(in, out);
-        }
-        Files.delete(artifact);
-        point =
-            point.encrypted(keyId, Files.size(sealed), HexFormat.of().formatHex(digest.digest()));
-        artifact = sealed;
-      }
       store.put(key, artifact, point.sha256());
       store.put(meta, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(point));
     } catch (IOException e) {
@@ -228,11 +279,19 @@ public class BackupRepository {
   public void delete(String fromRegion, String target, String id) {
     try {
       String meta = fromRegion + "/" + metadataPath(target, id);
-      String file = fromRegion + "/" + artifactPath(target, id);
       store.delete(meta);
-      store.delete(file);
       deletions.forEach(l -> l.accept(meta));
-      deletions.forEach(l -> l.accept(file));
+      // a base backup is the objects of its directory (base.tar.zst, or base.tar.gz of before)
+      List<String> files =
+          target.equals("postgres")
+              ? store.list(fromRegion + "/pg/base/" + id + "/").stream()
+                  .map(ObjectStore.Entry::key)
+                  .toList()
+              : List.of(fromRegion + "/" + artifactPath(target, id));
+      for (String file : files) {
+        store.delete(file);
+        deletions.forEach(l -> l.accept(file));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + id, e);
     }

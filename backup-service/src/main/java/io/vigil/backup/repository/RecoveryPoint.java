@@ -81,6 +81,25 @@ public record RecoveryPoint(
         null);
   }
 
+  /** The same artifact with the size and SHA-256 of its content. */
+  RecoveryPoint sized(long contentSize, String contentSha256) {
+    return new RecoveryPoint(
+        target,
+        id,
+        region,
+        file,
+        contentSize,
+        contentSha256,
+        startedAt,
+        time,
+        revision,
+        lsn,
+        endLsn,
+        timeline,
+        verifiedWith,
+        encryption);
+  }
+
   /** The same artifact as stored: encrypted into {@code size} bytes with {@code sha256}. */
   RecoveryPoint encrypted(String keyId, long storedSize, String storedSha256) {
     return new RecoveryPoint(

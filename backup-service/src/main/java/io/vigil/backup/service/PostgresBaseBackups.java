@@ -25,8 +25,8 @@ import java.util.regex.Pattern;
 /**
  * PostgreSQL physical base backups: {@code pg_basebackup} (fast checkpoint, WAL streamed alongside,
  * a backup manifest with SHA-256 checksums of every file), checked with {@code pg_verifybackup}
- * before it counts, then packed as a compressed tar into the repository with its start LSN,
- * consistent (end) LSN and timeline.
+ * before it counts, then packed as a zstd-compressed tar (multi-threaded), encrypted when the
+ * repository has keys, into the repository with its start LSN, consistent (end) LSN and timeline.
  */
 @ApplicationScoped
 public class PostgresBaseBackups {
@@ -43,6 +43,8 @@ public class PostgresBaseBackups {
 
   private final EtcdGateway etcd;
   private final PostgresSource source;
+  private final int compressionLevel;
+  private final int compressionThreads;
 
   PostgresBaseBackups(
       BackupConfig config,
@@ -57,6 +59,8 @@ public class PostgresBaseBackups {
     this.repository = repository;
     this.region = region;
     this.json = json;
+    this.compressionLevel = config.compression().level();
+    this.compressionThreads = config.compression().threads();
   }
 
   /** Whether a PostgreSQL server is configured. */
@@ -117,20 +121,16 @@ public class PostgresBaseBackups {
       String endLsn = endLsn(data.resolve("backup_manifest"));
 
       progress.phase("packing");
-      Path archive = staging.resolve("base.tar.gz");
-      Commands.output(
-          List.of("tar", "-C", data.toString(), "-czf", archive.toString(), "."), Map.of(), null);
-      long size = Files.size(archive);
-      String sha = BackupRepository.sha256(archive);
-      return repository.store(
-          archive,
+      return pack(
+          data,
+          staging,
           new RecoveryPoint(
               "postgres",
               id,
               region.name(),
               BackupRepository.artifactPath("postgres", id),
-              size,
-              sha,
+              0,
+              null,
               started,
               consistent,
               revision,
@@ -141,6 +141,45 @@ public class PostgresBaseBackups {
     } finally {
       BackupRepository.deleteTree(staging);
     }
+  }
+
+  /**
+   * Packs the verified data directory in one streaming pass: {@code tar} into {@code zstd} on every
+   * core, read here, encrypted and digested as it is written, then stored. Nothing of the packed
+   * backup is written twice.
+   */
+  private RecoveryPoint pack(Path data, Path staging, RecoveryPoint point) throws Exception {
+    Path tarErrors = staging.resolve("tar.err");
+    Path zstdErrors = staging.resolve("zstd.err");
+    List<Process> pipeline =
+        ProcessBuilder.startPipeline(
+            List.of(
+                new ProcessBuilder("tar", "-C", data.toString(), "-cf", "-", ".")
+                    .redirectError(tarErrors.toFile()),
+                new ProcessBuilder(
+                        "zstd", "-q", "-c", "-T" + compressionThreads, "-" + compressionLevel)
+                    .redirectError(zstdErrors.toFile())));
+    Path packed = staging.resolve("base.tar.zst");
+    RecoveryPoint written;
+    try (java.io.InputStream out = pipeline.get(1).getInputStream()) {
+      written = repository.write(out, packed, point);
+    } catch (IOException | RuntimeException e) {
+      pipeline.forEach(Process::destroyForcibly);
+      throw e;
+    }
+    // only a pipeline that ended well is stored: a cut tar never counts
+    for (int i = 0; i < pipeline.size(); i++) {
+      Process p = pipeline.get(i);
+      if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        Path errors = i == 0 ? tarErrors : zstdErrors;
+        throw new IOException(
+            (i == 0 ? "tar" : "zstd")
+                + " failed while packing the base backup: "
+                + (Files.exists(errors) ? Files.readString(errors).strip() : "no output"));
+      }
+    }
+    return repository.put(packed, written);
   }
 
   /** The current etcd revision; null without etcd or when it cannot be read now. */

@@ -291,8 +291,10 @@ public class RestoreService {
   /** Streams the base backup out of the repository through {@code tar}, checked on the way. */
   private void unpack(RecoveryPoint point, Path directory) throws Exception {
     InputStream content = repository.open(point);
+    // zstd since base backups are packed in parallel; gzip for those of before
+    String decompress = point.file().endsWith(".zst") ? "--zstd" : "--gzip";
     Process tar =
-        new ProcessBuilder("tar", "-C", directory.toString(), "-xzf", "-")
+        new ProcessBuilder("tar", decompress, "-C", directory.toString(), "-xf", "-")
             .redirectErrorStream(true)
             .start();
     try (InputStream in = content;

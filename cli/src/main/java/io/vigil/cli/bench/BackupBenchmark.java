@@ -84,6 +84,8 @@ public final class BackupBenchmark {
                       Map.entry("vigil.backup.postgres.user", PostgresServer.USER),
                       Map.entry("vigil.backup.postgres.password", pg.password()),
                       Map.entry("vigil.security.operator-key", operatorKey),
+                      // as the local region stores them: encrypted
+                      Map.entry("vigil.backup.encryption.keys", RegionState.newBackupKey()),
                       Map.entry("vigil.backup.restore-root", ws.root().toString())),
                   QuarkusService.Aot.AUTO)
               .process();
@@ -121,8 +123,8 @@ public final class BackupBenchmark {
             "| raw pg_basebackup, tar + gzip | %.1f | %.0f | %,.0f | copy + WAL + gzip |%n",
             rawTarGz, mb / rawTarGz, dirSize(ws.root(), "raw-Ft-z-") / 1e6);
         out.printf(
-            "| Vigil base backup | %.1f | %.0f | %,.0f | copy + WAL + pg_verifybackup + gzip +"
-                + " SHA-256 + store |%n%n",
+            "| Vigil base backup | %.1f | %.0f | %,.0f | copy + WAL + pg_verifybackup + zstd on"
+                + " every core + AES-256-GCM + SHA-256 + store |%n%n",
             vigil, mb / vigil, stored / 1e6);
 
         // restore: from the repository alone to a server answering queries
@@ -207,6 +209,10 @@ public final class BackupBenchmark {
         out.println(
             "| base backups alone (for comparison) | up to the schedule interval (30 min by"
                 + " default) | | | |");
+        out.println();
+        out.printf(
+            "backup: vigil=%.0f raw-tgz=%.0f ratio=%.2f; restore=%.1f%n",
+            mb / vigil, mb / rawTarGz, rawTarGz / vigil, total);
       } finally {
         service.stop(Duration.ofSeconds(10));
       }
