@@ -74,7 +74,9 @@ class S3StoreRetryTest {
           requests.incrementAndGet();
           exchange.getRequestBody().readAllBytes();
           byte[] body =
-              (failFirst.getAndDecrement() > 0 ? "<Error>SlowDown</Error>" : "")
+              (failFirst.getAndDecrement() > 0
+                      ? "<Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>"
+                      : "")
                   .getBytes(StandardCharsets.UTF_8);
           exchange.sendResponseHeaders(
               body.length > 0 ? 503 : 200, body.length > 0 ? body.length : -1);
