@@ -38,7 +38,9 @@ class S3ProxyServerTest {
                   .listObjectsV2(b -> b.bucket("backups").prefix("us-south/pg/"))
                   .contents()
                   .stream()
-                  .map(S3Object::key))
+                  .map(S3Object::key)
+                  // the filesystem store lists its directories as folder markers
+                  .filter(k -> !k.endsWith("/")))
           .containsExactly("us-south/pg/base/1/base.tar");
       assertThat(
               client

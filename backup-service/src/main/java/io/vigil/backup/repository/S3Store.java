@@ -201,7 +201,10 @@ public final class S3Store implements ObjectStore {
           for (S3Object o :
               s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix + keyPrefix))
                   .contents()) {
-            out.add(new Entry(o.key().substring(prefix.length()), o.size()));
+            // a key ending in "/" is a folder marker (some stores list directories), not an object
+            if (!o.key().endsWith("/")) {
+              out.add(new Entry(o.key().substring(prefix.length()), o.size()));
+            }
           }
           return out;
         });
