@@ -15,6 +15,30 @@ record ApiFixture(String id, String key) {
 
   static final String OPERATOR_KEY = "test-operator-key";
 
+  /**
+   * Fairness parameters as IBM's samples set them: Sex, female monitored against male at 95%, "No
+   * Risk" favourable, over the latest 100 records.
+   */
+  static final Map<String, Object> FAIRNESS_BY_SEX =
+      Map.of(
+          "features",
+          java.util.List.of(
+              Map.of(
+                  "feature",
+                  "Sex",
+                  "majority",
+                  java.util.List.of("male"),
+                  "minority",
+                  java.util.List.of("female"),
+                  "threshold",
+                  0.95)),
+          "favourable_class",
+          java.util.List.of("No Risk"),
+          "unfavourable_class",
+          java.util.List.of("Risk"),
+          "min_records",
+          100);
+
   static ApiFixture newTenant() {
     var response =
         given()

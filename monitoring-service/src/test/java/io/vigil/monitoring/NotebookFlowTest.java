@@ -95,6 +95,42 @@ class NotebookFlowTest {
             () -> t.api().get(path).jsonPath().getString("entity.status.state").equals("active"));
   }
 
+  /**
+   * {@code monitor_instances.create(MONITORS.<name>.ID, background_mode=False)}: the SDK's body,
+   * then polled until active; answers the instance id.
+   */
+  private String monitor(
+      String name,
+      String mart,
+      Map<String, Object> target,
+      Map<String, Object> parameters,
+      Map<String, Object> threshold)
+      throws Exception {
+    String id =
+        sdk(
+                "monitor_instances.create(" + name + ")",
+                "POST",
+                "/monitor_instances",
+                r ->
+                    r.body(
+                        Map.of(
+                            "data_mart_id",
+                            mart,
+                            "monitor_definition_id",
+                            name.toLowerCase(java.util.Locale.ROOT),
+                            "target",
+                            target,
+                            "parameters",
+                            parameters,
+                            "thresholds",
+                            List.of(threshold))))
+            .path("metadata")
+            .path("id")
+            .asText();
+    active("/monitor_instances/" + id);
+    return id;
+  }
+
   /** {@code monitor_instances.run(background_mode=False)}: POST a run, poll it to its end. */
   private String run(String call, String monitor) throws Exception {
     String run =
@@ -413,34 +449,12 @@ class NotebookFlowTest {
 
       Map<String, Object> target = Map.of("target_type", "subscription", "target_id", subscription);
       String quality =
-          sdk(
-                  "monitor_instances.create(QUALITY)",
-                  "POST",
-                  "/monitor_instances",
-                  r ->
-                      r.body(
-                          Map.of(
-                              "data_mart_id",
-                              mart,
-                              "monitor_definition_id",
-                              "quality",
-                              "target",
-                              target,
-                              "parameters",
-                              Map.of("min_feedback_data_size", 50),
-                              "thresholds",
-                              List.of(
-                                  Map.of(
-                                      "metric_id",
-                                      "area_under_roc",
-                                      "type",
-                                      "lower_limit",
-                                      "value",
-                                      0.8)))))
-              .path("metadata")
-              .path("id")
-              .asText();
-      active("/monitor_instances/" + quality);
+          monitor(
+              "QUALITY",
+              mart,
+              target,
+              Map.of("min_feedback_data_size", 50),
+              Map.of("metric_id", "area_under_roc", "type", "lower_limit", "value", 0.8));
       run("monitor_instances.run(quality)", quality);
       assertThat(model.rowsScored()).isEqualTo(FEEDBACK_JSON + FEEDBACK_CSV);
       String end = LocalDateTime.now(ZoneOffset.UTC).plusMinutes(5).format(PYTHON_STR);
@@ -456,85 +470,24 @@ class NotebookFlowTest {
           .isCloseTo((double) (n - wrong) / n, org.assertj.core.api.Assertions.within(1e-9));
 
       String fairness =
-          sdk(
-                  "monitor_instances.create(FAIRNESS)",
-                  "POST",
-                  "/monitor_instances",
-                  r ->
-                      r.body(
-                          Map.of(
-                              "data_mart_id",
-                              mart,
-                              "monitor_definition_id",
-                              "fairness",
-                              "target",
-                              target,
-                              "parameters",
-                              Map.of(
-                                  "features",
-                                  List.of(
-                                      Map.of(
-                                          "feature",
-                                          "Sex",
-                                          "majority",
-                                          List.of("male"),
-                                          "minority",
-                                          List.of("female"),
-                                          "threshold",
-                                          0.95)),
-                                  "favourable_class",
-                                  List.of("No Risk"),
-                                  "unfavourable_class",
-                                  List.of("Risk"),
-                                  "min_records",
-                                  100),
-                              "thresholds",
-                              List.of(
-                                  Map.of(
-                                      "metric_id",
-                                      "fairness_value",
-                                      "type",
-                                      "lower_limit",
-                                      "value",
-                                      95)))))
-              .path("metadata")
-              .path("id")
-              .asText();
-      active("/monitor_instances/" + fairness);
+          monitor(
+              "FAIRNESS",
+              mart,
+              target,
+              ApiFixture.FAIRNESS_BY_SEX,
+              Map.of("metric_id", "fairness_value", "type", "lower_limit", "value", 95));
       run("monitor_instances.run(fairness)", fairness);
       measurements("monitor_instances.show_metrics(fairness)", fairness, start, end);
       assertThat(lastMetrics("monitor_instances.get_metrics(fairness)", fairness, start, end))
           .containsKey("fairness_value");
 
       String drift =
-          sdk(
-                  "monitor_instances.create(DRIFT_V2)",
-                  "POST",
-                  "/monitor_instances",
-                  r ->
-                      r.body(
-                          Map.of(
-                              "data_mart_id",
-                              mart,
-                              "monitor_definition_id",
-                              "drift_v2",
-                              "target",
-                              target,
-                              "parameters",
-                              Map.of("min_samples", 50, "max_samples", 100),
-                              "thresholds",
-                              List.of(
-                                  Map.of(
-                                      "metric_id",
-                                      "prediction_drift_score",
-                                      "type",
-                                      "upper_limit",
-                                      "value",
-                                      0.05)))))
-              .path("metadata")
-              .path("id")
-              .asText();
-      active("/monitor_instances/" + drift);
+          monitor(
+              "DRIFT_V2",
+              mart,
+              target,
+              Map.of("min_samples", 50, "max_samples", 100),
+              Map.of("metric_id", "prediction_drift_score", "type", "upper_limit", "value", 0.05));
       run("monitor_instances.run(drift_v2)", drift);
       measurements("monitor_instances.show_metrics(drift_v2)", drift, start, end);
       assertThat(

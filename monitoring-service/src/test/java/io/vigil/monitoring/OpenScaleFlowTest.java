@@ -103,26 +103,7 @@ class OpenScaleFlowTest {
         t.monitor(
             "quality", subscription, Map.of("parameters", Map.of("min_feedback_data_size", 100)));
     String fairness =
-        t.monitor(
-            "fairness",
-            subscription,
-            Map.of(
-                "parameters",
-                Map.of(
-                    "features",
-                        List.of(
-                            Map.of(
-                                "feature",
-                                "Sex",
-                                "majority",
-                                List.of("male"),
-                                "minority",
-                                List.of("female"),
-                                "threshold",
-                                0.95)),
-                    "favourable_class", List.of("No Risk"),
-                    "unfavourable_class", List.of("Risk"),
-                    "min_records", 100)));
+        t.monitor("fairness", subscription, Map.of("parameters", ApiFixture.FAIRNESS_BY_SEX));
     String drift =
         t.monitor(
             "drift_v2",

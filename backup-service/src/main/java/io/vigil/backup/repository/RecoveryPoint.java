@@ -49,38 +49,6 @@ public record RecoveryPoint(
   @RegisterForReflection
   public record Encryption(String keyId, String format, long contentSize, String contentSha256) {}
 
-  /** A plain artifact's metadata (it may be encrypted when stored). */
-  public RecoveryPoint(
-      String target,
-      String id,
-      String region,
-      String file,
-      long size,
-      String sha256,
-      Instant startedAt,
-      Instant time,
-      Long revision,
-      String lsn,
-      String endLsn,
-      Integer timeline,
-      String verifiedWith) {
-    this(
-        target,
-        id,
-        region,
-        file,
-        size,
-        sha256,
-        startedAt,
-        time,
-        revision,
-        lsn,
-        endLsn,
-        timeline,
-        verifiedWith,
-        null);
-  }
-
   /** The same artifact with the size and SHA-256 of its content. */
   RecoveryPoint sized(long contentSize, String contentSha256) {
     return new RecoveryPoint(

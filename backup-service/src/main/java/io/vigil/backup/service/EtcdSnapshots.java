@@ -102,7 +102,8 @@ public class EtcdSnapshots {
               lsn,
               null,
               null,
-              verified));
+              verified,
+              null));
     } finally {
       BackupRepository.deleteTree(staging);
     }

@@ -137,7 +137,8 @@ public class PostgresBaseBackups {
               lsn.group(1),
               endLsn,
               Integer.parseInt(timeline.group(1)),
-              "pg_verifybackup"));
+              "pg_verifybackup",
+              null));
     } finally {
       BackupRepository.deleteTree(staging);
     }

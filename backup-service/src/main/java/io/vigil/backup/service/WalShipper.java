@@ -241,7 +241,8 @@ final class WalShipper {
               history ? null : WalSegments.startLsn(WalSegments.walFile(name)),
               end,
               Integer.parseInt(name.substring(0, 8), 16),
-              "sha256"));
+              "sha256",
+              null));
     } finally {
       BackupRepository.deleteTree(staging);
     }

@@ -67,7 +67,8 @@ class EncryptedRepositoryTest {
             null,
             null,
             null,
-            "test"));
+            "test",
+            null));
   }
 
   private static byte[] read(BackupRepository repo, RecoveryPoint p) throws Exception {

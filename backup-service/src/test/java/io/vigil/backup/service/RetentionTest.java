@@ -19,7 +19,20 @@ class RetentionTest {
       Instant t = NOW.minus(Duration.ofHours(i));
       points.add(
           new RecoveryPoint(
-              "etcd", "p" + i, "r", "etcd/p" + i + ".db", 1, "x", t, t, 1L, null, null, null, "x"));
+              "etcd",
+              "p" + i,
+              "r",
+              "etcd/p" + i + ".db",
+              1,
+              "x",
+              t,
+              t,
+              1L,
+              null,
+              null,
+              null,
+              "x",
+              null));
     }
     return points;
   }
@@ -62,7 +75,8 @@ class RetentionTest {
             "0/7000028",
             "0/7000100",
             1,
-            "x");
+            "x",
+            null);
     List<RecoveryPoint> wal = new ArrayList<>();
     for (String id :
         List.of(
@@ -74,7 +88,7 @@ class RetentionTest {
             "000000020000000000000006.1764000001000.partial")) {
       wal.add(
           new RecoveryPoint(
-              "wal", id, "r", "pg/wal/x/" + id, 1, "x", NOW, NOW, null, null, null, 1, "x"));
+              "wal", id, "r", "pg/wal/x/" + id, 1, "x", NOW, NOW, null, null, null, 1, "x", null));
     }
     // segment 7 holds the base backup's start: it and everything after stay, history files stay
     assertThat(Retention.unneededWal(wal, base))
