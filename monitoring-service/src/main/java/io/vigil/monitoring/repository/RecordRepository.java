@@ -100,14 +100,7 @@ public class RecordRepository {
                 + " OFFSET $"
                 + p)
         .execute(Tuple.tuple(all))
-        .map(
-            rows -> {
-              List<Stored> out = new ArrayList<>();
-              for (Row r : rows) {
-                out.add(new Stored(r.getString(0), r.getString(1), r.getString(2)));
-              }
-              return out;
-            });
+        .map(RecordRepository::stored);
   }
 
   /** How many records match. */
@@ -140,14 +133,7 @@ public class RecordRepository {
                 + " FROM records WHERE data_set_id = $1 AND service_instance_id = $2"
                 + " AND record_id = ANY($3) ORDER BY record_id FOR UPDATE")
         .execute(Tuple.of(dataSetId, tenant, ids.toArray(String[]::new)))
-        .map(
-            rows -> {
-              List<Stored> out = new ArrayList<>();
-              for (Row r : rows) {
-                out.add(new Stored(r.getString(0), r.getString(1), r.getString(2)));
-              }
-              return out;
-            });
+        .map(RecordRepository::stored);
   }
 
   /** Replaces the values of records (ids and JSON objects side by side); answers how many. */
@@ -176,5 +162,13 @@ public class RecordRepository {
             Tuple.of(
                 dataSetId, ids.toArray(String[]::new), fields.toArray(String[]::new), unlessField))
         .map(rows -> rows.rowCount());
+  }
+
+  private static List<Stored> stored(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
+    List<Stored> out = new ArrayList<>();
+    for (Row r : rows) {
+      out.add(new Stored(r.getString(0), r.getString(1), r.getString(2)));
+    }
+    return out;
   }
 }

@@ -35,6 +35,16 @@ public class OutboundPolicy {
     public String receiver() {
       return url.getHost() + ":" + port();
     }
+
+    /** A POST to the URL, connected to the address that was checked, cut at {@code timeout}. */
+    public io.vertx.core.http.RequestOptions post(java.time.Duration timeout) {
+      return new io.vertx.core.http.RequestOptions()
+          .setMethod(io.vertx.core.http.HttpMethod.POST)
+          .setAbsoluteURI(url.toString())
+          .setServer(
+              io.vertx.core.net.SocketAddress.inetSocketAddress(port(), address.getHostAddress()))
+          .setTimeout(timeout.toMillis());
+    }
   }
 
   private final List<Cidr> deny;
@@ -86,6 +96,13 @@ public class OutboundPolicy {
       }
     }
     return new Target(uri, addresses[0]);
+  }
+
+  /** {@link #check} off the event loop (it resolves the host): the target, or the refusal. */
+  public Uni<Target> checkOffLoop(String field, String url) {
+    return Uni.createFrom()
+        .item(() -> check(field, url))
+        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
   }
 
   /**

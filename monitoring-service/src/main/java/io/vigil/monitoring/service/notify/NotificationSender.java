@@ -6,14 +6,11 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.faulttolerance.api.TypedGuard;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vigil.commons.schedule.Periodic;
 import io.vigil.commons.topology.InstanceRegistrar;
@@ -203,16 +200,10 @@ public class NotificationSender {
         (type.equals("slack") ? Messages.slack(n.body()) : n.body())
             .toString()
             .getBytes(StandardCharsets.UTF_8);
-    return Uni.createFrom()
-        .item(
-            () -> {
-              try {
-                return policy.check("url", url);
-              } catch (RuntimeException refused) {
-                throw new Permanent(null, refused.getMessage());
-              }
-            })
-        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+    return policy
+        .checkOffLoop("url", url)
+        .onFailure()
+        .transform(refused -> new Permanent(null, refused.getMessage()))
         .chain(
             target -> {
               RequestOptions request = request(n, target, creds, body);
@@ -230,12 +221,8 @@ public class NotificationSender {
       Notification n, OutboundPolicy.Target target, ObjectNode creds, byte[] body) {
     long now = System.currentTimeMillis() / 1000;
     RequestOptions r =
-        new RequestOptions()
-            .setMethod(HttpMethod.POST)
-            .setAbsoluteURI(target.url().toString())
-            .setServer(
-                SocketAddress.inetSocketAddress(target.port(), target.address().getHostAddress()))
-            .setTimeout(config.timeout().toMillis())
+        target
+            .post(config.timeout())
             .putHeader("Content-Type", "application/json")
             .putHeader("User-Agent", "Vigil-Notifications/1")
             .putHeader("Vigil-Notification-Id", n.id())

@@ -4,14 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.faulttolerance.api.TypedGuard;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.SocketAddress;
 import io.vigil.commons.api.Json;
 import io.vigil.monitoring.config.MonitoringConfig;
 import io.vigil.monitoring.service.OutboundPolicy;
@@ -83,26 +80,15 @@ public class DeploymentScorer {
     } catch (IOException e) {
       return Uni.createFrom().failure(e);
     }
-    return Uni.createFrom()
-        .item(
-            () -> {
-              try {
-                return policy.check("deployment.scoring_endpoint.url", endpoint.url());
-              } catch (RuntimeException refused) {
-                throw new Failed(refused.getMessage());
-              }
-            })
-        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+    return policy
+        .checkOffLoop("deployment.scoring_endpoint.url", endpoint.url())
+        .onFailure()
+        .transform(refused -> new Failed(refused.getMessage()))
         .chain(
             target -> {
               RequestOptions request =
-                  new RequestOptions()
-                      .setMethod(HttpMethod.POST)
-                      .setAbsoluteURI(target.url().toString())
-                      .setServer(
-                          SocketAddress.inetSocketAddress(
-                              target.port(), target.address().getHostAddress()))
-                      .setTimeout(config.timeout().toMillis())
+                  target
+                      .post(config.timeout())
                       .putHeader("Content-Type", "application/json")
                       .putHeader("Accept", "application/json")
                       .putHeader("User-Agent", "Vigil-Scoring/1");
