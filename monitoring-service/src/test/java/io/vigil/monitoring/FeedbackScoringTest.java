@@ -142,6 +142,23 @@ class FeedbackScoringTest {
         .jsonPath();
   }
 
+  /** A counter's value on /q/metrics (0 before it exists). */
+  static double metric(String series) {
+    String text =
+        io.vigil.testkit.Management.given()
+            .get("/q/metrics")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
+    for (String line : text.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    return 0;
+  }
+
   /** Queues a run and answers the state it ends in. */
   static String runEnds(Setup s) {
     String run =
@@ -183,7 +200,9 @@ class FeedbackScoringTest {
       Setup s = setup(model.url());
       store(s, labelOnly(0, ROWS));
 
+      double scoredBefore = metric("vigil_scoring_rows_total");
       JsonPath m = run(s);
+      assertThat(metric("vigil_scoring_rows_total") - scoredBefore).isEqualTo(ROWS);
       assertThat(
               m.getDouble(
                   "measurements[0].entity.values[0].metrics.find { it.id == 'accuracy' }.value"))
@@ -235,11 +254,14 @@ class FeedbackScoringTest {
       model.behave(n -> n == 0 ? Answer.of(200) : Answer.of(500));
       Setup s = setup(model.url());
       store(s, labelOnly(0, ROWS));
+      double failedBefore = metric("vigil_scoring_requests_total{outcome=\"failed\"}");
       assertThat(failure(s))
           .startsWith("25 feedback rows were scored and kept")
           .contains("answered 500");
       assertThat(model.requests()).isEqualTo(4);
       assertThat(scoredRows(s)).isEqualTo(25);
+      assertThat(metric("vigil_scoring_requests_total{outcome=\"failed\"}") - failedBefore)
+          .isEqualTo(1);
 
       // three failures in four calls opened the breaker: the next run does not call the model
       assertThat(failure(s)).contains("circuit breaker is open");

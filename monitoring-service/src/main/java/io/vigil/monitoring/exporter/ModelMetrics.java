@@ -141,6 +141,22 @@ public class ModelMetrics {
         .increment();
   }
 
+  /**
+   * A scoring request to a model deployment (label-only feedback) ended: {@code scored} with the
+   * rows it scored, or {@code failed} (after its retries, or refused by an open circuit breaker).
+   */
+  public void scoring(String outcome, int rows) {
+    Counter.builder("vigil_scoring_requests_total")
+        .description("Scoring requests to model deployments this instance ended, by outcome")
+        .tags("outcome", outcome)
+        .register(registry)
+        .increment();
+    Counter.builder("vigil_scoring_rows_total")
+        .description("Feedback rows scored through model deployments by this instance")
+        .register(registry)
+        .increment(rows);
+  }
+
   private void refresh() {
     if (!schema.migrated()) {
       return;

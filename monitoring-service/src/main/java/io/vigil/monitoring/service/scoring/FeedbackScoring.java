@@ -53,6 +53,7 @@ public class FeedbackScoring {
   private final ResourceRepository resources;
   private final Credentials credentials;
   private final DeploymentScorer scorer;
+  private final io.vigil.monitoring.exporter.ModelMetrics metrics;
   private final int batchSize;
 
   FeedbackScoring(
@@ -62,6 +63,7 @@ public class FeedbackScoring {
       ResourceRepository resources,
       Credentials credentials,
       DeploymentScorer scorer,
+      io.vigil.monitoring.exporter.ModelMetrics metrics,
       MonitoringConfig config) {
     this.pool = pool;
     this.queries = queries;
@@ -69,6 +71,7 @@ public class FeedbackScoring {
     this.resources = resources;
     this.credentials = credentials;
     this.scorer = scorer;
+    this.metrics = metrics;
     this.batchSize = config.scoring().batchSize();
   }
 
@@ -171,6 +174,9 @@ public class FeedbackScoring {
     }
     return scorer
         .score(endpoint, request)
+        .onFailure()
+        .invoke(failure -> metrics.scoring("failed", 0))
+        .invoke(answer -> metrics.scoring("scored", rows.size()))
         .chain(
             answer -> {
               List<String> outputs = outputs(job, answer, rows.size());
@@ -210,7 +216,8 @@ public class FeedbackScoring {
               + job.prediction()
               + "' among its fields "
               + fields
-              + " (asset_properties.prediction_field)");
+              + " (asset_properties.prediction_field); it answered "
+              + excerpt(answer));
     }
     if (values.size() != expected) {
       throw new DeploymentScorer.Failed(
@@ -299,6 +306,11 @@ public class FeedbackScoring {
       return java.util.Optional.of("Bearer " + creds.get("token").asText());
     }
     return java.util.Optional.empty();
+  }
+
+  private static String excerpt(JsonNode answer) {
+    String text = answer.toString();
+    return text.length() > 200 ? text.substring(0, 200) + "..." : text;
   }
 
   private static ObjectNode parse(String json) {
