@@ -43,9 +43,15 @@ final class Browser implements AutoCloseable {
     driver = new ChromeDriver(service, options);
   }
 
-  /** Waits until {@code condition} answers something other than null or false. */
+  /**
+   * Waits until {@code condition} answers something other than null or false. The live page
+   * re-renders as it polls, so an element found and re-rendered before it is read is looked up
+   * again on the next try, not a failure.
+   */
   <T> T await(Duration timeout, Function<WebDriver, T> condition) {
-    return new WebDriverWait(driver, timeout, Duration.ofMillis(100)).until(condition::apply);
+    return new WebDriverWait(driver, timeout, Duration.ofMillis(100))
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+        .until(condition::apply);
   }
 
   /** Saves a screenshot of the page. */
