@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,23 +64,9 @@ public final class ArtifactCipher {
 
   /** Keys as {@code id:base64} (32 bytes each); the first encrypts. */
   public ArtifactCipher(List<String> entries) {
-    for (String entry : entries) {
-      int colon = entry.indexOf(':');
-      byte[] key;
-      try {
-        key = colon > 0 ? Base64.getDecoder().decode(entry.substring(colon + 1).trim()) : null;
-      } catch (IllegalArgumentException e) {
-        key = null;
-      }
-      String id = colon > 0 ? entry.substring(0, colon).trim() : "";
-      if (key == null || key.length != 32 || id.isEmpty() || id.length() > 64) {
-        throw new IllegalArgumentException(
-            "vigil.backup.encryption.keys entries are id:base64 of 32 bytes (id up to 64"
-                + " characters); one is not"
-                + (id.isEmpty() ? "" : " (key " + id + ")"));
-      }
-      keys.put(id, new SecretKeySpec(key, "AES"));
-    }
+    // the key id is stored in the header with a one-byte length
+    keys.putAll(
+        io.vigil.commons.security.AesKeys.parse(entries, "vigil.backup.encryption.keys", 64));
     if (keys.isEmpty()) {
       throw new IllegalArgumentException("an artifact cipher needs at least one key");
     }

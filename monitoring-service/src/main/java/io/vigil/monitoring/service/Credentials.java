@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,21 +56,9 @@ public class Credentials {
 
   Credentials(SecretRepository secrets, MonitoringConfig config) {
     this.secrets = secrets;
-    for (String entry : config.secrets().keys().orElse(List.of())) {
-      int colon = entry.indexOf(':');
-      byte[] key;
-      try {
-        key = colon > 0 ? Base64.getDecoder().decode(entry.substring(colon + 1).trim()) : null;
-      } catch (IllegalArgumentException e) {
-        key = null;
-      }
-      if (key == null || key.length != 32) {
-        throw new IllegalArgumentException(
-            "vigil.monitoring.secrets.keys entries are id:base64 of 32 bytes; one is not"
-                + (colon > 0 ? " (key " + entry.substring(0, colon) + ")" : ""));
-      }
-      keys.put(entry.substring(0, colon).trim(), new SecretKeySpec(key, "AES"));
-    }
+    keys.putAll(
+        io.vigil.commons.security.AesKeys.parse(
+            config.secrets().keys().orElse(List.of()), "vigil.monitoring.secrets.keys", 255));
     this.activeKey = keys.isEmpty() ? null : keys.keySet().iterator().next();
   }
 
