@@ -17,6 +17,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.util.TypeLiteral;
 import java.io.IOException;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -28,9 +29,9 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
  * {@code {"fields", "values"}} (custom machine learning; a WML-style {@code {"predictions": [...]}}
  * is read too). The URL must pass the {@link OutboundPolicy}, resolved again before every request
  * and connected to the address that was checked. Per endpoint (host and port) a SmallRye Fault
- * Tolerance guard cuts each request at {@code timeout}, retries a 5xx, 408, 429 or lost connection
- * twice, and opens a circuit breaker after repeated failures, so a deployment that is down fails a
- * run at once instead of holding it.
+ * Tolerance guard cuts each request at {@code timeout}, retries a 5xx, 408, 429, lost connection or
+ * attempt over its time twice, and opens a circuit breaker after repeated failures, so a deployment
+ * that is down fails a run at once instead of holding it.
  */
 @ApplicationScoped
 public class DeploymentScorer {
@@ -181,7 +182,7 @@ public class DeploymentScorer {
         .withRetry()
         .maxRetries(2)
         .delay(200, ChronoUnit.MILLIS)
-        .retryOn(Retryable.class)
+        .retryOn(List.of(Retryable.class, TimeoutException.class))
         .withExponentialBackoff()
         .factor(2)
         .done()
