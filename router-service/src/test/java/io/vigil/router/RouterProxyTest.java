@@ -102,6 +102,26 @@ class RouterProxyTest {
   }
 
   @Test
+  void onlyEndToEndHeadersAreForwardedAndTheClientsAuthorityIsKept() {
+    Response r =
+        given()
+            .header("Connection", "keep-alive, X-Hop")
+            .header("X-Hop", "for the router only")
+            .header("TE", "trailers")
+            .header("X-End", "for the instance")
+            .header("Host", "vigil.example:8443")
+            .get(API);
+    assertThat(r.statusCode()).isEqualTo(200);
+    // the instance builds its links (Location) from the authority the client used
+    assertThat(r.jsonPath().getString("host")).isEqualTo("vigil.example:8443");
+    assertThat(r.jsonPath().getString("end_to_end")).isEqualTo("for the instance");
+    assertThat(r.jsonPath().getString("hop")).isEqualTo("null");
+    assertThat(r.jsonPath().getString("te")).isEqualTo("null");
+    assertThat(r.header("X-Instance")).isEqualTo(r.header("Vigil-Zone"));
+    assertThat(r.header("Keep-Alive")).isNull();
+  }
+
+  @Test
   void aZoneKilledUnderLoadLosesNoRequest() throws Exception {
     List<SteadyLoad.Outcome> outcomes =
         SteadyLoad.run(

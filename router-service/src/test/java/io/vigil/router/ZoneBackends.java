@@ -183,6 +183,8 @@ final class ZoneBackends implements AutoCloseable {
   private void answer(String zone, HttpServerRequest req, int length, String sha) {
     req.response()
         .putHeader("Content-Type", "application/json")
+        .putHeader("X-Instance", zone)
+        .putHeader("Keep-Alive", "timeout=60")
         .end(
             "{\"zone\":\""
                 + zone
@@ -196,6 +198,14 @@ final class ZoneBackends implements AutoCloseable {
                 + req.isSSL()
                 + ",\"failover_from\":\""
                 + req.getHeader("Vigil-Failover-From")
+                + "\",\"host\":\""
+                + req.getHeader("Host")
+                + "\",\"end_to_end\":\""
+                + req.getHeader("X-End")
+                + "\",\"hop\":\""
+                + req.getHeader("X-Hop")
+                + "\",\"te\":\""
+                + req.getHeader("TE")
                 + "\"}");
   }
 

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The router's retry engine, without a network: which instance a try goes to (other zones first),
  * whether a failed or refused try is taken again, and how long a try may wait for its answer. The
- * product's own rules; {@link ProxyHandler} applies them to vertx-http-proxy.
+ * product's own rules; {@link ProxyHandler} applies them to the Vert.x HTTP client.
  *
  * <ul>
  *   <li>A try is taken again only when the request is replayable, tries and deadline are left,

@@ -1,6 +1,8 @@
 package io.vigil.router.proxy;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.streams.ReadStream;
 import io.vigil.router.service.Backend;
 import io.vigil.router.service.LatencyWindow;
 import java.util.HashSet;
@@ -9,6 +11,7 @@ import java.util.Set;
 /** One request's tries: where it went, what to avoid next, its deadline and its replay body. */
 final class Tries {
 
+  final HttpServerRequest request;
   final long start;
   final long deadline;
 
@@ -27,7 +30,14 @@ final class Tries {
   /** Instances a try timed out on whose readiness has not failed: slow, maybe not hung. */
   final Set<String> slow = new HashSet<>();
 
+  /** The body held for replay, or null. */
   Buffer body;
+
+  /** The body streamed to the one try that may take it (not replayable), or null. */
+  ReadStream<Buffer> stream;
+
+  /** The streamed body broke off (over the limit, or the client went away). */
+  boolean uploadCut;
 
   /** A chunked body counted against the router's limit, or null. */
   LimitedBody limited;
@@ -36,7 +46,14 @@ final class Tries {
   long tryStart;
   int attempts;
 
-  Tries(long start, long deadline, boolean standby, boolean replayable, LatencyWindow window) {
+  Tries(
+      HttpServerRequest request,
+      long start,
+      long deadline,
+      boolean standby,
+      boolean replayable,
+      LatencyWindow window) {
+    this.request = request;
     this.start = start;
     this.deadline = deadline;
     this.standby = standby;

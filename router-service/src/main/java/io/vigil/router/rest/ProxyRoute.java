@@ -40,7 +40,10 @@ public class ProxyRoute {
   }
 
   void install(@Observes Router router) {
-    router.routeWithRegex("^/(openscale|v2)/.*").order(-100).handler(rc -> admit(rc.request()));
+    // prefix routes ahead of every other route (no regular expression, no path parameter)
+    for (String prefix : new String[] {"/openscale/*", "/v2/*"}) {
+      router.route(prefix).order(-100).handler(rc -> admit(rc.request()));
+    }
     router
         .route()
         .order(Integer.MAX_VALUE)

@@ -39,7 +39,7 @@ class RetryPolicyTest {
   }
 
   private Tries tries(boolean replayable) {
-    return new Tries(now, now + 10 * SECOND, false, replayable, window);
+    return new Tries(null, now, now + 10 * SECOND, false, replayable, window);
   }
 
   @Test
@@ -121,7 +121,7 @@ class RetryPolicyTest {
 
     Tries once = tries(false);
     assertThat(policy.begin(once, a, now)).as("not replayable").isEqualTo(10_000);
-    Tries standby = new Tries(now, now + 5 * SECOND, true, true, window);
+    Tries standby = new Tries(null, now, now + 5 * SECOND, true, true, window);
     assertThat(policy.begin(standby, a, now)).as("the standby region's").isEqualTo(5_000);
   }
 
