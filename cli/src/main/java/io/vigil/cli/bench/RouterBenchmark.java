@@ -39,8 +39,13 @@ import java.util.regex.Pattern;
  * closed-loop load, reporting failed requests, the slowest request, the longest time without a
  * completed request, and how long the proxy took to take the zone out of rotation.
  *
+ * <p>The CPU each proxy process uses per request is read from {@code /proc} around each window, and
+ * a fresh router is loaded from the first request it forwards, in one-second windows, to show when
+ * it reaches its full rate. The last line sums it up: {@code router-cpu: router=<µs/req>
+ * haproxy=<µs/req> ratio=<x>; throughput-ratio=<x>; warm-after=<s>}.
+ *
  * <p>Over 300 lines on purpose: a benchmark is one scenario read top to bottom (backends, router,
- * HAProxy, wrk windows, failure windows, the table); the router CPU issue reworks it.
+ * HAProxy, wrk windows, failure windows, the tables).
  */
 public final class RouterBenchmark {
 
@@ -48,6 +53,9 @@ public final class RouterBenchmark {
   private static final String REGION = "us-south";
   private static final List<String> ZONES = List.of("zone-a", "zone-b", "zone-c");
   private static final String BROKEN = "zone-b";
+
+  /** One-second windows of load on a fresh router, to see when it serves at its full rate. */
+  private static final int WARM_WINDOWS = 20;
 
   private final Workspace ws;
   private final Map<String, Integer> ports = new LinkedHashMap<>();
@@ -89,42 +97,72 @@ public final class RouterBenchmark {
       config.put("vigil.region.zone", "zone-a");
       config.put("quarkus.log.level", "WARN");
       config.put("vigil.security.operator-key", b.operatorKey);
-      started.add(
+      // the backends are warm before the router starts: its ramp below is its own
+      for (String zone : ZONES) {
+        wrk(wrk, b.ports.get(zone), Duration.ofSeconds(4));
+      }
+      QuarkusService.Started routerService =
           QuarkusService.start(
-                  ws,
-                  "bench-router",
-                  "router-service",
-                  b.routerPort,
-                  config,
-                  QuarkusService.Aot.AUTO)
-              .process());
-      started.add(b.startHaproxy(haproxy));
+              ws, "bench-router", "router-service", b.routerPort, config, QuarkusService.Aot.AUTO);
+      ManagedProcess router = routerService.process();
+      started.add(router);
+      String warmup = b.warmupOutcome(routerService.managementUrl());
+      // a fresh router under load from the first request it forwards: 1 s windows, each timed
+      // from there
+      long ready = b.firstForwarded();
+      List<double[]> warming = new ArrayList<>(); // {seconds since ready at the window's end, rps}
+      for (int i = 0; i < WARM_WINDOWS; i++) {
+        Wrk w = wrk(wrk, b.routerPort, Duration.ofSeconds(1));
+        warming.add(new double[] {(System.nanoTime() - ready) / 1e9, w.rps});
+      }
+      ManagedProcess haproxyProcess = b.startHaproxy(haproxy);
+      started.add(haproxyProcess);
       b.awaitAllUp();
+      wrk(wrk, b.haproxyPort, Duration.ofSeconds(3));
+      Wrk direct = measured(wrk, b.ports.get("zone-a"), duration, b.backends.get("zone-a"));
+      Wrk viaRouter = measured(wrk, b.routerPort, duration, router);
+      Wrk ha = measured(wrk, b.haproxyPort, duration, haproxyProcess);
+      double warmAfter = -1;
+      for (double[] w : warming) {
+        if (w[1] >= 0.9 * viaRouter.rps) {
+          warmAfter = w[0];
+          break;
+        }
+      }
 
       out.printf(
           "%n### Router vs HAProxy vs direct (wrk -t1 -c32 -d%ds, %d cores, JDK %d)%n%n",
           duration.toSeconds(), Runtime.getRuntime().availableProcessors(), Tools.javaFeature());
-      out.println("| path | requests/s | p50 | p99 | vs direct |");
-      out.println("|---|---:|---:|---:|---:|");
-      // the JIT needs about 15 s of this load to reach the router's steady state
-      Wrk warm = wrk(wrk, b.routerPort, Duration.ofSeconds(20));
-      wrk(wrk, b.haproxyPort, Duration.ofSeconds(3));
-      Wrk direct = wrk(wrk, b.ports.get("zone-a"), duration);
-      Wrk router = wrk(wrk, b.routerPort, duration);
-      Wrk ha = wrk(wrk, b.haproxyPort, duration);
-      if (warm.rps <= 0) {
-        throw new IllegalStateException("the router served nothing during the warm-up");
-      }
+      out.println(
+          "| path | requests/s | p50 | p99 | vs direct | CPU per request (the process named) |");
+      out.println("|---|---:|---:|---:|---:|---:|");
       for (var row :
           List.of(
-              Map.entry("direct to one backend", direct),
-              Map.entry("Vigil router (3 zones)", router),
-              Map.entry("HAProxy, reference config (3 zones)", ha))) {
+              Map.entry("direct to one backend (the backend)", direct),
+              Map.entry("Vigil router, 3 zones (the router)", viaRouter),
+              Map.entry("HAProxy, reference config, 3 zones (haproxy)", ha))) {
         Wrk w = row.getValue();
         out.printf(
-            "| %s | %,.0f | %s | %s | %.2f× |%n",
-            row.getKey(), w.rps, w.p50, w.p99, w.rps / direct.rps);
+            "| %s | %,.0f | %s | %s | %.2f× | %.1f µs |%n",
+            row.getKey(), w.rps, w.p50, w.p99, w.rps / direct.rps, w.cpuMicros());
       }
+      out.printf(
+          "%nA fresh router (its warm-up before ready: %s) under the same load from the first"
+              + " request it forwarded, 1 s windows: ",
+          warmup);
+      for (double[] w : warming) {
+        out.printf("%.0f%s", w[1], w == warming.get(warming.size() - 1) ? " requests/s.\n" : ", ");
+      }
+      String warm = warmAfter < 0 ? ">" + WARM_WINDOWS : String.format("%.1f", warmAfter);
+      String lastLine =
+          String.format(
+              "router-cpu: router=%.1f haproxy=%.1f ratio=%.2f; throughput-ratio=%.2f;"
+                  + " warm-after=%s",
+              viaRouter.cpuMicros(),
+              ha.cpuMicros(),
+              viaRouter.cpuMicros() / ha.cpuMicros(),
+              viaRouter.rps / ha.rps,
+              warm);
 
       out.printf(
           "%n### Failover under load (32 connections, %d s, %s broken %d s in)%n%n",
@@ -138,6 +176,8 @@ public final class RouterBenchmark {
           b.failover(how, proxy, duration, out);
         }
       }
+      out.println();
+      out.println(lastLine);
     } finally {
       for (ManagedProcess p : started) {
         p.stop(Duration.ofSeconds(10));
@@ -292,6 +332,26 @@ public final class RouterBenchmark {
     return p;
   }
 
+  /** What the router's readiness check says of its warm-up. */
+  private String warmupOutcome(String managementUrl) {
+    Matcher m =
+        Pattern.compile("\"warm-up\"\\s*:\\s*\"([^\"]*)\"")
+            .matcher(Http.get(managementUrl + "/q/health/ready").body());
+    return m.find() ? m.group(1) : "not reported";
+  }
+
+  /** Waits until the router forwards a request (answered 200); answers when, in nanoTime. */
+  private long firstForwarded() {
+    long limit = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (Http.get("http://127.0.0.1:" + routerPort + PATH).status() != 200) {
+      if (System.nanoTime() > limit) {
+        throw new IllegalStateException("the router forwarded nothing within 30 s of being ready");
+      }
+      sleep(5);
+    }
+    return System.nanoTime();
+  }
+
   private void awaitAllUp() {
     BooleanSupplier up = () -> ZONES.stream().allMatch(z -> zoneUp(true, z) && zoneUp(false, z));
     long limit = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -338,12 +398,27 @@ public final class RouterBenchmark {
     }
   }
 
-  /** A wrk run's figures. */
-  record Wrk(double rps, String p50, String p99) {}
+  /** A wrk run's figures, and the CPU seconds the measured process used during it (or 0). */
+  record Wrk(double rps, long requests, String p50, String p99, double cpuSeconds) {
+
+    /** CPU microseconds per request. */
+    double cpuMicros() {
+      return requests == 0 ? 0 : cpuSeconds * 1e6 / requests;
+    }
+  }
+
+  /** A wrk run with the CPU the process behind the port used meanwhile. */
+  private static Wrk measured(Path wrk, int port, Duration duration, ManagedProcess process) {
+    double before = ProcessCpu.seconds(process.pid());
+    Wrk w = wrk(wrk, port, duration);
+    double used = ProcessCpu.seconds(process.pid()) - before;
+    return new Wrk(w.rps, w.requests, w.p50, w.p99, used);
+  }
 
   private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
   private static final Pattern P50 = Pattern.compile("\\s50%\\s+([0-9.]+\\w+)");
   private static final Pattern P99 = Pattern.compile("\\s99%\\s+([0-9.]+\\w+)");
+  private static final Pattern REQUESTS = Pattern.compile("([0-9]+) requests in");
 
   private static Wrk wrk(Path wrk, int port, Duration duration) {
     String output =
@@ -359,13 +434,19 @@ public final class RouterBenchmark {
     Matcher rps = RPS.matcher(output);
     Matcher p50 = P50.matcher(output);
     Matcher p99 = P99.matcher(output);
-    if (!rps.find() || !p50.find() || !p99.find()) {
+    Matcher requests = REQUESTS.matcher(output);
+    if (!rps.find() || !p50.find() || !p99.find() || !requests.find()) {
       throw new IllegalStateException("unexpected wrk output:\n" + output);
     }
     if (output.contains("Non-2xx or 3xx responses")) {
       throw new IllegalStateException("wrk saw errors on port " + port + ":\n" + output);
     }
-    return new Wrk(Double.parseDouble(rps.group(1)), p50.group(1), p99.group(1));
+    return new Wrk(
+        Double.parseDouble(rps.group(1)),
+        Long.parseLong(requests.group(1)),
+        p50.group(1),
+        p99.group(1),
+        0);
   }
 
   private static void sleep(long millis) {

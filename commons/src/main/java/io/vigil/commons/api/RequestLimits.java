@@ -48,8 +48,9 @@ public class RequestLimits {
       refuse(
           rc, 431, "headers_too_large", "the request headers are over " + MAX_HEADERS + " bytes");
     } else {
-      if (!request.isEnded()) {
-        // a body still to come: it must arrive in full within the timeout
+      if (!request.isEnded() && bodyDeclared(request)) {
+        // a body still to come: it must arrive in full within the timeout (a request without
+        // one, most reads, costs no timer)
         long timer =
             rc.vertx()
                 .setTimer(
@@ -68,6 +69,19 @@ public class RequestLimits {
       }
       rc.next();
     }
+  }
+
+  /**
+   * Whether a body follows the headers: HTTP/1.1 says so with a Content-Length other than 0 or a
+   * Transfer-Encoding; an HTTP/2 stream not yet ended may always carry one.
+   */
+  static boolean bodyDeclared(HttpServerRequest request) {
+    if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+      return true;
+    }
+    String length = request.getHeader(io.vertx.core.http.HttpHeaders.CONTENT_LENGTH);
+    return (length != null && !length.trim().equals("0"))
+        || request.headers().contains(io.vertx.core.http.HttpHeaders.TRANSFER_ENCODING);
   }
 
   private static int size(MultiMap headers) {

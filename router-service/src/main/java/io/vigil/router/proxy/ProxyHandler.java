@@ -22,7 +22,7 @@ import io.vigil.router.service.BackendPool;
 import io.vigil.router.service.BackendTls;
 import io.vigil.router.service.RegionFailover;
 import io.vigil.router.service.RetryBudget;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,7 +43,7 @@ import java.util.concurrent.TimeoutException;
  * per-try timeout. A request that is not retry-safe is never sent twice. Responses carry {@code
  * Vigil-Zone}, {@code Vigil-Region} and {@code Vigil-Attempts}.
  */
-@ApplicationScoped
+@Singleton
 public class ProxyHandler {
 
   /** Set on a request forwarded to the standby region: it is never forwarded back. */
@@ -139,8 +139,11 @@ public class ProxyHandler {
         tls.apply(new HttpClientOptions().setKeepAlive(true).setMaxPoolSize(256)));
   }
 
-  /** Forwards {@code request} (admitted by the route). */
-  public void handle(HttpServerRequest request) {
+  /**
+   * Forwards {@code request} (admitted by the route) to an instance of the region, or to {@code
+   * pinned} when not null (the warm-up's own target: no metrics, no latency recorded).
+   */
+  public void handle(HttpServerRequest request, Backend pinned) {
     MultiMap headers = request.headers();
     boolean fromOtherRegion = headers.contains(FAILOVER_HEADER);
     boolean standby = !fromOtherRegion && failover.onStandby() && failover.choose(Set.of()) != null;
@@ -156,6 +159,7 @@ public class ProxyHandler {
     long now = System.nanoTime();
     Tries tries =
         new Tries(request, now, now + deadlineNanos, standby, replayable, timeouts.of(method));
+    tries.pinned = pinned;
     policy.request();
     if (chunked) {
       // a body of unknown length is counted as it streams: over the limit, 413 from here
@@ -261,7 +265,9 @@ public class ProxyHandler {
   private void answered(Tries tries, Backend b, AsyncResult<HttpClientResponse> outcome) {
     if (outcome.succeeded()) {
       HttpClientResponse response = outcome.result();
-      tries.window.record(System.nanoTime() - tries.tryStart);
+      if (tries.pinned == null) {
+        tries.window.record(System.nanoTime() - tries.tryStart);
+      }
       int status = response.statusCode();
       if ((status == 502 || status == 503 || status == 504) && retry(tries, b)) {
         // the refused answer is read to its end, so its connection stays usable
@@ -324,8 +330,10 @@ public class ProxyHandler {
     MultiMap headers = out.headers();
     copy(response.headers(), headers);
     decorate(tries, b, headers);
-    metrics.latency(b.zone(), tries.start);
-    metrics.answered(b.zone(), response.statusCode());
+    if (tries.pinned == null) {
+      metrics.latency(b.zone(), tries.start);
+      metrics.answered(b.zone(), response.statusCode());
+    }
     long length = contentLength(response.getHeader(HttpHeaders.CONTENT_LENGTH));
     if (length >= 0 && length <= WHOLE_ANSWER) {
       response
@@ -351,9 +359,11 @@ public class ProxyHandler {
   private void fail(Tries tries, int status, String code, String message) {
     HttpServerResponse out = tries.request.response();
     decorate(tries, tries.current, out.headers());
-    String zone = tries.current == null ? "none" : tries.current.zone();
-    metrics.latency(zone, tries.start);
-    metrics.answered(zone, status);
+    if (tries.pinned == null) {
+      String zone = tries.current == null ? "none" : tries.current.zone();
+      metrics.latency(zone, tries.start);
+      metrics.answered(zone, status);
+    }
     ProxyErrors.write(out, status, code, message);
   }
 

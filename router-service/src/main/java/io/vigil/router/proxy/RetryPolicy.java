@@ -79,6 +79,9 @@ public final class RetryPolicy {
 
   /** The instance for the next try (other zones first), or null when there is none. */
   Backend next(Tries tries) {
+    if (tries.pinned != null) {
+      return tries.ids.contains(tries.pinned.id()) ? null : tries.pinned;
+    }
     if (tries.standby) {
       return standby.choose(Set.of(), tries.ids);
     }

@@ -36,6 +36,9 @@ final class Tries {
   /** The body streamed to the one try that may take it (not replayable), or null. */
   ReadStream<Buffer> stream;
 
+  /** The warm-up target every try goes to, or null: an instance of the region is chosen. */
+  Backend pinned;
+
   /** The streamed body broke off (over the limit, or the client went away). */
   boolean uploadCut;
 

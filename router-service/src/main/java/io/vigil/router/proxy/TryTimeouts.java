@@ -10,8 +10,8 @@ import io.vigil.commons.metrics.OwnedGauges;
 import io.vigil.commons.schedule.Periodic;
 import io.vigil.router.config.RouterConfig;
 import io.vigil.router.service.LatencyWindow;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +22,7 @@ import java.util.Set;
  * is not hung for that. Recomputed every 100 ms; exported as {@code
  * vigil.router.per_try_timeout.seconds}.
  */
-@ApplicationScoped
+@Singleton
 public class TryTimeouts {
 
   private static final Set<HttpMethod> READS =

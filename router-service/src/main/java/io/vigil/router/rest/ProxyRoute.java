@@ -6,10 +6,12 @@ import io.vigil.router.config.RouterConfig;
 import io.vigil.router.proxy.ProxyErrors;
 import io.vigil.router.proxy.ProxyHandler;
 import io.vigil.router.proxy.ProxyMetrics;
+import io.vigil.router.proxy.Warmup;
+import io.vigil.router.service.Backend;
 import io.vigil.router.service.BackendPool;
 import io.vigil.router.service.RegionFailover;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 
 /**
  * Installs the proxied routes ({@code /openscale/**}, {@code /v2/**}) ahead of the REST routes and
@@ -17,7 +19,7 @@ import jakarta.enterprise.event.Observes;
  * no instance serving in any zone (and no standby region to take it) 503. Anything else the router
  * does not serve is 404, in the API's error format.
  */
-@ApplicationScoped
+@Singleton
 public class ProxyRoute {
 
   private final BackendPool pool;
@@ -25,13 +27,16 @@ public class ProxyRoute {
   private final RouterConfig config;
   private final ProxyHandler proxy;
   private final ProxyMetrics metrics;
+  private final Warmup warmup;
 
   ProxyRoute(
       BackendPool pool,
       RegionFailover failover,
       RouterConfig config,
       ProxyHandler proxy,
-      ProxyMetrics metrics) {
+      ProxyMetrics metrics,
+      Warmup warmup) {
+    this.warmup = warmup;
     this.pool = pool;
     this.failover = failover;
     this.config = config;
@@ -75,8 +80,9 @@ public class ProxyRoute {
           "request body of " + length + " bytes is over the limit of " + limit + " bytes");
       return;
     }
+    Backend pinned = warmup.pinned(request);
     boolean fromOtherRegion = request.headers().contains(ProxyHandler.FAILOVER_HEADER);
-    if (!pool.anyServing() && (fromOtherRegion || !failover.onStandby())) {
+    if (pinned == null && !pool.anyServing() && (fromOtherRegion || !failover.onStandby())) {
       metrics.unavailable();
       ProxyErrors.write(
           request.response(),
@@ -85,7 +91,7 @@ public class ProxyRoute {
           "no healthy monitoring-service instance in any zone; retry shortly");
       return;
     }
-    proxy.handle(request);
+    proxy.handle(request, pinned);
   }
 
   /**
@@ -94,16 +100,33 @@ public class ProxyRoute {
    * differently (say {@code /openscale/../q/metrics}) is refused rather than forwarded.
    */
   static boolean plainPath(String path) {
-    if (path == null || path.contains("//") || path.indexOf('\\') >= 0) {
+    if (path == null) {
       return false;
     }
-    String lower = path.toLowerCase(java.util.Locale.ROOT);
-    if (lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c")) {
-      return false;
-    }
-    for (String segment : path.split("/", -1)) {
-      if (segment.equals(".") || segment.equals("..")) {
+    int n = path.length();
+    int segment = 0; // where the current segment starts
+    for (int i = 0; i <= n; i++) {
+      char c = i < n ? path.charAt(i) : '/';
+      if (c == '\\') {
         return false;
+      }
+      if (c == '%' && i + 2 < n) {
+        char hi = path.charAt(i + 1);
+        char lo = Character.toLowerCase(path.charAt(i + 2));
+        // %2e (dot), %2f (slash), %5c (backslash)
+        if ((hi == '2' && (lo == 'e' || lo == 'f')) || (hi == '5' && lo == 'c')) {
+          return false;
+        }
+      }
+      if (c == '/') {
+        int length = i - segment;
+        // an empty segment (not the leading one), "." or ".."
+        if ((length == 0 && i > 0 && i < n)
+            || (length == 1 && path.charAt(segment) == '.')
+            || (length == 2 && path.charAt(segment) == '.' && path.charAt(segment + 1) == '.')) {
+          return false;
+        }
+        segment = i + 1;
       }
     }
     return true;

@@ -7,8 +7,8 @@ import io.vertx.core.Vertx;
 import io.vigil.commons.schedule.Periodic;
 import io.vigil.commons.topology.RegionTopology;
 import io.vigil.router.config.RouterConfig;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +28,7 @@ import org.jboss.logging.Logger;
  * the power of two choices on outstanding requests among the healthy ones of the active zones.
  * Zones are UP or DOWN from their instances, DRAINING or DISABLED from the operator's admin state.
  */
-@ApplicationScoped
+@Singleton
 public class BackendPool {
 
   private static final Logger LOG = Logger.getLogger(BackendPool.class);

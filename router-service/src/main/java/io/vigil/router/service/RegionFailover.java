@@ -6,8 +6,8 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vigil.commons.schedule.Periodic;
 import io.vigil.router.config.RouterConfig;
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,7 +21,7 @@ import org.jboss.logging.Logger;
  * without a break for the fail-back hold time. The standby routers are health-checked like the
  * instances.
  */
-@ApplicationScoped
+@Singleton
 public class RegionFailover {
 
   private static final Logger LOG = Logger.getLogger(RegionFailover.class);

@@ -12,6 +12,8 @@ class ProxyRouteTest {
     assertThat(ProxyRoute.plainPath("/openscale/abc/v2/subscriptions")).isTrue();
     assertThat(ProxyRoute.plainPath("/openscale/abc/v2/data_sets/d/records")).isTrue();
     assertThat(ProxyRoute.plainPath("/v2/x.y/file..name")).isTrue();
+    assertThat(ProxyRoute.plainPath("/openscale/abc/v2/subscriptions/")).isTrue();
+    assertThat(ProxyRoute.plainPath("/openscale/a%20b/.x/..y/%41")).isTrue();
   }
 
   @Test
@@ -26,7 +28,11 @@ class ProxyRouteTest {
           "/openscale/a%2fb",
           "/openscale/a%5Cb",
           "/openscale/a\\\\..\\\\q",
-          "/openscale//a"
+          "/openscale//a",
+          "/openscale/a/..",
+          "/openscale/a/%2E",
+          "/openscale/a/.",
+          "/openscale/a\\b"
         }) {
       assertThat(ProxyRoute.plainPath(path)).as(path).isFalse();
     }

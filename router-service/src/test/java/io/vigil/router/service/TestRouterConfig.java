@@ -22,6 +22,18 @@ record TestRouterConfig(List<String> instances) implements RouterConfig {
     return Duration.ofSeconds(1);
   }
 
+  public Warmup warmup() {
+    return new Warmup() {
+      public Duration duration() {
+        return Duration.ZERO;
+      }
+
+      public int connections() {
+        return 1;
+      }
+    };
+  }
+
   public HealthCheck healthCheck() {
     return new HealthCheck() {
       public Duration interval() {
