@@ -17,25 +17,32 @@ final class ProcessCpu {
 
   private ProcessCpu() {}
 
-  /** Seconds of CPU used by {@code pid} and every process below it. */
-  static double seconds(long pid) {
+  /** Seconds of CPU used by {@code pid} and every process below it: {user, system}. */
+  static double[] seconds(long pid) {
     ProcessHandle root =
         ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no process " + pid));
-    return Stream.concat(Stream.of(root), root.descendants()).mapToLong(h -> ticks(h.pid())).sum()
-        / TICKS;
+    long[] sum = new long[2];
+    Stream.concat(Stream.of(root), root.descendants())
+        .forEach(
+            h -> {
+              long[] t = ticks(h.pid());
+              sum[0] += t[0];
+              sum[1] += t[1];
+            });
+    return new double[] {sum[0] / TICKS, sum[1] / TICKS};
   }
 
-  private static long ticks(long pid) {
+  private static long[] ticks(long pid) {
     String stat;
     try {
       stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
     } catch (IOException e) {
-      return 0; // exited meanwhile
+      return new long[2]; // exited meanwhile
     }
     // the command name (field 2) may hold spaces: the fields after its closing parenthesis are
     // state (3) ... utime (14), stime (15)
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
   }
 
   private static double ticks() {

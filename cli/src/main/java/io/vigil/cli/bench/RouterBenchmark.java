@@ -134,8 +134,9 @@ public final class RouterBenchmark {
           "%n### Router vs HAProxy vs direct (wrk -t1 -c32 -d%ds, %d cores, JDK %d)%n%n",
           duration.toSeconds(), Runtime.getRuntime().availableProcessors(), Tools.javaFeature());
       out.println(
-          "| path | requests/s | p50 | p99 | vs direct | CPU per request (the process named) |");
-      out.println("|---|---:|---:|---:|---:|---:|");
+          "| path | requests/s | p50 | p99 | vs direct | CPU per request (the process named) |"
+              + " of it in the kernel |");
+      out.println("|---|---:|---:|---:|---:|---:|---:|");
       for (var row :
           List.of(
               Map.entry("direct to one backend (the backend)", direct),
@@ -143,8 +144,14 @@ public final class RouterBenchmark {
               Map.entry("HAProxy, reference config, 3 zones (haproxy)", ha))) {
         Wrk w = row.getValue();
         out.printf(
-            "| %s | %,.0f | %s | %s | %.2f× | %.1f µs |%n",
-            row.getKey(), w.rps, w.p50, w.p99, w.rps / direct.rps, w.cpuMicros());
+            "| %s | %,.0f | %s | %s | %.2f× | %.1f µs | %.1f µs |%n",
+            row.getKey(),
+            w.rps,
+            w.p50,
+            w.p99,
+            w.rps / direct.rps,
+            w.cpuMicros(),
+            w.micros(w.system));
       }
       out.printf(
           "%nA fresh router (its warm-up before ready: %s) under the same load from the first"
@@ -398,21 +405,28 @@ public final class RouterBenchmark {
     }
   }
 
-  /** A wrk run's figures, and the CPU seconds the measured process used during it (or 0). */
-  record Wrk(double rps, long requests, String p50, String p99, double cpuSeconds) {
+  /**
+   * A wrk run's figures, and the CPU seconds (user, system) the measured process used during it.
+   */
+  record Wrk(double rps, long requests, String p50, String p99, double user, double system) {
 
     /** CPU microseconds per request. */
     double cpuMicros() {
-      return requests == 0 ? 0 : cpuSeconds * 1e6 / requests;
+      return micros(user + system);
+    }
+
+    /** CPU seconds spread over the requests, in microseconds. */
+    double micros(double seconds) {
+      return requests == 0 ? 0 : seconds * 1e6 / requests;
     }
   }
 
   /** A wrk run with the CPU the process behind the port used meanwhile. */
   private static Wrk measured(Path wrk, int port, Duration duration, ManagedProcess process) {
-    double before = ProcessCpu.seconds(process.pid());
+    double[] before = ProcessCpu.seconds(process.pid());
     Wrk w = wrk(wrk, port, duration);
-    double used = ProcessCpu.seconds(process.pid()) - before;
-    return new Wrk(w.rps, w.requests, w.p50, w.p99, used);
+    double[] after = ProcessCpu.seconds(process.pid());
+    return new Wrk(w.rps, w.requests, w.p50, w.p99, after[0] - before[0], after[1] - before[1]);
   }
 
   private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
@@ -446,6 +460,7 @@ public final class RouterBenchmark {
         Long.parseLong(requests.group(1)),
         p50.group(1),
         p99.group(1),
+        0,
         0);
   }
 
