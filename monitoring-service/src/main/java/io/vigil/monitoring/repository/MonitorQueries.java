@@ -130,7 +130,8 @@ public class MonitorQueries {
   /**
    * Drift: a sample's value counts in one pass — column 0 the prediction (or the fallback field),
    * column 1 the confidence bin (highest class probability, 10 bins over [0, 1]; null without a
-   * probability), columns 2.. the features — over the newest (or oldest) {@code max} records.
+   * probability), columns 2.. the features — over the newest (or oldest) {@code max} records, or
+   * over every record of the data set, unordered, when {@code max} is 0.
    */
   public Uni<Long> sampleCounts(
       String dataSet,
@@ -147,19 +148,24 @@ public class MonitorQueries {
         new StringBuilder(
             "SELECT coalesce(row_values->$2, row_values->$3) AS c0, CASE jsonb_typeof(row_values->$4)"
                 + " WHEN 'number' THEN least(floor((row_values->>$4)::float8 * 10), 9)::int"
-                + " WHEN 'array' THEN least(floor((SELECT max(x::float8) FROM jsonb_array_elements_text(row_values->$4) x) * 10), 9)::int"
+                // an array's highest value: the element no other element is greater than
+                + " WHEN 'array' THEN least(floor(jsonb_path_query_first(row_values->$4,"
+                + " '$[*] ? (!(@ < $[*]))')::float8 * 10), 9)::int"
                 + " END AS c1");
     int columns = features.size() + 2;
     for (int f = 0; f < features.size(); f++) {
       args.add(features.get(f));
       inner.append(", row_values->$").append(args.size()).append(" AS c").append(f + 2);
     }
-    args.add(max);
-    inner
-        .append(" FROM records WHERE data_set_id = $1 ORDER BY ts ")
-        .append(newest ? "DESC, seq DESC" : "ASC, seq ASC")
-        .append(" LIMIT $")
-        .append(args.size());
+    inner.append(" FROM records WHERE data_set_id = $1");
+    if (max > 0) {
+      args.add(max);
+      inner
+          .append(" ORDER BY ts ")
+          .append(newest ? "DESC, seq DESC" : "ASC, seq ASC")
+          .append(" LIMIT $")
+          .append(args.size());
+    }
     StringBuilder sql = new StringBuilder("SELECT ");
     StringBuilder sets = new StringBuilder();
     for (int c = 0; c < columns; c++) {

@@ -46,8 +46,32 @@ public class DriftMonitor implements Monitor {
     DriftSample current = new DriftSample(features.size());
     DriftSample baseline = new DriftSample(features.size());
     return queries
-        .sampleCounts(
-            payload, prediction, prediction, probability, features, maxSamples, true, current::add)
+        .countSince(payload, null)
+        .chain(
+            total -> {
+              if (total > maxSamples) {
+                return queries.sampleCounts(
+                    payload,
+                    prediction,
+                    prediction,
+                    probability,
+                    features,
+                    maxSamples,
+                    true,
+                    current::add);
+              }
+              // the whole payload is within max_samples: its newest and its oldest records are all
+              // of it, read once without sorting (the baseline too, when there is no training set)
+              MonitorQueries.GroupCount sink =
+                  training == null
+                      ? (column, value, n) -> {
+                        current.add(column, value, n);
+                        baseline.add(column, value, n);
+                      }
+                      : current::add;
+              return queries.sampleCounts(
+                  payload, prediction, prediction, probability, features, 0, true, sink);
+            })
         .chain(
             () ->
                 training == null

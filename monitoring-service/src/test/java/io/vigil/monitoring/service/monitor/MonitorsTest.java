@@ -176,6 +176,43 @@ class MonitorsTest {
   }
 
   @Test
+  void driftBinsEachRecordByItsHighestClassProbabilityWhereverItIs() {
+    // oldest 100: the highest probability first; newest 100: the same one last
+    ObjectNode parameters = params("min_samples", 100).put("max_samples", 100);
+    String reordered = confidences(List.of(.95, .03, .02), List.of(.02, .03, .95));
+    JsonNode same = measured(drift, context(reordered, null, null, parameters));
+    assertThat(metric(same, 0, "confidence_drift_score")).isCloseTo(0.0, within(1e-12));
+    // newest 100 with a highest probability of .55: another bin, the largest distance there is
+    String lessSure = confidences(List.of(.95, .03, .02), List.of(.3, .55, .15));
+    JsonNode moved = measured(drift, context(lessSure, null, null, parameters));
+    assertThat(metric(moved, 0, "confidence_drift_score")).isCloseTo(1.0, within(1e-12));
+  }
+
+  @Test
+  void driftOverAPayloadWithinMaxSamplesReadsItOnceAsBothSamples() {
+    // 200 records, max_samples 1000: the newest and the oldest 1000 are the same 200 records
+    String payload = confidences(List.of(.95, .03, .02), List.of(.3, .55, .15));
+    ObjectNode parameters = params("min_samples", 100).put("max_samples", 1000);
+    JsonNode values = measured(drift, context(payload, null, null, parameters));
+    assertThat(tag(values, 0, "baseline_count")).isEqualTo("200");
+    assertThat(tag(values, 0, "payload_count")).isEqualTo("200");
+    assertThat(metric(values, 0, "confidence_drift_score")).isCloseTo(0.0, within(1e-12));
+    assertThat(metric(values, 0, "prediction_drift_score")).isCloseTo(0.0, within(1e-12));
+  }
+
+  /** A payload data set: 100 records with {@code oldest} probabilities, then 100 with newest. */
+  private String confidences(List<Double> oldest, List<Double> newest) {
+    String payload = dataSet();
+    for (int i = 0; i < 200; i++) {
+      store(
+          payload,
+          i,
+          Map.of("Sex", "female", "prediction", "Risk", "probability", i < 100 ? oldest : newest));
+    }
+    return payload;
+  }
+
+  @Test
   void driftPrefersTheTrainingDataAsBaseline() {
     String payload = dataSet();
     String training = dataSet();
