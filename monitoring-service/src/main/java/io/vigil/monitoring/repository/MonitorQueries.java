@@ -144,44 +144,14 @@ public class MonitorQueries {
       GroupCount sink) {
     List<Object> args =
         new ArrayList<>(List.of(dataSet, prediction, fallbackPrediction, probability));
-    StringBuilder inner =
-        new StringBuilder(
-            "SELECT coalesce(row_values->$2, row_values->$3) AS c0, CASE jsonb_typeof(row_values->$4)"
-                + " WHEN 'number' THEN least(floor((row_values->>$4)::float8 * 10), 9)::int"
-                // an array's highest value: the element no other element is greater than
-                + " WHEN 'array' THEN least(floor(jsonb_path_query_first(row_values->$4,"
-                + " '$[*] ? (!(@ < $[*]))')::float8 * 10), 9)::int"
-                + " END AS c1");
-    int columns = features.size() + 2;
-    for (int f = 0; f < features.size(); f++) {
-      args.add(features.get(f));
-      inner.append(", row_values->$").append(args.size()).append(" AS c").append(f + 2);
-    }
-    inner.append(" FROM records WHERE data_set_id = $1");
+    args.addAll(features);
     if (max > 0) {
       args.add(max);
-      inner
-          .append(" ORDER BY ts ")
-          .append(newest ? "DESC, seq DESC" : "ASC, seq ASC")
-          .append(" LIMIT $")
-          .append(args.size());
     }
-    StringBuilder sql = new StringBuilder("SELECT ");
-    StringBuilder sets = new StringBuilder();
-    for (int c = 0; c < columns; c++) {
-      sql.append("GROUPING(c").append(c).append("), ");
-      sets.append(c == 0 ? "" : ", ").append("(c").append(c).append(')');
-    }
-    for (int c = 0; c < columns; c++) {
-      sql.append('c').append(c).append(", ");
-    }
-    sql.append("count(*) FROM (")
-        .append(inner)
-        .append(") s GROUP BY GROUPING SETS (")
-        .append(sets)
-        .append(')');
+    int columns = features.size() + 2;
+    String sql = sampleCountsSql(features.size(), max > 0, newest);
     return rows.forEach(
-        sql.toString(),
+        sql,
         Tuple.tuple(args),
         r -> {
           long n = r.getLong(2 * columns);
@@ -192,6 +162,54 @@ public class MonitorQueries {
             }
           }
         });
+  }
+
+  /**
+   * {@link #sampleCounts}' statement: $1 the data set, $2 the prediction, $3 its fallback, $4 the
+   * probability, then the {@code features} names, then the limit when {@code limited}.
+   */
+  static String sampleCountsSql(int features, boolean limited, boolean newest) {
+    StringBuilder inner =
+        new StringBuilder(
+            "SELECT coalesce(row_values->$2, row_values->$3) AS c0, CASE jsonb_typeof(row_values->$4)"
+                + " WHEN 'number' THEN least(floor((row_values->>$4)::float8 * 10), 9)::int"
+                // an array's highest value: the element no other element is greater than
+                + " WHEN 'array' THEN least(floor(jsonb_path_query_first(row_values->$4,"
+                + " '$[*] ? (!(@ < $[*]))')::float8 * 10), 9)::int"
+                + " END AS c1");
+    int columns = features + 2;
+    for (int f = 0; f < features; f++) {
+      inner.append(", row_values->$").append(5 + f).append(" AS c").append(f + 2);
+    }
+    inner.append(" FROM records WHERE data_set_id = $1");
+    if (limited) {
+      inner
+          .append(" ORDER BY ts ")
+          .append(newest ? "DESC, seq DESC" : "ASC, seq ASC")
+          .append(" LIMIT $")
+          .append(5 + features);
+    } else {
+      // a fence: pulled up into the grouping, the sub-select's jsonb values get the table's
+      // statistics, PostgreSQL 15 expects hundreds of thousands of groups and sorts once per
+      // grouping set, spilling to disk (8.7 s over a million records); fenced, it hashes
+      // (4.4 s; the groups are the few thousand distinct values there are)
+      inner.append(" OFFSET 0");
+    }
+    StringBuilder sql = new StringBuilder("SELECT ");
+    StringBuilder sets = new StringBuilder();
+    for (int c = 0; c < columns; c++) {
+      sql.append("GROUPING(c").append(c).append("), ");
+      sets.append(c == 0 ? "" : ", ").append("(c").append(c).append(')');
+    }
+    for (int c = 0; c < columns; c++) {
+      sql.append('c').append(c).append(", ");
+    }
+    return sql.append("count(*) FROM (")
+        .append(inner)
+        .append(") s GROUP BY GROUPING SETS (")
+        .append(sets)
+        .append(')')
+        .toString();
   }
 
   /** Performance: records of a data set since a time (all when {@code since} is null). */
