@@ -209,6 +209,9 @@ public final class PostgresServer implements AutoCloseable {
                 "max_wal_senders=10",
                 "-c",
                 "fsync=on",
+                // statements over a second are in the server's log (with their parameters)
+                "-c",
+                "log_min_duration_statement=1000",
                 // a copy of a Patroni member (restored, or a standby) carries the member's
                 // synchronous standby names and configuration file paths: none apply here
                 "-c",

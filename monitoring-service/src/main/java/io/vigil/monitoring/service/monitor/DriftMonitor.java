@@ -45,59 +45,59 @@ public class DriftMonitor implements Monitor {
     String training = ctx.dataSets().get("training");
     DriftSample current = new DriftSample(features.size());
     DriftSample baseline = new DriftSample(features.size());
-    return queries
-        .countSince(payload, null)
+    // the baseline: the training data set when it has records, else the oldest payload records
+    return (training == null
+            ? Uni.createFrom().item(0L)
+            : queries.sampleCounts(
+                training,
+                prediction,
+                label,
+                probability,
+                features,
+                maxSamples,
+                true,
+                baseline::add))
+        .chain(() -> queries.countSince(payload, null))
         .chain(
             total -> {
-              if (total > maxSamples) {
+              boolean needBaseline = baseline.size() == 0;
+              if (total <= maxSamples) {
+                // the whole payload is within max_samples: its newest and its oldest records are
+                // all of it, read once without sorting (as the baseline too, when it is needed)
+                MonitorQueries.GroupCount sink =
+                    needBaseline
+                        ? (column, value, n) -> {
+                          current.add(column, value, n);
+                          baseline.add(column, value, n);
+                        }
+                        : current::add;
                 return queries.sampleCounts(
-                    payload,
-                    prediction,
-                    prediction,
-                    probability,
-                    features,
-                    maxSamples,
-                    true,
-                    current::add);
+                    payload, prediction, prediction, probability, features, 0, true, sink);
               }
-              // the whole payload is within max_samples: its newest and its oldest records are all
-              // of it, read once without sorting (the baseline too, when there is no training set)
-              MonitorQueries.GroupCount sink =
-                  training == null
-                      ? (column, value, n) -> {
-                        current.add(column, value, n);
-                        baseline.add(column, value, n);
-                      }
-                      : current::add;
-              return queries.sampleCounts(
-                  payload, prediction, prediction, probability, features, 0, true, sink);
+              Uni<Long> newest =
+                  queries.sampleCounts(
+                      payload,
+                      prediction,
+                      prediction,
+                      probability,
+                      features,
+                      maxSamples,
+                      true,
+                      current::add);
+              return !needBaseline
+                  ? newest
+                  : newest.chain(
+                      () ->
+                          queries.sampleCounts(
+                              payload,
+                              prediction,
+                              prediction,
+                              probability,
+                              features,
+                              maxSamples,
+                              false,
+                              baseline::add));
             })
-        .chain(
-            () ->
-                training == null
-                    ? Uni.createFrom().item(0L)
-                    : queries.sampleCounts(
-                        training,
-                        prediction,
-                        label,
-                        probability,
-                        features,
-                        maxSamples,
-                        true,
-                        baseline::add))
-        .chain(
-            taken ->
-                baseline.size() > 0
-                    ? Uni.createFrom().item(taken)
-                    : queries.sampleCounts(
-                        payload,
-                        prediction,
-                        prediction,
-                        probability,
-                        features,
-                        maxSamples,
-                        false,
-                        baseline::add))
         .map(
             ignored -> {
               if (current.size() < minSamples || baseline.size() < minSamples) {

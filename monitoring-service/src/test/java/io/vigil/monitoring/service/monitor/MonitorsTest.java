@@ -198,6 +198,10 @@ class MonitorsTest {
     assertThat(tag(values, 0, "payload_count")).isEqualTo("200");
     assertThat(metric(values, 0, "confidence_drift_score")).isCloseTo(0.0, within(1e-12));
     assertThat(metric(values, 0, "prediction_drift_score")).isCloseTo(0.0, within(1e-12));
+    // a subscription's training data set without records: the payload is the baseline as before
+    JsonNode withEmptyTraining = measured(drift, context(payload, null, dataSet(), parameters));
+    assertThat(tag(withEmptyTraining, 0, "baseline_count")).isEqualTo("200");
+    assertThat(tag(withEmptyTraining, 0, "payload_count")).isEqualTo("200");
   }
 
   /** A payload data set: 100 records with {@code oldest} probabilities, then 100 with newest. */
