@@ -222,37 +222,46 @@ public class MonitorQueries {
   /** A feedback row quality cannot use without scoring it: no prediction, no payload record. */
   public record Unscored(long seq, String recordId, String values) {}
 
+  /** {@link #unscored}' statement: feedback, last seq, label, prediction, payload, id field. */
+  static final String UNSCORED =
+      "SELECT seq FROM (SELECT f.seq FROM records f"
+          + " WHERE f.data_set_id = $1 AND f.seq <= $2"
+          + " AND f.row_values ? $3 AND NOT f.row_values ? $4"
+          + " AND NOT EXISTS (SELECT 1 FROM records p WHERE p.data_set_id = $5"
+          + " AND p.record_id = f.row_values->>$6) OFFSET 0) s ORDER BY seq";
+
   /**
-   * Quality's rows to score, in store order after {@code afterSeq} up to {@code lastSeq}: labelled
-   * feedback rows without a prediction whose transaction id matches no payload record.
+   * Quality's rows to score, up to {@code lastSeq}: the store positions of labelled feedback rows
+   * with no prediction of their own and no payload record under their transaction id, in store
+   * order. One hashed anti-join over both data sets (0.75 s over a million each, where a nested
+   * loop with a limit probed the payload once per feedback row: 4.2 s with nothing to score); the
+   * fence keeps the planner from trading the hash for an ordered scan.
    */
-  public Uni<List<Unscored>> unscored(
+  public Uni<List<Long>> unscored(
       String feedback,
       String payload,
       String label,
       String prediction,
       String transactionIdField,
-      long afterSeq,
-      long lastSeq,
-      int limit) {
-    return pool.preparedQuery(
-            "SELECT f.seq, f.record_id, f.row_values::text FROM records f"
-                + " WHERE f.data_set_id = $1 AND f.seq > $2 AND f.seq <= $3"
-                + " AND f.row_values ? $4 AND NOT f.row_values ? $5"
-                + " AND NOT EXISTS (SELECT 1 FROM records p WHERE p.data_set_id = $6"
-                + " AND p.record_id = f.row_values->>$7)"
-                + " ORDER BY f.seq LIMIT $8")
+      long lastSeq) {
+    return pool.preparedQuery(UNSCORED)
         .execute(
             Tuple.tuple(
-                Arrays.asList(
-                    feedback,
-                    afterSeq,
-                    lastSeq,
-                    label,
-                    prediction,
-                    payload,
-                    transactionIdField,
-                    limit)))
+                Arrays.asList(feedback, lastSeq, label, prediction, payload, transactionIdField)))
+        .map(
+            found -> {
+              List<Long> out = new ArrayList<>(found.size());
+              found.forEach(r -> out.add(r.getLong(0)));
+              return out;
+            });
+  }
+
+  /** Feedback rows by store position, in store order. */
+  public Uni<List<Unscored>> rowsAt(String feedback, List<Long> seqs) {
+    return pool.preparedQuery(
+            "SELECT seq, record_id, row_values::text FROM records"
+                + " WHERE data_set_id = $1 AND seq = ANY($2) ORDER BY seq")
+        .execute(Tuple.of(feedback, seqs.toArray(Long[]::new)))
         .map(
             found -> {
               List<Unscored> out = new ArrayList<>();

@@ -69,6 +69,41 @@ class MonitorPlansTest {
     assertThat(bins).containsExactlyInAnyOrder(7, 8);
   }
 
+  @Test
+  void findingFeedbackToScoreIsOneHashedAntiJoinNotAProbePerRow() {
+    String tenant = "plans-" + UUID.randomUUID();
+    String payload = "plans-" + UUID.randomUUID();
+    String feedback = "plans-" + UUID.randomUUID();
+    pool.preparedQuery("INSERT INTO service_instances (id, name) VALUES ($1, 'plans-test')")
+        .execute(Tuple.of(tenant))
+        .await()
+        .indefinitely();
+    // 300,000 payload records and their labels; the last 10 labels have no payload record
+    pool.preparedQuery(
+            "INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values,"
+                + " request_id)"
+                + " SELECT $1, 'p-' || i, $3, now(), jsonb_build_object('prediction', 'Risk'),"
+                + " 'plans-test' FROM generate_series(1, 300000) i"
+                + " UNION ALL SELECT $2, 'f-' || i, $3, now(), jsonb_build_object('scoring_id',"
+                + " 'p-' || i, 'Risk', 'No Risk'), 'plans-test' FROM generate_series(1, 300010) i")
+        .execute(Tuple.of(payload, feedback, tenant))
+        .await()
+        .indefinitely();
+    pool.query("ANALYZE records").execute().await().indefinitely();
+
+    List<Object> args =
+        List.of(feedback, Long.MAX_VALUE, "Risk", "prediction", payload, "scoring_id");
+    String plan = explain(MonitorQueries.UNSCORED, args);
+    assertThat(plan).as(plan).contains("Hash Anti Join").doesNotContain("Nested Loop");
+    assertThat(
+            pool.preparedQuery(MonitorQueries.UNSCORED)
+                .execute(Tuple.tuple(args))
+                .await()
+                .indefinitely()
+                .size())
+        .isEqualTo(10);
+  }
+
   private String explain(String sql, List<Object> args) {
     StringBuilder plan = new StringBuilder();
     for (Row r :

@@ -83,7 +83,7 @@ public class FeedbackScoring {
       String prediction,
       String probability,
       String transactionId,
-      long lastSeq) {}
+      List<Long> pending) {}
 
   /** Scores the feedback rows quality would otherwise miss; answers how many were scored. */
   public Uni<Integer> scorePending(MonitorContext ctx) {
@@ -92,20 +92,34 @@ public class FeedbackScoring {
     if (feedback == null || label == null) {
       return Uni.createFrom().item(0);
     }
+    String prediction = ctx.prop("prediction_field", "prediction");
+    String transactionId = ctx.prop("transaction_id_field", "scoring_id");
     return queries
         .lastSeq(feedback)
         .chain(
-            last -> {
+            last ->
+                queries.unscored(
+                    feedback,
+                    ctx.dataSet("payload_logging"),
+                    label,
+                    prediction,
+                    transactionId,
+                    last))
+        .chain(
+            pending -> {
+              if (pending.isEmpty()) {
+                return done();
+              }
               Job job =
                   new Job(
                       ctx,
                       feedback,
                       label,
-                      ctx.prop("prediction_field", "prediction"),
+                      prediction,
                       ctx.probabilityField(),
-                      ctx.prop("transaction_id_field", "scoring_id"),
-                      last);
-              return batch(job, 0).chain(first -> first.isEmpty() ? done() : start(job, first));
+                      transactionId,
+                      pending);
+              return batch(job, 0).chain(first -> start(job, first));
             });
   }
 
@@ -113,21 +127,16 @@ public class FeedbackScoring {
     return Uni.createFrom().item(0);
   }
 
-  private Uni<List<Unscored>> batch(Job job, long afterSeq) {
-    return queries.unscored(
-        job.feedback(),
-        job.ctx().dataSet("payload_logging"),
-        job.label(),
-        job.prediction(),
-        job.transactionId(),
-        afterSeq,
-        job.lastSeq(),
-        batchSize);
+  /** The rows of the batch that starts at position {@code from} of the pending ones. */
+  private Uni<List<Unscored>> batch(Job job, int from) {
+    List<Long> pending = job.pending();
+    return queries.rowsAt(
+        job.feedback(), pending.subList(from, Math.min(pending.size(), from + batchSize)));
   }
 
   private Uni<Integer> start(Job job, List<Unscored> first) {
     return endpoint(job.ctx())
-        .chain(endpoint -> next(job, endpoint, first, 0))
+        .chain(endpoint -> next(job, endpoint, first, 0, 0))
         .invoke(
             n ->
                 LOG.infof(
@@ -135,11 +144,13 @@ public class FeedbackScoring {
                     n, job.feedback()));
   }
 
+  /** Scores the batch {@code rows} (pending from {@code from}), then the batches after it. */
   private Uni<Integer> next(
-      Job job, DeploymentScorer.Endpoint endpoint, List<Unscored> rows, int scoredSoFar) {
+      Job job, DeploymentScorer.Endpoint endpoint, List<Unscored> rows, int from, int scoredSoFar) {
     if (rows.isEmpty()) {
       return Uni.createFrom().item(scoredSoFar);
     }
+    int after = from + batchSize;
     return scoreAndStore(job, endpoint, rows)
         .onFailure(DeploymentScorer.Failed.class)
         .transform(
@@ -151,10 +162,10 @@ public class FeedbackScoring {
                         + f.getMessage()))
         .chain(
             stored ->
-                rows.size() < batchSize
+                after >= job.pending().size()
                     ? Uni.createFrom().item(scoredSoFar + stored)
-                    : batch(job, rows.get(rows.size() - 1).seq())
-                        .chain(more -> next(job, endpoint, more, scoredSoFar + stored)));
+                    : batch(job, after)
+                        .chain(more -> next(job, endpoint, more, after, scoredSoFar + stored)));
   }
 
   private Uni<Integer> scoreAndStore(
