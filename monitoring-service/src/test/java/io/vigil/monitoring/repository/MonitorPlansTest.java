@@ -26,12 +26,8 @@ class MonitorPlansTest {
 
   @Test
   void driftOverAWholePayloadIsOneHashedPassWithoutSorting() {
-    String tenant = "plans-" + UUID.randomUUID();
+    String tenant = tenant();
     String dataSet = "plans-" + UUID.randomUUID();
-    pool.preparedQuery("INSERT INTO service_instances (id, name) VALUES ($1, 'plans-test')")
-        .execute(Tuple.of(tenant))
-        .await()
-        .indefinitely();
     pool.preparedQuery(
             "INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values,"
                 + " request_id)"
@@ -71,13 +67,9 @@ class MonitorPlansTest {
 
   @Test
   void findingFeedbackToScoreIsOneHashedAntiJoinNotAProbePerRow() {
-    String tenant = "plans-" + UUID.randomUUID();
+    String tenant = tenant();
     String payload = "plans-" + UUID.randomUUID();
     String feedback = "plans-" + UUID.randomUUID();
-    pool.preparedQuery("INSERT INTO service_instances (id, name) VALUES ($1, 'plans-test')")
-        .execute(Tuple.of(tenant))
-        .await()
-        .indefinitely();
     // 300,000 payload records and their labels; the last 10 labels have no payload record
     pool.preparedQuery(
             "INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values,"
@@ -102,6 +94,16 @@ class MonitorPlansTest {
                 .indefinitely()
                 .size())
         .isEqualTo(10);
+  }
+
+  /** A tenant of its own for the records. */
+  private String tenant() {
+    String tenant = "plans-" + UUID.randomUUID();
+    pool.preparedQuery("INSERT INTO service_instances (id, name) VALUES ($1, 'plans-test')")
+        .execute(Tuple.of(tenant))
+        .await()
+        .indefinitely();
+    return tenant;
   }
 
   private String explain(String sql, List<Object> args) {

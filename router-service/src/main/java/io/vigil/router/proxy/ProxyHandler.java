@@ -184,12 +184,7 @@ public class ProxyHandler {
   private void attempt(Tries tries) {
     Backend b = policy.next(tries);
     if (b == null) {
-      // no instance could be reached: nothing was sent
-      fail(
-          tries,
-          503,
-          "service_unavailable",
-          "no monitoring-service instance could be reached; retry shortly");
+      unreachable(tries);
       return;
     }
     long millis = policy.begin(tries, b, System.nanoTime());
@@ -214,11 +209,7 @@ public class ProxyHandler {
                   metrics.retried(b.zone());
                   attempt(tries);
                 } else {
-                  fail(
-                      tries,
-                      503,
-                      "service_unavailable",
-                      "no monitoring-service instance could be reached; retry shortly");
+                  unreachable(tries);
                 }
                 return;
               }
@@ -353,6 +344,15 @@ public class ProxyHandler {
       out.setChunked(true);
     }
     response.pipeTo(out).onComplete(done -> tries.endTry());
+  }
+
+  /** No instance could be reached: nothing was sent, so the client may simply retry. */
+  private void unreachable(Tries tries) {
+    fail(
+        tries,
+        503,
+        "service_unavailable",
+        "no monitoring-service instance could be reached; retry shortly");
   }
 
   /** The router's own answer when no try could be answered. */

@@ -45,6 +45,11 @@ public class DriftMonitor implements Monitor {
     String training = ctx.dataSets().get("training");
     DriftSample current = new DriftSample(features.size());
     DriftSample baseline = new DriftSample(features.size());
+    // the payload's value counts: its newest or oldest max records, or all of them (max 0)
+    PayloadSample payloadSample =
+        (max, newest, sink) ->
+            queries.sampleCounts(
+                payload, prediction, prediction, probability, features, max, newest, sink);
     // the baseline: the training data set when it has records, else the oldest payload records
     return (training == null
             ? Uni.createFrom().item(0L)
@@ -71,32 +76,12 @@ public class DriftMonitor implements Monitor {
                           baseline.add(column, value, n);
                         }
                         : current::add;
-                return queries.sampleCounts(
-                    payload, prediction, prediction, probability, features, 0, true, sink);
+                return payloadSample.apply(0, true, sink);
               }
-              Uni<Long> newest =
-                  queries.sampleCounts(
-                      payload,
-                      prediction,
-                      prediction,
-                      probability,
-                      features,
-                      maxSamples,
-                      true,
-                      current::add);
+              Uni<Long> newest = payloadSample.apply(maxSamples, true, current::add);
               return !needBaseline
                   ? newest
-                  : newest.chain(
-                      () ->
-                          queries.sampleCounts(
-                              payload,
-                              prediction,
-                              prediction,
-                              probability,
-                              features,
-                              maxSamples,
-                              false,
-                              baseline::add));
+                  : newest.chain(() -> payloadSample.apply(maxSamples, false, baseline::add));
             })
         .map(
             ignored -> {
@@ -111,6 +96,12 @@ public class DriftMonitor implements Monitor {
               }
               return values(ctx, features, categorical, baseline, current);
             });
+  }
+
+  /** One pass over the payload into a sample. */
+  @FunctionalInterface
+  private interface PayloadSample {
+    Uni<Long> apply(int max, boolean newest, MonitorQueries.GroupCount sink);
   }
 
   private static Outcome values(
