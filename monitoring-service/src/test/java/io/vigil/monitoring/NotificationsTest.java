@@ -326,12 +326,19 @@ class NotificationsTest {
             .distinct()
             .toList();
     assertThat(ids).hasSize(1);
-    JsonPath flakyState =
-        t.api().get("/notifications/" + ids.get(0)).then().statusCode(200).extract().jsonPath();
-    assertThat(flakyState.getString("entity.status.state")).isEqualTo("delivered");
-    assertThat(flakyState.getInt("entity.status.attempts")).isEqualTo(2);
-    assertThat(flakyState.getString("entity.integrated_system_id")).isEqualTo(flaky);
-    assertThat(flakyState.getString("entity.measurement_id")).isEqualTo(measurement);
+    // the receiver has answered 200; the delivery is recorded right after, so wait for that
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                t.api()
+                    .get("/notifications/" + ids.get(0))
+                    .then()
+                    .statusCode(200)
+                    .body("entity.status.state", Matchers.is("delivered"))
+                    .body("entity.status.attempts", Matchers.is(2))
+                    .body("entity.integrated_system_id", Matchers.is(flaky))
+                    .body("entity.measurement_id", Matchers.is(measurement)));
 
     // meanwhile runs go on: a run queued now finishes though the hung receiver holds requests
     t.api()
