@@ -95,6 +95,43 @@ record ApiFixture(String id, String key) {
                     "labels", java.util.List.of("No Risk", "Risk"))));
   }
 
+  /**
+   * Payload records of the credit-risk model, ids {@code prefix-i}: the first half women, of whom
+   * the first {@code femaleFavoured} get a loan ("No Risk"), the second half men, who all do; each
+   * scored at {@code time.apply(i)} when given, else when stored.
+   */
+  static java.util.List<Object> creditRiskPayload(
+      String prefix, java.util.function.IntFunction<String> time, int n, int femaleFavoured) {
+    java.util.List<Object> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      boolean female = i < n / 2;
+      boolean favoured = !female || i < femaleFavoured;
+      java.util.List<Object> in = java.util.List.of(30 + i, female ? "female" : "male", 1000 + i);
+      java.util.List<Object> out = new java.util.ArrayList<>(in);
+      out.add(java.util.List.of(favoured ? 0.9 : 0.1, favoured ? 0.1 : 0.9));
+      out.add(favoured ? "No Risk" : "Risk");
+      Map<String, Object> row = new java.util.HashMap<>();
+      row.put("scoring_id", prefix + "-" + i);
+      if (time != null) {
+        row.put("scoring_timestamp", time.apply(i));
+      }
+      row.put(
+          "request",
+          Map.of(
+              "fields", java.util.List.of("Age", "Sex", "LoanAmount"),
+              "values", java.util.List.of(in)));
+      row.put(
+          "response",
+          Map.of(
+              "fields",
+              java.util.List.of("Age", "Sex", "LoanAmount", "probability", "prediction"),
+              "values",
+              java.util.List.of(out)));
+      rows.add(row);
+    }
+    return rows;
+  }
+
   /** Creates a monitor instance of a definition on a subscription; answers its id. */
   String monitor(String definition, String subscription, Map<String, Object> extra) {
     Map<String, Object> body = new java.util.HashMap<>(extra);

@@ -13,7 +13,6 @@ import io.vigil.process.WebhookReceiver.Answer;
 import io.vigil.testkit.Management;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.hamcrest.Matchers;
@@ -48,25 +47,7 @@ class NotificationsTest {
    * Payload of a credit-risk model: {@code femaleFavourable} of 10 women and all 10 men get a loan.
    */
   private static List<Object> payload(int batch, int femaleFavourable) {
-    List<Object> rows = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      boolean female = i < 10;
-      boolean favourable = !female || i < femaleFavourable;
-      List<Object> in = List.of(30 + i, female ? "female" : "male", 1000 + i);
-      List<Object> out = new ArrayList<>(in);
-      out.add(List.of(favourable ? 0.9 : 0.1, favourable ? 0.1 : 0.9));
-      out.add(favourable ? "No Risk" : "Risk");
-      rows.add(
-          Map.of(
-              "scoring_id", "b" + batch + "-" + i,
-              "request",
-                  Map.of("fields", List.of("Age", "Sex", "LoanAmount"), "values", List.of(in)),
-              "response",
-                  Map.of(
-                      "fields", List.of("Age", "Sex", "LoanAmount", "probability", "prediction"),
-                      "values", List.of(out))));
-    }
-    return rows;
+    return ApiFixture.creditRiskPayload("b" + batch, null, 20, femaleFavourable);
   }
 
   private static String fairness(ApiFixture t, String subscription) {

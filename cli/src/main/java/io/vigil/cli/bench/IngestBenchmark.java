@@ -114,7 +114,8 @@ public final class IngestBenchmark {
           out.printf(
               "| API `POST records` | %d | %,.0f | %.0f%% |%n", batch, rate, 100 * rate / copy);
         }
-        out.printf("| raw `COPY` into `records` | all | %,.0f | 100%% |%n%n", copy);
+        out.printf(
+            "| raw `COPY` into `records` and `record_keys` | all | %,.0f | 100%% |%n%n", copy);
 
         String fresh = api.subscription();
         String payloadSet = api.dataSet(fresh, "payload_logging");
@@ -257,15 +258,24 @@ public final class IngestBenchmark {
     return records / ((System.nanoTime() - t0) / 1e9);
   }
 
+  /**
+   * Loads rows with {@code COPY}, as PostgreSQL's own fastest path would store what the API stores:
+   * the rows into {@code records} (today's partition, which the service's lifecycle makes at start)
+   * and their keys into {@code record_keys}.
+   */
   static void copyRows(
       PostgresServer pg, String tenant, String dataSet, int n, String prefix, boolean payload)
       throws Exception {
+    String ts = today();
     try (Connection c = pg.connect(PostgresServer.DATABASE)) {
+      awaitTodaysPartition(c);
       StringBuilder csv = new StringBuilder();
+      StringBuilder keys = new StringBuilder();
       var copy = c.unwrap(PGConnection.class).getCopyAPI();
       int chunk = 50_000;
       for (int start = 0; start < n; start += chunk) {
         csv.setLength(0);
+        keys.setLength(0);
         for (int i = start; i < Math.min(n, start + chunk); i++) {
           String values = payload ? payloadValues(i, prefix) : feedbackValues(i);
           csv.append(dataSet)
@@ -274,14 +284,51 @@ public final class IngestBenchmark {
               .append(i)
               .append(',')
               .append(tenant)
-              .append(",2026-11-01T00:00:00Z,\"")
+              .append(',')
+              .append(ts)
+              .append(",\"")
               .append(values.replace("\"", "\"\""))
               .append("\",copy\n");
+          keys.append(dataSet)
+              .append(',')
+              .append(prefix)
+              .append(i)
+              .append(',')
+              .append(ts)
+              .append('\n');
         }
+        copy.copyIn(
+            "COPY record_keys (data_set_id, record_id, ts) FROM STDIN (FORMAT csv)",
+            new StringReader(keys.toString()));
         copy.copyIn(
             "COPY records (data_set_id, record_id, service_instance_id, ts, row_values, request_id) FROM STDIN (FORMAT csv)",
             new StringReader(csv.toString()));
       }
+    }
+  }
+
+  /** The time every benchmark record carries: today's midnight, UTC (today's partition). */
+  private static String today() {
+    return java.time.LocalDate.now(java.time.ZoneOffset.UTC) + "T00:00:00Z";
+  }
+
+  private static void awaitTodaysPartition(Connection c) throws Exception {
+    String name =
+        "records_"
+            + java.time.format.DateTimeFormatter.BASIC_ISO_DATE.format(
+                java.time.LocalDate.now(java.time.ZoneOffset.UTC));
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (true) {
+      try (var s = c.prepareStatement("SELECT 1 FROM pg_class WHERE relname = ?")) {
+        s.setString(1, name);
+        if (s.executeQuery().next()) {
+          return;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the service did not create " + name + " within 60 s");
+      }
+      Thread.sleep(200);
     }
   }
 
@@ -340,7 +387,9 @@ public final class IngestBenchmark {
             .append("{\"scoring_id\":\"")
             .append(prefix)
             .append(i)
-            .append("\",\"scoring_timestamp\":\"2026-11-01T00:00:00Z\",")
+            .append("\",\"scoring_timestamp\":\"")
+            .append(today())
+            .append("\",")
             .append("\"request\":{\"fields\":[\"Age\",\"Sex\",\"LoanAmount\"],\"values\":[[")
             .append(20 + i % 50)
             .append(",\"")

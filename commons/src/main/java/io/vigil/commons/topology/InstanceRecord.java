@@ -15,6 +15,9 @@ import java.time.Instant;
  * @param startedAt when the instance started
  * @param managementUrl where its management interface answers {@code /q/health/ready} (null: on
  *     {@code url}, for an instance without one)
+ * @param capabilities what the instance's code can do that an older version cannot ({@code
+ *     vigil.instance.capabilities}), e.g. {@code record-keys}: a step that would break an older
+ *     instance still running (a schema switch) waits until every instance lists it
  */
 @RegisterForReflection
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -25,7 +28,13 @@ public record InstanceRecord(
     String region,
     String version,
     Instant startedAt,
-    String managementUrl) {
+    String managementUrl,
+    java.util.List<String> capabilities) {
+
+  /** Whether the instance lists this capability. */
+  public boolean can(String capability) {
+    return capabilities != null && capabilities.contains(capability);
+  }
 
   /** Where its readiness is checked: the management interface, else the API's URL. */
   public String healthUrl() {

@@ -47,6 +47,7 @@ public class InstanceRegistrar {
   private final Vertx vertx;
   private final String service;
   private final String version;
+  private final java.util.List<String> capabilities;
   private final String instanceId;
   private final AtomicReference<State> state = new AtomicReference<>(State.WAITING_FOR_READY);
   private volatile long leaseId;
@@ -61,7 +62,9 @@ public class InstanceRegistrar {
       ObjectMapper json,
       Vertx vertx,
       @ConfigProperty(name = "quarkus.application.name") String service,
-      @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
+      @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version,
+      @ConfigProperty(name = "vigil.instance.capabilities")
+          java.util.Optional<java.util.List<String>> capabilities) {
     this.etcd = etcd;
     this.region = region;
     this.health = health;
@@ -69,6 +72,7 @@ public class InstanceRegistrar {
     this.vertx = vertx;
     this.service = service;
     this.version = version;
+    this.capabilities = capabilities.orElse(java.util.List.of());
     this.instanceId =
         region.instanceId().orElse(service + "-" + UUID.randomUUID().toString().substring(0, 8));
   }
@@ -185,7 +189,14 @@ public class InstanceRegistrar {
     try {
       return json.writeValueAsString(
           new InstanceRecord(
-              url, service, region.zone(), region.name(), version, startedAt, management));
+              url,
+              service,
+              region.zone(),
+              region.name(),
+              version,
+              startedAt,
+              management,
+              capabilities));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

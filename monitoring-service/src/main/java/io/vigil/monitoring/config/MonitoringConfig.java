@@ -56,6 +56,48 @@ public interface MonitoringConfig {
   /** Notifications of threshold breaches to integrated systems (webhooks, Slack). */
   Notifications notifications();
 
+  /** The records' day partitions and the retention of records and measurements. */
+  Lifecycle lifecycle();
+
+  /**
+   * Any one instance at a time (a session advisory lock) creates the day partitions of records
+   * ahead, drops those whose rows have all expired, deletes the expired rows of data sets that
+   * share a day with longer-kept ones, and deletes expired measurements. Retention is set per data
+   * set ({@code retention_days}) and per data mart ({@code record_retention_days}, {@code
+   * measurement_retention_days}); without a setting everything is kept.
+   */
+  interface Lifecycle {
+    /** Whether this instance takes its turn. */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** How often partitions are made ahead and retention applied. */
+    @WithDefault("10m")
+    Duration interval();
+
+    /** Days after today whose partitions exist before any record arrives. */
+    @WithDefault("3")
+    int daysAhead();
+
+    /**
+     * How long the answer of a store request stays readable ({@code GET
+     * data_sets/{id}/requests/{id}}); one is written per store, so they are deleted after this.
+     */
+    @WithDefault("7d")
+    Duration storeRequestsKept();
+
+    /** Rows (or keys) one delete statement removes; a pass repeats it. */
+    @WithDefault("10000")
+    int batch();
+
+    /**
+     * How long the switch of records to partitions (once, after an upgrade from schema V5) may wait
+     * for its locks before it gives up until the next pass, so requests never queue behind it.
+     */
+    @WithDefault("3s")
+    Duration switchLockTimeout();
+  }
+
   /** Scoring label-only feedback through the subscription's deployment. */
   Scoring scoring();
 

@@ -49,6 +49,12 @@ public class DatabaseFailures implements FailureTranslator {
     if (state.equals("23505")) {
       return ApiException.conflict("a resource with that identity exists already");
     }
+    if (state.equals("23514") && "records_before_partitions".equals(e.getConstraint())) {
+      // a record dated past the bound checked while records is switched to partitions
+      // (RecordsSwitch): accepted again a moment later
+      return ApiException.unavailable(
+          "records_reorganizing", "records are being reorganized; retry shortly");
+    }
     if (state.startsWith("22") || state.equals("23514")) {
       // data exceptions: a NUL or an unencodable character, a value out of range
       return ApiException.badRequest("a value cannot be stored: " + e.getErrorMessage());

@@ -21,34 +21,116 @@ public class RecordRepository {
   public record StoreRequest(
       String id, String dataSetId, String state, int received, int stored, String createdAt) {}
 
+  private final RecordPartitions partitions;
+
+  RecordRepository(RecordPartitions partitions) {
+    this.partitions = partitions;
+  }
+
   /**
    * Stores rows and their store request in one statement (atomic without a transaction, one round
-   * trip): rows whose id the data set has already are skipped (a retried store), and nothing is
-   * stored when the data set does not exist (any more). Answers how many rows were new, or null
-   * when the data set does not exist.
+   * trip): rows the data set has already are skipped (a retried store), and nothing is stored when
+   * the data set does not exist (any more). Answers how many rows were new, or null when the data
+   * set does not exist.
    */
   public Uni<Integer> store(
       SqlClient c, String tenant, String dataSetId, String requestId, List<RecordRow> rows) {
+    return insert(
+        c,
+        rows,
+        Tuple.of(dataSetId, tenant, requestId),
+        rowsSql ->
+            "WITH ds AS (SELECT 1 FROM resources WHERE service_instance_id = $2 AND kind = 'data_sets' AND id = $1), "
+                + rowsSql
+                + ", req AS (INSERT INTO store_requests (id, service_instance_id, data_set_id, state, records_received, records_stored)"
+                + " SELECT $3, $2, $1, 'active', $7, (SELECT count(*) FROM ins) WHERE EXISTS (SELECT 1 FROM ds)"
+                + " RETURNING records_stored) SELECT records_stored FROM req",
+        "EXISTS (SELECT 1 FROM ds)",
+        true);
+  }
+
+  /** Stores rows into a data set the caller has checked (an import); answers how many were new. */
+  public Uni<Integer> storeChecked(
+      SqlClient c, String tenant, String dataSetId, String requestId, List<RecordRow> rows) {
+    return insert(
+        c,
+        rows,
+        Tuple.of(dataSetId, tenant, requestId),
+        rowsSql -> "WITH " + rowsSql + " SELECT count(*)::int FROM ins",
+        "true",
+        false);
+  }
+
+  /**
+   * Runs a statement built around the rows' CTEs ({@code u}: the rows, {@code ins}: one row per
+   * record stored; parameters $1 data set, $2 tenant, $3 request, $4-$6 ids, times, values, and
+   * with {@code withCount} $7 how many rows there are). Once {@code records} is partitioned, a
+   * row's key goes into {@code record_keys} first and the row is stored only when the key was new;
+   * before (an upgrade in progress), the table's own key skips a row stored before and V6's trigger
+   * writes the key. The rows' days get their partitions first; when another instance changed the
+   * layout meanwhile (switched it, dropped a day), the statement is built again after reading it
+   * anew, once.
+   */
+  private Uni<Integer> insert(
+      SqlClient c,
+      List<RecordRow> rows,
+      Tuple head,
+      java.util.function.Function<String, String> statement,
+      String guard,
+      boolean withCount) {
     int n = rows.size();
     String[] ids = new String[n];
     OffsetDateTime[] times = new OffsetDateTime[n];
     String[] values = new String[n];
+    java.util.Set<java.time.LocalDate> days = new java.util.HashSet<>();
     for (int i = 0; i < n; i++) {
       RecordRow r = rows.get(i);
       ids[i] = r.recordId();
       times[i] = r.timestamp().atOffset(ZoneOffset.UTC);
       values[i] = r.values().toString();
+      days.add(times[i].toLocalDate());
     }
-    return c.preparedQuery(
-            "WITH ds AS (SELECT 1 FROM resources WHERE service_instance_id = $2 AND kind = 'data_sets' AND id = $1),"
-                + " ins AS (INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values, request_id)"
-                + " SELECT $1, id, $2, ts, v::jsonb, $3 FROM unnest($4::text[], $5::timestamptz[], $6::text[]) AS u(id, ts, v)"
-                + " WHERE EXISTS (SELECT 1 FROM ds) ON CONFLICT (data_set_id, record_id) DO NOTHING RETURNING 1),"
-                + " req AS (INSERT INTO store_requests (id, service_instance_id, data_set_id, state, records_received, records_stored)"
-                + " SELECT $3, $2, $1, 'active', $7, (SELECT count(*) FROM ins) WHERE EXISTS (SELECT 1 FROM ds)"
-                + " RETURNING records_stored) SELECT records_stored FROM req")
-        .execute(Tuple.tuple(List.of(dataSetId, tenant, requestId, ids, times, values, n)))
-        .map(result -> result.size() == 0 ? null : result.iterator().next().getInteger(0));
+    Tuple args = Tuple.of(head.getValue(0), head.getValue(1), head.getValue(2), ids, times, values);
+    if (withCount) {
+      args.addInteger(n);
+    }
+    java.util.function.Supplier<Uni<Integer>> attempt =
+        () ->
+            partitions
+                .ensure(days)
+                .chain(
+                    partitioned ->
+                        c.preparedQuery(statement.apply(rowsSql(partitioned, guard))).execute(args))
+                .map(result -> result.size() == 0 ? null : result.iterator().next().getInteger(0));
+    return attempt
+        .get()
+        .onFailure(RecordPartitions::layoutChanged)
+        .recoverWithUni(
+            () -> {
+              partitions.forget();
+              return attempt.get();
+            });
+  }
+
+  private static String rowsSql(boolean partitioned, String guard) {
+    String u =
+        "u AS (SELECT * FROM unnest($4::text[], $5::timestamptz[], $6::text[]) AS u(id, ts, v))";
+    String columns =
+        "INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values, request_id)";
+    if (!partitioned) {
+      return u
+          + ", ins AS ("
+          + columns
+          + " SELECT $1, id, $2, ts, v::jsonb, $3 FROM u WHERE "
+          + guard
+          + " ON CONFLICT (data_set_id, record_id) DO NOTHING RETURNING 1)";
+    }
+    return u
+        + ", k AS (INSERT INTO record_keys (data_set_id, record_id, ts) SELECT $1, id, ts FROM u WHERE "
+        + guard
+        + " ON CONFLICT DO NOTHING RETURNING record_id), ins AS ("
+        + columns
+        + " SELECT $1, u.id, $2, u.ts, u.v::jsonb, $3 FROM u JOIN k ON k.record_id = u.id RETURNING 1)";
   }
 
   /** A store request, or null. */
@@ -115,12 +197,35 @@ public class RecordRepository {
         .map(rows -> rows.iterator().next().getLong(0));
   }
 
+  /** One record by its id, or null. */
+  public Uni<Stored> one(SqlClient c, String tenant, String dataSetId, String id) {
+    return partitions
+        .byId("$1", "= $3")
+        .chain(where -> page(c, dataSetId, tenant, where, List.of(id), 1, 0))
+        .map(found -> found.isEmpty() ? null : found.get(0));
+  }
+
+  /**
+   * Deletes the records of the data sets a query selects ({@code dataSets}: SQL answering ids, over
+   * the parameters given), with their keys (in the caller's transaction).
+   */
+  public static Uni<Void> deleteOf(SqlClient c, String dataSets, Tuple params) {
+    return c.preparedQuery(
+            "WITH ds AS ("
+                + dataSets
+                + "), k AS (DELETE FROM record_keys WHERE data_set_id IN (SELECT * FROM ds))"
+                + " DELETE FROM records WHERE data_set_id IN (SELECT * FROM ds)")
+        .execute(params)
+        .replaceWithVoid();
+  }
+
   /** Deletes every record of a data set (in the caller's transaction). */
   public Uni<Void> deleteAll(SqlClient c, String tenant, String dataSetId) {
-    return c.preparedQuery(
-            "DELETE FROM records WHERE service_instance_id = $1 AND data_set_id = $2")
-        .execute(Tuple.of(tenant, dataSetId))
-        .replaceWithVoid();
+    return deleteOf(
+        c,
+        "SELECT $2::text WHERE EXISTS (SELECT 1 FROM resources WHERE service_instance_id = $1"
+            + " AND kind = 'data_sets' AND id = $2)",
+        Tuple.of(tenant, dataSetId));
   }
 
   /**
@@ -128,23 +233,37 @@ public class RecordRepository {
    * PATCH reads, changes and writes them back with nothing in between).
    */
   public Uni<List<Stored>> lock(SqlClient c, String tenant, String dataSetId, List<String> ids) {
-    return c.preparedQuery(
-            "SELECT record_id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), row_values::text"
-                + " FROM records WHERE data_set_id = $1 AND service_instance_id = $2"
-                + " AND record_id = ANY($3) ORDER BY record_id FOR UPDATE")
-        .execute(Tuple.of(dataSetId, tenant, ids.toArray(String[]::new)))
+    return partitions
+        .byId("$1", "= ANY($3)")
+        .chain(
+            where ->
+                c.preparedQuery(
+                        "SELECT record_id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), row_values::text"
+                            + " FROM records WHERE data_set_id = $1 AND service_instance_id = $2"
+                            + where
+                            + " ORDER BY record_id FOR UPDATE")
+                    .execute(Tuple.of(dataSetId, tenant, ids.toArray(String[]::new))))
         .map(RecordRepository::stored);
   }
 
   /** Replaces the values of records (ids and JSON objects side by side); answers how many. */
   public Uni<Integer> replaceValues(
       SqlClient c, String tenant, String dataSetId, List<String> ids, List<String> values) {
-    return c.preparedQuery(
-            "UPDATE records r SET row_values = u.v::jsonb"
-                + " FROM unnest($3::text[], $4::text[]) AS u(id, v)"
-                + " WHERE r.data_set_id = $1 AND r.service_instance_id = $2 AND r.record_id = u.id")
-        .execute(
-            Tuple.of(dataSetId, tenant, ids.toArray(String[]::new), values.toArray(String[]::new)))
+    return partitions
+        .byId("$1", "= ANY($3)")
+        .chain(
+            where ->
+                c.preparedQuery(
+                        "UPDATE records r SET row_values = u.v::jsonb"
+                            + " FROM unnest($3::text[], $4::text[]) AS u(id, v)"
+                            + " WHERE r.data_set_id = $1 AND r.service_instance_id = $2 AND r.record_id = u.id"
+                            + where)
+                    .execute(
+                        Tuple.of(
+                            dataSetId,
+                            tenant,
+                            ids.toArray(String[]::new),
+                            values.toArray(String[]::new))))
         .map(rows -> rows.rowCount());
   }
 
@@ -154,13 +273,21 @@ public class RecordRepository {
    */
   public Uni<Integer> addFields(
       SqlClient c, String dataSetId, List<String> ids, List<String> fields, String unlessField) {
-    return c.preparedQuery(
-            "UPDATE records r SET row_values = r.row_values || u.v::jsonb"
-                + " FROM unnest($2::text[], $3::text[]) AS u(id, v)"
-                + " WHERE r.data_set_id = $1 AND r.record_id = u.id AND NOT r.row_values ? $4")
-        .execute(
-            Tuple.of(
-                dataSetId, ids.toArray(String[]::new), fields.toArray(String[]::new), unlessField))
+    return partitions
+        .byId("$1", "= ANY($2)")
+        .chain(
+            where ->
+                c.preparedQuery(
+                        "UPDATE records r SET row_values = r.row_values || u.v::jsonb"
+                            + " FROM unnest($2::text[], $3::text[]) AS u(id, v)"
+                            + " WHERE r.data_set_id = $1 AND r.record_id = u.id AND NOT r.row_values ? $4"
+                            + where)
+                    .execute(
+                        Tuple.of(
+                            dataSetId,
+                            ids.toArray(String[]::new),
+                            fields.toArray(String[]::new),
+                            unlessField)))
         .map(rows -> rows.rowCount());
   }
 

@@ -24,31 +24,39 @@ public class RecordStatistics {
     this.pool = pool;
   }
 
-  /** Analyzes {@code records} when its statistics are stale; answers whether it did. */
+  /**
+   * Analyzes the parts of {@code records} (its day partitions, or the table itself before it was
+   * partitioned) whose statistics are stale; answers whether it did. The partitioned parent is left
+   * out: analyzing it would analyze every partition again, and the planner sizes each partition's
+   * scan from the partition's own statistics.
+   */
   public Uni<Boolean> refreshIfStale() {
     return pool.withTransaction(
         c ->
             c.query(
                     "SELECT pg_try_advisory_xact_lock("
                         + ADVISORY_LOCK
-                        + "), coalesce((SELECT n_mod_since_analyze > greatest(10000, 0.02 * greatest(n_live_tup, reltuples))"
-                        + " FROM pg_stat_user_tables s JOIN pg_class k ON k.oid = s.relid"
-                        + " WHERE s.relname = 'records' AND s.schemaname = current_schema()), false)")
+                        + "), (SELECT string_agg(quote_ident(s.relname), ', ') FROM pg_stat_user_tables s"
+                        + " JOIN pg_class k ON k.oid = s.relid WHERE s.schemaname = current_schema()"
+                        + " AND k.relkind = 'r' AND (s.relname = 'records'"
+                        + " OR s.relid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'records'::regclass))"
+                        + " AND s.n_mod_since_analyze > greatest(10000, 0.02 * greatest(s.n_live_tup, k.reltuples)))")
                 .execute()
                 .chain(
                     rows -> {
                       var r = rows.iterator().next();
-                      if (!r.getBoolean(0) || !r.getBoolean(1)) {
+                      String stale = r.getString(1);
+                      if (!r.getBoolean(0) || stale == null) {
                         return Uni.createFrom().item(false);
                       }
                       long t0 = System.nanoTime();
-                      return c.query("ANALYZE records")
+                      return c.query("ANALYZE " + stale)
                           .execute()
                           .map(
                               done -> {
                                 LOG.infof(
-                                    "Analyzed records before a run (stale statistics) in %d ms",
-                                    (System.nanoTime() - t0) / 1_000_000);
+                                    "Analyzed %s before a run (stale statistics) in %d ms",
+                                    stale, (System.nanoTime() - t0) / 1_000_000);
                                 return true;
                               });
                     }));

@@ -118,10 +118,11 @@ public class ResourceRepository {
         "{\"target\":{\"target_type\":\"subscription\",\"target_id\":\""
             + subscriptionId.replace("\"", "")
             + "\"}}";
-    return c.preparedQuery(
-            "DELETE FROM records WHERE service_instance_id = $1 AND data_set_id IN (SELECT id FROM resources"
-                + " WHERE service_instance_id = $1 AND kind = 'data_sets' AND entity @> $2::text::jsonb)")
-        .execute(Tuple.of(tenant, target))
+    return RecordRepository.deleteOf(
+            c,
+            "SELECT id FROM resources WHERE service_instance_id = $1 AND kind = 'data_sets'"
+                + " AND entity @> $2::text::jsonb",
+            Tuple.of(tenant, target))
         .chain(
             () ->
                 c.preparedQuery(

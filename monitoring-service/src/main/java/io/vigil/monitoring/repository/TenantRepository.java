@@ -71,8 +71,14 @@ public class TenantRepository {
   public Uni<Boolean> delete(String id) {
     return pool.withTransaction(
         c ->
-            c.preparedQuery("DELETE FROM records WHERE service_instance_id = $1")
-                .execute(Tuple.of(id))
+            RecordRepository.deleteOf(
+                    c,
+                    "SELECT id FROM resources WHERE service_instance_id = $1 AND kind = 'data_sets'",
+                    Tuple.of(id))
+                .chain(
+                    () ->
+                        c.preparedQuery("DELETE FROM records WHERE service_instance_id = $1")
+                            .execute(Tuple.of(id)))
                 .flatMap(
                     ignored ->
                         c.preparedQuery("DELETE FROM service_instances WHERE id = $1")

@@ -28,7 +28,10 @@ public class TransferRepository {
 
   private final Pool pool;
 
-  TransferRepository(Pool pool) {
+  private final RecordRepository records;
+
+  TransferRepository(Pool pool, RecordRepository records) {
+    this.records = records;
     this.pool = pool;
   }
 
@@ -101,18 +104,21 @@ public class TransferRepository {
         .replaceWithVoid();
   }
 
-  /** Writes an imported record. */
+  /** Writes an imported record (with its key, into its day's partition). */
   public Uni<Void> insertRecord(
       SqlClient c,
       String tenant,
       String dataSetId,
       String recordId,
       OffsetDateTime ts,
-      String values) {
-    return c.preparedQuery(
-            "INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values, request_id)"
-                + " VALUES ($1, $2, $3, $4::timestamptz, $5::text::jsonb, 'import')")
-        .execute(Tuple.tuple(List.of(dataSetId, recordId, tenant, ts, values)))
+      com.fasterxml.jackson.databind.node.ObjectNode values) {
+    return records
+        .storeChecked(
+            c,
+            tenant,
+            dataSetId,
+            "import",
+            List.of(new RecordRow(recordId, ts.toInstant(), values)))
         .replaceWithVoid();
   }
 

@@ -45,6 +45,20 @@ final class EntityRules {
 
   private EntityRules() {}
 
+  /** The longest retention a setting may ask for: a hundred years. */
+  static final int MAX_RETENTION_DAYS = 36_500;
+
+  /** A retention setting in days (RecordLifecycle): absent, or 1 to a hundred years. */
+  private static void retentionDays(ObjectNode e, String field) {
+    Integer days = Fields.positiveInt(e, field);
+    if (days == null) {
+      e.remove(field); // null clears the setting; nothing without a value is answered
+    } else if (days > MAX_RETENTION_DAYS) {
+      throw ApiException.badRequest(
+          "'" + field + "' must be at most " + MAX_RETENTION_DAYS + " days");
+    }
+  }
+
   static List<Reference> check(ResourceKind kind, ObjectNode e, String tenant) {
     List<Reference> refs = new ArrayList<>();
     e.remove("status"); // the server's: answered, never stored
@@ -52,6 +66,8 @@ final class EntityRules {
       case DATA_MARTS -> {
         Fields.optionalText(e, "name");
         Fields.optionalText(e, "description");
+        retentionDays(e, "record_retention_days");
+        retentionDays(e, "measurement_retention_days");
       }
       case SERVICE_PROVIDERS -> {
         Fields.text(e, "name");
@@ -105,6 +121,7 @@ final class EntityRules {
         }
         Fields.array(e, "data_schema.fields");
         target(e, refs);
+        retentionDays(e, "retention_days");
       }
       case MONITOR_DEFINITIONS -> {
         Fields.text(e, "name");

@@ -168,14 +168,13 @@ public class RecordService {
   /** One record of a data set by its id; 404 when the data set or the record is not there. */
   public Uni<RecordRepository.Stored> one(ResourceService.Tenant t, String dataSetId, String id) {
     return dataSet(t, dataSetId)
-        .chain(
-            ds -> records.page(pool, dataSetId, t.id(), " AND record_id = $3", List.of(id), 1, 0))
+        .chain(ds -> records.one(pool, t.id(), dataSetId, id))
         .map(
             found -> {
-              if (found.isEmpty()) {
+              if (found == null) {
                 throw ApiException.notFound("record", id);
               }
-              return found.get(0);
+              return found;
             });
   }
 

@@ -298,6 +298,9 @@ public class TenantTransfer {
                   + line.path("data_set_id").asText()
                   + "', which the export does not hold");
         }
+        if (!line.path("values").isObject()) {
+          throw ApiException.badRequest("a record's 'values' must be a JSON object");
+        }
         counts.merge("records", 1L, Long::sum);
         return transfers.insertRecord(
             c,
@@ -305,7 +308,7 @@ public class TenantTransfer {
             dataSet,
             line.path("record_id").asText(),
             time(line.path("ts").asText()),
-            line.path("values").toString());
+            (ObjectNode) line.get("values"));
       }
       case "measurement" -> {
         counts.merge("measurements", 1L, Long::sum);

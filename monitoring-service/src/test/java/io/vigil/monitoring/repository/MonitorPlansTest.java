@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 class MonitorPlansTest {
 
   @Inject Pool pool;
+  @Inject RecordPartitions partitions;
 
   @Test
   void driftOverAWholePayloadIsOneHashedPassWithoutSorting() {
@@ -97,7 +98,12 @@ class MonitorPlansTest {
   }
 
   /** A tenant of its own for the records. */
+  /** A tenant of its own, and today's partition of records for the rows the test loads. */
   private String tenant() {
+    partitions
+        .ensure(List.of(java.time.LocalDate.now(java.time.ZoneOffset.UTC)))
+        .await()
+        .indefinitely();
     String tenant = "plans-" + UUID.randomUUID();
     pool.preparedQuery("INSERT INTO service_instances (id, name) VALUES ($1, 'plans-test')")
         .execute(Tuple.of(tenant))

@@ -94,7 +94,8 @@ public class TopologyCache {
                   region.name(),
                   "static",
                   Instant.EPOCH,
-                  e.check().toString())));
+                  e.check().toString(),
+                  List.of())));
     }
     return new RegionTopology(region.name(), List.copyOf(found), java.util.Map.of());
   }

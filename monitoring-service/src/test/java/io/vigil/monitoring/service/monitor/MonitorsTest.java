@@ -34,6 +34,7 @@ class MonitorsTest {
       OffsetDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
 
   @Inject Pool pool;
+  @Inject io.vigil.monitoring.repository.RecordPartitions partitions;
   @Inject QualityMonitor quality;
   @Inject FairnessMonitor fairness;
   @Inject DriftMonitor drift;
@@ -260,6 +261,12 @@ class MonitorsTest {
   }
 
   private void storeWithId(String dataSet, String id, int second, Map<String, Object> values) {
+    partitions
+        .ensure(
+            List.of(
+                T0.plusSeconds(second).atZoneSameInstant(java.time.ZoneOffset.UTC).toLocalDate()))
+        .await()
+        .indefinitely();
     pool.preparedQuery(
             "INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values,"
                 + " request_id) VALUES ($1, $2, $3, $4, $5, 'monitors-test')")
