@@ -75,37 +75,18 @@ public class MonitorQueries {
   }
 
   /**
-   * Fairness: counts of (prediction, feature value) over the latest {@code limit} records, one
-   * grouping set per feature. Answers how many records were counted.
+   * Fairness: counts of (prediction, feature value) over the latest {@code limit} records, or over
+   * all of them, unsorted, when {@code limit} is 0; one grouping set per feature. Answers how many
+   * records were counted.
    */
   public Uni<Long> predictionsByFeature(
       String payload, String prediction, List<String> features, int limit, PairCount sink) {
     List<Object> args = new ArrayList<>(List.of(payload, prediction));
-    StringBuilder inner = new StringBuilder("SELECT row_values->$2 AS p");
-    StringBuilder sets = new StringBuilder();
-    StringBuilder grouping = new StringBuilder();
-    StringBuilder columns = new StringBuilder();
-    for (int f = 0; f < features.size(); f++) {
-      args.add(features.get(f));
-      inner.append(", row_values->$").append(args.size()).append(" AS f").append(f);
-      sets.append(f == 0 ? "" : ", ").append("(p, f").append(f).append(')');
-      grouping.append("GROUPING(f").append(f).append("), ");
-      columns.append(", f").append(f);
+    args.addAll(features);
+    if (limit > 0) {
+      args.add(limit);
     }
-    args.add(limit);
-    inner
-        .append(" FROM records WHERE data_set_id = $1 ORDER BY ts DESC, seq DESC LIMIT $")
-        .append(args.size());
-    String sql =
-        "SELECT "
-            + grouping
-            + "p"
-            + columns
-            + ", count(*) FROM ("
-            + inner
-            + ") s GROUP BY GROUPING SETS ("
-            + sets
-            + ")";
+    String sql = predictionsByFeatureSql(features.size(), limit > 0);
     int k = features.size();
     long[] total = new long[1];
     return rows.forEach(
@@ -125,6 +106,38 @@ public class MonitorQueries {
               }
             })
         .map(ignored -> total[0]);
+  }
+
+  /**
+   * {@link #predictionsByFeature}' statement: $1 the data set, $2 the prediction, then the {@code
+   * features} names, then the limit when {@code limited}.
+   */
+  static String predictionsByFeatureSql(int features, boolean limited) {
+    StringBuilder inner = new StringBuilder("SELECT row_values->$2 AS p");
+    StringBuilder sets = new StringBuilder();
+    StringBuilder grouping = new StringBuilder();
+    StringBuilder columns = new StringBuilder();
+    for (int f = 0; f < features; f++) {
+      inner.append(", row_values->$").append(3 + f).append(" AS f").append(f);
+      sets.append(f == 0 ? "" : ", ").append("(p, f").append(f).append(')');
+      grouping.append("GROUPING(f").append(f).append("), ");
+      columns.append(", f").append(f);
+    }
+    inner.append(" FROM records WHERE data_set_id = $1");
+    if (limited) {
+      inner.append(" ORDER BY ts DESC, seq DESC LIMIT $").append(3 + features);
+    } else {
+      inner.append(" OFFSET 0"); // the fence of sampleCountsSql: hashed, not sorted per set
+    }
+    return "SELECT "
+        + grouping
+        + "p"
+        + columns
+        + ", count(*) FROM ("
+        + inner
+        + ") s GROUP BY GROUPING SETS ("
+        + sets
+        + ")";
   }
 
   /**

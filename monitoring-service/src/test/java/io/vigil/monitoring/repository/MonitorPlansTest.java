@@ -26,7 +26,7 @@ class MonitorPlansTest {
   @Inject RecordPartitions partitions;
 
   @Test
-  void driftOverAWholePayloadIsOneHashedPassWithoutSorting() {
+  void driftAndFairnessOverAWholePayloadAreOneHashedPassWithoutSorting() {
     String tenant = tenant();
     String dataSet = "plans-" + UUID.randomUUID();
     pool.preparedQuery(
@@ -64,6 +64,18 @@ class MonitorPlansTest {
     }
     assertThat(predictions).isEqualTo(300_000);
     assertThat(bins).containsExactlyInAnyOrder(7, 8);
+
+    // fairness over all of them (min_records is the whole data set): the same hashed pass
+    List<Object> fairnessArgs = List.of(dataSet, "prediction", "Sex");
+    String fairness = MonitorQueries.predictionsByFeatureSql(1, false);
+    String fairnessPlan = explain(fairness, fairnessArgs);
+    assertThat(fairnessPlan).as(fairnessPlan).contains("HashAggregate").doesNotContain("Sort");
+    long counted = 0;
+    for (Row r :
+        pool.preparedQuery(fairness).execute(Tuple.tuple(fairnessArgs)).await().indefinitely()) {
+      counted += r.getLong(3);
+    }
+    assertThat(counted).isEqualTo(300_000);
   }
 
   @Test
