@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -54,27 +53,61 @@ public final class Json {
     return node;
   }
 
-  /** Refuses what PostgreSQL or a double cannot hold: NUL characters, non-finite numbers. */
+  /**
+   * Refuses what PostgreSQL or a double cannot hold: NUL characters, non-finite numbers. The walk
+   * builds no path; the path of a refused value is found only then.
+   */
   private static void check(JsonNode node, String at) {
+    if (!holdable(node)) {
+      refuse(node, at);
+    }
+  }
+
+  private static boolean holdable(JsonNode node) {
+    switch (node.getNodeType()) {
+      case STRING:
+        return node.textValue().indexOf('\0') < 0;
+      case NUMBER:
+        return Double.isFinite(node.doubleValue());
+      case OBJECT:
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+          if (e.getKey().indexOf('\0') >= 0 || !holdable(e.getValue())) {
+            return false;
+          }
+        }
+        return true;
+      case ARRAY:
+        for (int i = 0; i < node.size(); i++) {
+          if (!holdable(node.get(i))) {
+            return false;
+          }
+        }
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  /** Throws for the first value {@link #holdable} refuses, naming where it is. */
+  private static void refuse(JsonNode node, String at) {
     if (node.isTextual()) {
-      if (node.textValue().indexOf('\0') >= 0) {
-        throw ApiException.badRequest("the string at " + at + " contains a NUL character");
-      }
+      throw ApiException.badRequest("the string at " + at + " contains a NUL character");
     } else if (node.isNumber()) {
-      if (!Double.isFinite(node.doubleValue())) {
-        throw ApiException.badRequest("the number at " + at + " is out of range");
-      }
+      throw ApiException.badRequest("the number at " + at + " is out of range");
     } else if (node.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : node.properties()) {
         if (e.getKey().indexOf('\0') >= 0) {
           throw ApiException.badRequest("a field name in " + at + " contains a NUL character");
         }
-        check(e.getValue(), at + "." + e.getKey());
+        if (!holdable(e.getValue())) {
+          refuse(e.getValue(), at + "." + e.getKey());
+        }
       }
-    } else if (node.isArray()) {
+    } else {
       for (int i = 0; i < node.size(); i++) {
-        check(node.get(i), at + "[" + i + "]");
+        if (!holdable(node.get(i))) {
+          refuse(node.get(i), at + "[" + i + "]");
+        }
       }
     }
   }

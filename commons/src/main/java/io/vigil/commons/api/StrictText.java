@@ -4,7 +4,6 @@ import jakarta.annotation.Priority;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
-import jakarta.ws.rs.ext.MessageBodyReader;
 import jakarta.ws.rs.ext.Provider;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +16,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
+import org.jboss.resteasy.reactive.server.spi.ResteasyReactiveResourceInfo;
+import org.jboss.resteasy.reactive.server.spi.ServerMessageBodyReader;
+import org.jboss.resteasy.reactive.server.spi.ServerRequestContext;
 
 /**
  * Reads a request body as text strictly: bytes that are not valid in the body's charset (UTF-8
@@ -26,7 +28,27 @@ import java.nio.charset.UnsupportedCharsetException;
 @Provider
 @Consumes(MediaType.WILDCARD)
 @Priority(1)
-public class StrictText implements MessageBodyReader<String> {
+public class StrictText implements ServerMessageBodyReader<String> {
+
+  /**
+   * RESTEasy Reactive's own reader interface: the body is read on the event loop before this is
+   * called, so a request is not handed to a worker thread to wait for its body.
+   */
+  @Override
+  public boolean isReadable(
+      Class<?> type,
+      Type genericType,
+      ResteasyReactiveResourceInfo lazyMethod,
+      MediaType mediaType) {
+    return type == String.class;
+  }
+
+  @Override
+  public String readFrom(
+      Class<String> type, Type genericType, MediaType mediaType, ServerRequestContext context)
+      throws IOException {
+    return decode(context.getInputStream().readAllBytes(), mediaType);
+  }
 
   @Override
   public boolean isReadable(
@@ -43,7 +65,10 @@ public class StrictText implements MessageBodyReader<String> {
       MultivaluedMap<String, String> headers,
       InputStream entity)
       throws IOException {
-    byte[] bytes = entity.readAllBytes();
+    return decode(entity.readAllBytes(), mediaType);
+  }
+
+  private static String decode(byte[] bytes, MediaType mediaType) {
     Charset charset = charset(mediaType);
     try {
       return charset
