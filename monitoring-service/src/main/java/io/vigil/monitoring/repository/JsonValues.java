@@ -36,20 +36,10 @@ public final class JsonValues {
     return s.toString();
   }
 
-  /** A jsonb number or array of numbers (or a float8[]) as doubles, or null. */
+  /** A jsonb number or array of numbers as doubles, or null. */
   public static double[] numbers(Object v) {
     if (v instanceof Number n) {
       return new double[] {n.doubleValue()};
-    }
-    if (v instanceof Double[] a) {
-      double[] out = new double[a.length];
-      for (int i = 0; i < out.length; i++) {
-        if (a[i] == null) {
-          return null;
-        }
-        out[i] = a[i];
-      }
-      return out;
     }
     if (v instanceof JsonArray a) {
       double[] out = new double[a.size()];

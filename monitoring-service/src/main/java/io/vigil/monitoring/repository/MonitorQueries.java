@@ -56,15 +56,10 @@ public class MonitorQueries {
       String probability,
       String transactionIdField,
       LabelledRow sink) {
-    // the probability leaves PostgreSQL as float8[] (a number, or an array of numbers only; else
-    // null): decoding a million jsonb arrays into JSON objects was most of the run's time
     String sql =
         "SELECT f.row_values->$3, coalesce(f.row_values->$4, p.row_values->$4),"
-            + " CASE jsonb_typeof(j.v) WHEN 'number' THEN ARRAY[j.v::text::float8]"
-            + " WHEN 'array' THEN CASE WHEN j.v::text ~ '^\\[[-+0-9.eE, ]*\\]$'"
-            + " THEN translate(j.v::text, '[]', '{}')::float8[] END END"
-            + " FROM records f LEFT JOIN records p ON p.data_set_id = $2 AND p.record_id = f.row_values->>$6,"
-            + " LATERAL (SELECT coalesce(f.row_values->$5, p.row_values->$5) AS v) j"
+            + " coalesce(f.row_values->$5, p.row_values->$5)"
+            + " FROM records f LEFT JOIN records p ON p.data_set_id = $2 AND p.record_id = f.row_values->>$6"
             + " WHERE f.data_set_id = $1 AND f.row_values ? $3";
     return rows.forEach(
         sql,
