@@ -23,53 +23,17 @@ public final class QualityMetrics {
    */
   public static Map<String, Double> binary(
       int[] actual, int[] predicted, double[] positiveProbability) {
-    int n = actual.length;
-    long tp = 0, fp = 0, tn = 0, fn = 0;
-    for (int i = 0; i < n; i++) {
-      if (actual[i] == 1) {
-        if (predicted[i] == 1) {
-          tp++;
-        } else {
-          fn++;
-        }
-      } else if (predicted[i] == 1) {
-        fp++;
-      } else {
-        tn++;
+    BinaryQualityStream stream = new BinaryQualityStream();
+    if (positiveProbability == null) {
+      for (int i = 0; i < actual.length; i++) {
+        stream.addUnscored(actual[i] == 1, predicted[i] == 1);
+      }
+    } else {
+      for (int i : descending(positiveProbability)) {
+        stream.add(actual[i] == 1, predicted[i] == 1, positiveProbability[i]);
       }
     }
-    Map<String, Double> m = new LinkedHashMap<>();
-    double precision = ratio(tp, tp + fp);
-    double recall = ratio(tp, tp + fn);
-    m.put("accuracy", ratio(tp + tn, n));
-    m.put("precision", precision);
-    m.put("recall", recall);
-    m.put("true_positive_rate", recall);
-    m.put("false_positive_rate", ratio(fp, fp + tn));
-    m.put(
-        "f1_measure", precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall));
-    double mccDenominator = Math.sqrt((double) (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
-    m.put(
-        "matthews_correlation_coefficient",
-        mccDenominator == 0 ? 0 : (tp * (double) tn - fp * (double) fn) / mccDenominator);
-    if (positiveProbability != null) {
-      double auc = rocAuc(actual, positiveProbability);
-      if (!Double.isNaN(auc)) {
-        m.put("area_under_roc", auc);
-        m.put("gini_coefficient", 2 * auc - 1);
-      }
-      double ap = averagePrecision(actual, positiveProbability);
-      if (!Double.isNaN(ap)) {
-        m.put("area_under_pr", ap);
-      }
-      double loss = 0;
-      for (int i = 0; i < n; i++) {
-        double p = clip(positiveProbability[i]);
-        loss += actual[i] == 1 ? Math.log(p) : Math.log(1 - p);
-      }
-      m.put("log_loss", -loss / n);
-    }
-    return m;
+    return stream.metrics();
   }
 
   /** Confusion matrix counts of a binary run, for the measurement's sources. */
@@ -81,68 +45,13 @@ public final class QualityMetrics {
     return c;
   }
 
-  /**
-   * ROC AUC from the rank-sum (Mann-Whitney U) statistic, ties counted as half: NaN when one class
-   * is absent.
-   */
-  static double rocAuc(int[] actual, double[] score) {
-    int n = actual.length;
-    Integer[] order = sortedIndex(score, false);
-    double[] rank = new double[n];
-    for (int i = 0; i < n; ) {
-      int j = i;
-      while (j + 1 < n && score[order[j + 1]] == score[order[i]]) {
-        j++;
-      }
-      double average = (i + j) / 2.0 + 1;
-      for (int k = i; k <= j; k++) {
-        rank[order[k]] = average;
-      }
-      i = j + 1;
-    }
-    long positives = Arrays.stream(actual).filter(a -> a == 1).count();
-    long negatives = n - positives;
-    if (positives == 0 || negatives == 0) {
-      return Double.NaN;
-    }
-    double rankSum = 0;
-    for (int i = 0; i < n; i++) {
-      if (actual[i] == 1) {
-        rankSum += rank[i];
-      }
-    }
-    return (rankSum - positives * (positives + 1) / 2.0) / ((double) positives * negatives);
-  }
-
-  /**
-   * Average precision: the sum over score thresholds (high to low, equal scores together) of
-   * precision times the increase in recall; NaN without positives.
-   */
-  static double averagePrecision(int[] actual, double[] score) {
-    int n = actual.length;
-    long positives = Arrays.stream(actual).filter(a -> a == 1).count();
-    if (positives == 0) {
-      return Double.NaN;
-    }
-    Integer[] order = sortedIndex(score, true);
-    double ap = 0;
-    long tp = 0;
-    long seen = 0;
-    double previousRecall = 0;
-    for (int i = 0; i < n; ) {
-      int j = i;
-      while (j < n && score[order[j]] == score[order[i]]) {
-        tp += actual[order[j]];
-        seen++;
-        j++;
-      }
-      double recall = (double) tp / positives;
-      double precision = (double) tp / seen;
-      ap += (recall - previousRecall) * precision;
-      previousRecall = recall;
-      i = j;
-    }
-    return ap;
+  /** Row indices by descending score. */
+  private static int[] descending(double[] score) {
+    return java.util.stream.IntStream.range(0, score.length)
+        .boxed()
+        .sorted(Comparator.comparingDouble((Integer i) -> score[i]).reversed())
+        .mapToInt(Integer::intValue)
+        .toArray();
   }
 
   /**
@@ -228,15 +137,5 @@ public final class QualityMetrics {
 
   private static double ratio(long a, long b) {
     return b == 0 ? 0 : (double) a / b;
-  }
-
-  private static Integer[] sortedIndex(double[] score, boolean descending) {
-    Integer[] order = new Integer[score.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Comparator<Integer> byScore = Comparator.comparingDouble(i -> score[i]);
-    Arrays.sort(order, descending ? byScore.reversed() : byScore);
-    return order;
   }
 }

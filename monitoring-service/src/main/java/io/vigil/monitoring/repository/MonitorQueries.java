@@ -24,6 +24,11 @@ public class MonitorQueries {
     void accept(String label, String prediction, double[] probability);
   }
 
+  /** A binary labelled row: the positive class's probability (null: none) and how many classes. */
+  public interface ScoredRow {
+    void accept(String label, String prediction, Double score, Integer width);
+  }
+
   /** {@code count} rows have {@code value} in column {@code column} of a grouped read. */
   @FunctionalInterface
   public interface GroupCount {
@@ -70,6 +75,44 @@ public class MonitorQueries {
           String p = JsonValues.text(r.getValue(1));
           if (a != null && p != null) {
             sink.accept(a, p, JsonValues.numbers(r.getValue(2)));
+          }
+        });
+  }
+
+  /**
+   * Quality of a binary model: the rows of {@link #labelledRows} with the positive class's
+   * probability ({@code positive} is its index in a probability array; a single number is that
+   * probability), in descending order of it, rows without one last — sorted by PostgreSQL (on disk
+   * when it must), so the run streams them through a few counters.
+   */
+  public Uni<Long> binaryRows(
+      String feedback,
+      String payload,
+      String label,
+      String prediction,
+      String probability,
+      String transactionIdField,
+      int positive,
+      ScoredRow sink) {
+    String sql =
+        "SELECT a, p, CASE jsonb_typeof(s) WHEN 'number' THEN s::text::float8"
+            + " WHEN 'array' THEN CASE WHEN jsonb_typeof(s -> least($7, jsonb_array_length(s) - 1)) = 'number'"
+            + " THEN (s ->> least($7, jsonb_array_length(s) - 1))::float8 END END AS score,"
+            + " CASE jsonb_typeof(s) WHEN 'number' THEN 1 WHEN 'array' THEN jsonb_array_length(s) END"
+            + " FROM (SELECT f.row_values->$3 AS a, coalesce(f.row_values->$4, p.row_values->$4) AS p,"
+            + " coalesce(f.row_values->$5, p.row_values->$5) AS s"
+            + " FROM records f LEFT JOIN records p ON p.data_set_id = $2 AND p.record_id = f.row_values->>$6"
+            + " WHERE f.data_set_id = $1 AND f.row_values ? $3 OFFSET 0) x ORDER BY score DESC NULLS LAST";
+    return rows.forEach(
+        sql,
+        Tuple.tuple(
+            Arrays.asList(
+                feedback, payload, label, prediction, probability, transactionIdField, positive)),
+        r -> {
+          String a = JsonValues.text(r.getValue(0));
+          String p = JsonValues.text(r.getValue(1));
+          if (a != null && p != null) {
+            sink.accept(a, p, r.getDouble(2), r.getInteger(3));
           }
         });
   }

@@ -3,6 +3,7 @@ package io.vigil.monitoring.service.monitor;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
+import io.vigil.monitoring.metrics.BinaryQualityStream;
 import io.vigil.monitoring.metrics.QualityMetrics;
 import io.vigil.monitoring.repository.MonitorQueries;
 import io.vigil.monitoring.service.scoring.FeedbackScoring;
@@ -42,6 +43,9 @@ public class QualityMonitor implements Monitor {
           .item(new Outcome.Insufficient("the subscription has no asset_properties.label_column"));
     }
     int minimum = ctx.param("min_feedback_data_size", 50);
+    if (ctx.problemType().equals("binary") && ctx.labels().size() >= 2) {
+      return streamed(ctx, label, minimum);
+    }
     QualityRows data = new QualityRows(ctx.problemType().equals("regression"));
     return scoring
         .scorePending(ctx)
@@ -58,11 +62,7 @@ public class QualityMonitor implements Monitor {
         .map(
             n -> {
               if (data.size() < minimum) {
-                return new Outcome.Insufficient(
-                    "quality needs at least "
-                        + minimum
-                        + " labelled feedback rows with a prediction (min_feedback_data_size); there are "
-                        + data.size());
+                return insufficient(minimum, data.size());
               }
               return data.regression
                   ? regression(data.rawActual, data.rawPredicted)
@@ -70,6 +70,75 @@ public class QualityMonitor implements Monitor {
             })
         .onFailure(FeedbackScoring.Failed.class)
         .recoverWithItem(f -> new Outcome.Failed("scoring_failed", f.getMessage()));
+  }
+
+  /**
+   * A binary model whose labels the subscription names: the rows come sorted by the positive
+   * class's probability and pass through {@link BinaryQualityStream}, so the run's memory does not
+   * grow with the data (the other kinds hold their rows: a multiclass AUC needs one order per
+   * class, a regression its values).
+   */
+  private Uni<Outcome> streamed(MonitorContext ctx, String label, int minimum) {
+    List<String> labels = ctx.labels();
+    String positive = ctx.prop("positive_label", labels.get(1));
+    BinaryQualityStream stream = new BinaryQualityStream();
+    int[] width = {-1};
+    return scoring
+        .scorePending(ctx)
+        .chain(
+            scored ->
+                queries.binaryRows(
+                    ctx.dataSets().get("feedback"),
+                    ctx.dataSet("payload_logging"),
+                    label,
+                    ctx.prop("prediction_field", "prediction"),
+                    ctx.probabilityField(),
+                    ctx.prop("transaction_id_field", "scoring_id"),
+                    Math.max(0, labels.indexOf(positive)),
+                    (a, p, score, w) -> {
+                      // every row needs a probability, all of one width (as QualityRows)
+                      if (score == null || w == null || (width[0] >= 0 && w != width[0])) {
+                        stream.addUnscored(a.equals(positive), p.equals(positive));
+                      } else {
+                        width[0] = w;
+                        stream.add(a.equals(positive), p.equals(positive), score);
+                      }
+                    }))
+        .map(
+            n -> {
+              if (stream.size() < minimum) {
+                return insufficient(minimum, stream.size());
+              }
+              Map<String, Double> metrics = stream.metrics();
+              metrics.put("record_count", (double) stream.size());
+              ArrayNode sources = Outcome.array();
+              confusionMatrix(sources, labels, positive, stream.confusion());
+              return Outcome.measured(metrics, sources);
+            })
+        .onFailure(FeedbackScoring.Failed.class)
+        .recoverWithItem(f -> new Outcome.Failed("scoring_failed", f.getMessage()));
+  }
+
+  private static Outcome insufficient(int minimum, long rows) {
+    return new Outcome.Insufficient(
+        "quality needs at least "
+            + minimum
+            + " labelled feedback rows with a prediction (min_feedback_data_size); there are "
+            + rows);
+  }
+
+  /** The confusion matrix source: counts tn, fp, fn, tp. */
+  private static void confusionMatrix(
+      ArrayNode sources, List<String> labels, String positive, long[] c) {
+    String negative =
+        labels.stream().filter(l -> !l.equals(positive)).findFirst().orElse("not " + positive);
+    ObjectNode cm =
+        sources.addObject().put("id", "confusion_matrix").put("type", "confusion_matrix");
+    ObjectNode matrixData = cm.putObject("data");
+    matrixData.putArray("labels").add(negative).add(positive);
+    ArrayNode matrix = matrixData.putArray("matrix");
+    matrix.addArray().add(c[0]).add(c[1]);
+    matrix.addArray().add(c[2]).add(c[3]);
   }
 
   private static Outcome classification(MonitorContext ctx, QualityRows data) {
@@ -111,16 +180,7 @@ public class QualityMonitor implements Monitor {
       }
     }
     Map<String, Double> metrics = QualityMetrics.binary(a, p, score);
-    long[] c = QualityMetrics.confusion(a, p);
-    String negative =
-        labels.stream().filter(l -> !l.equals(positive)).findFirst().orElse("not " + positive);
-    ObjectNode cm =
-        sources.addObject().put("id", "confusion_matrix").put("type", "confusion_matrix");
-    ObjectNode matrixData = cm.putObject("data");
-    matrixData.putArray("labels").add(negative).add(positive);
-    ArrayNode matrix = matrixData.putArray("matrix");
-    matrix.addArray().add(c[0]).add(c[1]);
-    matrix.addArray().add(c[2]).add(c[3]);
+    confusionMatrix(sources, labels, positive, QualityMetrics.confusion(a, p));
     return metrics;
   }
 
