@@ -41,6 +41,15 @@ public final class Workspace {
   }
 
   /**
+   * A workspace whose data directory starts empty: a benchmark's scratch data, where what a run
+   * that was killed left behind (its processes died with it) would keep the next one from starting.
+   */
+  public static Workspace scratch(Path root, Path logs) {
+    deleteTree(root);
+    return new Workspace(root, logs, false);
+  }
+
+  /**
    * A workspace for tests: data under {@code target/testkit/<random>}, logs in the directory named
    * by {@code vigil.testkit.logs} (the build sets {@code target/process-logs}).
    */

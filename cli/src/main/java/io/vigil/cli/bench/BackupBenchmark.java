@@ -47,7 +47,7 @@ public final class BackupBenchmark {
   public static void run(Path stateDir, int sizeMb, int riskSeconds, PrintStream out)
       throws Exception {
     Workspace ws =
-        new Workspace(stateDir.resolve("bench-data"), stateDir.resolve("bench-logs"), false);
+        Workspace.scratch(stateDir.resolve("bench-data"), stateDir.resolve("bench-logs"));
     Path repo = stateDir.resolve("bench-data/backup-repository-" + UUID.randomUUID());
     try (EtcdCluster etcd = EtcdCluster.start(ws, "bench-etcd", 1);
         PostgresServer pg = PostgresServer.start(ws, "bench-backup-postgres")) {

@@ -54,7 +54,7 @@ public final class IngestBenchmark {
   public static void run(Path stateDir, int records, int runRecords, PrintStream out)
       throws Exception {
     Workspace ws =
-        new Workspace(stateDir.resolve("bench-data"), stateDir.resolve("bench-logs"), false);
+        Workspace.scratch(stateDir.resolve("bench-data"), stateDir.resolve("bench-logs"));
     String operator = "op-" + UUID.randomUUID();
     try (PostgresServer pg = PostgresServer.start(ws, "bench-postgres")) {
       int port = Ports.free();

@@ -79,7 +79,7 @@ public final class RouterBenchmark {
             .orElseThrow(
                 () -> new IllegalStateException("haproxy is missing: apt-get install haproxy"));
     Workspace ws =
-        new Workspace(stateDir.resolve("bench-data"), stateDir.resolve("bench-logs"), false);
+        Workspace.scratch(stateDir.resolve("bench-data"), stateDir.resolve("bench-logs"));
     RouterBenchmark b = new RouterBenchmark(ws);
     List<ManagedProcess> started = new ArrayList<>();
     try (EtcdCluster etcd = EtcdCluster.start(ws, "bench-etcd", 1)) {

@@ -45,7 +45,7 @@ public final class StartupBenchmark {
           "the AOT cache needs JDK 25 or later; this is JDK " + Runtime.version().feature());
     }
     Workspace ws =
-        new Workspace(stateDir.resolve("bench-data"), stateDir.resolve("bench-logs"), false);
+        Workspace.scratch(stateDir.resolve("bench-data"), stateDir.resolve("bench-logs"));
     try (EtcdCluster etcd = EtcdCluster.start(ws, "bench-etcd", 1);
         PostgresServer pg = PostgresServer.start(ws, "bench-postgres")) {
       Map<String, EtcdCluster.User> users =
