@@ -3,10 +3,13 @@
 -- record is already stored" — (data_set_id, record_id), which lets a retried store skip what it
 -- stored before — moves to its own narrow table. Stores insert the key first and the record only
 -- when the key was new; lookups by id find the record's time here, and with it its partition.
+-- (ts, seq) is where the record is: its day, and its row in the day's (data_set_id, ts, seq) index
+-- (a store's records without a time of their own all share one ts).
 CREATE TABLE record_keys (
     data_set_id  text NOT NULL,
     record_id    text NOT NULL,
     ts           timestamptz NOT NULL,
+    seq          bigint NOT NULL,
     PRIMARY KEY (data_set_id, record_id)
 );
 -- retention deletes the keys of the days it drops
@@ -25,8 +28,8 @@ BEGIN
     IF EXISTS (SELECT 1 FROM records) THEN
         CREATE FUNCTION record_keys_of_legacy_rows() RETURNS trigger LANGUAGE plpgsql AS $f$
         BEGIN
-            INSERT INTO record_keys (data_set_id, record_id, ts)
-            VALUES (NEW.data_set_id, NEW.record_id, NEW.ts) ON CONFLICT DO NOTHING;
+            INSERT INTO record_keys (data_set_id, record_id, ts, seq)
+            VALUES (NEW.data_set_id, NEW.record_id, NEW.ts, NEW.seq) ON CONFLICT DO NOTHING;
             RETURN NULL;
         END
         $f$;

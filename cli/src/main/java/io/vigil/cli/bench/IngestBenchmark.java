@@ -276,7 +276,9 @@ public final class IngestBenchmark {
       for (int start = 0; start < n; start += chunk) {
         csv.setLength(0);
         keys.setLength(0);
-        for (int i = start; i < Math.min(n, start + chunk); i++) {
+        int rows = Math.min(n, start + chunk) - start;
+        long seq = reserveSeq(c, rows);
+        for (int i = start; i < start + rows; i++, seq++) {
           String values = payload ? payloadValues(i, prefix) : feedbackValues(i);
           csv.append(dataSet)
               .append(',')
@@ -288,22 +290,39 @@ public final class IngestBenchmark {
               .append(ts)
               .append(",\"")
               .append(values.replace("\"", "\"\""))
-              .append("\",copy\n");
+              .append("\",copy,")
+              .append(seq)
+              .append('\n');
           keys.append(dataSet)
               .append(',')
               .append(prefix)
               .append(i)
               .append(',')
               .append(ts)
+              .append(',')
+              .append(seq)
               .append('\n');
         }
         copy.copyIn(
-            "COPY record_keys (data_set_id, record_id, ts) FROM STDIN (FORMAT csv)",
+            "COPY record_keys (data_set_id, record_id, ts, seq) FROM STDIN (FORMAT csv)",
             new StringReader(keys.toString()));
         copy.copyIn(
-            "COPY records (data_set_id, record_id, service_instance_id, ts, row_values, request_id) FROM STDIN (FORMAT csv)",
+            "COPY records (data_set_id, record_id, service_instance_id, ts, row_values, request_id, seq) FROM STDIN (FORMAT csv)",
             new StringReader(csv.toString()));
       }
+    }
+  }
+
+  /** Takes {@code n} values of the records' sequence at once; answers the first. */
+  private static long reserveSeq(Connection c, int n) throws Exception {
+    try (var s =
+        c.prepareStatement(
+            "SELECT setval('records_seq_seq', nextval('records_seq_seq') + ? - 1) - ? + 1")) {
+      s.setInt(1, n);
+      s.setInt(2, n);
+      var r = s.executeQuery();
+      r.next();
+      return r.getLong(1);
     }
   }
 

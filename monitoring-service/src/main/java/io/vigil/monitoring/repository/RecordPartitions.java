@@ -92,8 +92,8 @@ public class RecordPartitions {
   /**
    * A WHERE fragment that picks records by id ({@code idMatch}, e.g. {@code "= $3"} or {@code "=
    * ANY($3)"}) of the data set {@code dataSet} (a parameter): once partitioned, through their keys,
-   * whose times take the lookup to the partitions that hold them; before, by the table's own key
-   * (the keys may still be being copied then).
+   * whose (ts, seq) take the lookup to the one partition and the one index entry that hold each;
+   * before, by the table's own key (the keys may still be being copied then).
    */
   public Uni<String> byId(String dataSet, String idMatch) {
     Layout known = layout;
@@ -101,7 +101,7 @@ public class RecordPartitions {
     return now.map(
         l ->
             l.partitioned()
-                ? " AND (record_id, ts) IN (SELECT record_id, ts FROM record_keys WHERE data_set_id = "
+                ? " AND (record_id, ts, seq) IN (SELECT record_id, ts, seq FROM record_keys WHERE data_set_id = "
                     + dataSet
                     + " AND record_id "
                     + idMatch

@@ -126,11 +126,12 @@ public class RecordRepository {
           + " ON CONFLICT (data_set_id, record_id) DO NOTHING RETURNING 1)";
     }
     return u
-        + ", k AS (INSERT INTO record_keys (data_set_id, record_id, ts) SELECT $1, id, ts FROM u WHERE "
+        + ", k AS (INSERT INTO record_keys (data_set_id, record_id, ts, seq)"
+        + " SELECT $1, id, ts, nextval('records_seq_seq') FROM u WHERE "
         + guard
-        + " ON CONFLICT DO NOTHING RETURNING record_id), ins AS ("
-        + columns
-        + " SELECT $1, u.id, $2, u.ts, u.v::jsonb, $3 FROM u JOIN k ON k.record_id = u.id RETURNING 1)";
+        + " ON CONFLICT DO NOTHING RETURNING record_id, seq), ins AS ("
+        + columns.replace("request_id)", "request_id, seq)")
+        + " SELECT $1, u.id, $2, u.ts, u.v::jsonb, $3, k.seq FROM u JOIN k ON k.record_id = u.id RETURNING 1)";
   }
 
   /** A store request, or null. */

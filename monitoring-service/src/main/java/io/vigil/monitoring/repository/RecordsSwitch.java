@@ -73,10 +73,10 @@ public class RecordsSwitch {
   private Uni<Long> backfill(SqlClient c, int batch, String afterSet, String afterId, long sum) {
     String after = afterSet == null ? "" : " WHERE (data_set_id, record_id) > ($2, $3)";
     return c.preparedQuery(
-            "WITH b AS (SELECT data_set_id, record_id, ts FROM records"
+            "WITH b AS (SELECT data_set_id, record_id, ts, seq FROM records"
                 + after
                 + " ORDER BY data_set_id, record_id LIMIT $1),"
-                + " i AS (INSERT INTO record_keys (data_set_id, record_id, ts) SELECT * FROM b ON CONFLICT DO NOTHING)"
+                + " i AS (INSERT INTO record_keys (data_set_id, record_id, ts, seq) SELECT * FROM b ON CONFLICT DO NOTHING)"
                 + " SELECT data_set_id, record_id, (SELECT count(*) FROM b) FROM b"
                 + " ORDER BY data_set_id DESC, record_id DESC LIMIT 1")
         .execute(afterSet == null ? Tuple.of(batch) : Tuple.of(batch, afterSet, afterId))

@@ -110,6 +110,58 @@ class MonitorPlansTest {
   }
 
   /** A tenant of its own for the records. */
+  @Test
+  void aLookupByIdReadsOnlyTheDayItsKeyNames() {
+    String tenant = tenant();
+    String dataSet = "plans-" + UUID.randomUUID();
+    java.time.LocalDate day = java.time.LocalDate.of(2024, 3, 10);
+    partitions.ensure(List.of(day, day.plusDays(1), day.plusDays(2))).await().indefinitely();
+    // 3 days of 20,000 records each, with their keys, as stores write them; every record of a day
+    // has the same time (as a store's records without a time of their own have)
+    pool.preparedQuery(
+            "WITH r AS (SELECT $1::text AS ds, 'r-' || i AS id,"
+                + " $3::timestamptz + (i % 3) * interval '1 day' + interval '1 hour' AS ts,"
+                + " nextval('records_seq_seq') AS seq FROM generate_series(1, 60000) i),"
+                + " k AS (INSERT INTO record_keys SELECT ds, id, ts, seq FROM r)"
+                + " INSERT INTO records (data_set_id, record_id, service_instance_id, ts, row_values,"
+                + " request_id, seq) SELECT ds, id, $2, ts, '{}'::jsonb, 'plans-test', seq FROM r")
+        .execute(Tuple.of(dataSet, tenant, day.atStartOfDay().atOffset(java.time.ZoneOffset.UTC)))
+        .await()
+        .indefinitely();
+    pool.query("ANALYZE record_keys").execute().await().indefinitely();
+    String where = partitions.byId("$1", "= $3").await().indefinitely();
+    String sql =
+        "SELECT record_id FROM records WHERE data_set_id = $1 AND service_instance_id = $2" + where;
+    List<Object> args = List.of(dataSet, tenant, "r-4"); // 4 % 3 = 1: the second day
+    StringBuilder plan = new StringBuilder();
+    for (Row r :
+        pool.preparedQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql)
+            .execute(Tuple.tuple(args))
+            .await()
+            .indefinitely()) {
+      plan.append(r.getString(0)).append('\n');
+    }
+    String text = plan.toString();
+    org.jboss.logging.Logger.getLogger(MonitorPlansTest.class).infof("lookup by id:%n%s", text);
+    String second =
+        "records_" + java.time.format.DateTimeFormatter.BASIC_ISO_DATE.format(day.plusDays(1));
+    // the other days' partitions are never read (pruned when the plan is made or when it runs),
+    // and in its day the lookup goes straight to the one row, not through the day's 20,000
+    for (String line : text.split("\n")) {
+      if (line.contains(" on records_") && !line.contains(second)) {
+        assertThat(line).as(text).contains("never executed");
+      }
+    }
+    assertThat(text).as(text).contains(second).doesNotContain("Rows Removed by Filter");
+    List<String> found = new ArrayList<>();
+    pool.preparedQuery(sql)
+        .execute(Tuple.tuple(args))
+        .await()
+        .indefinitely()
+        .forEach(r -> found.add(r.getString(0)));
+    assertThat(found).containsExactly("r-4");
+  }
+
   /** A tenant of its own, and today's partition of records for the rows the test loads. */
   private String tenant() {
     partitions
