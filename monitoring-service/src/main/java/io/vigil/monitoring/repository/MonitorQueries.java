@@ -50,9 +50,17 @@ public class MonitorQueries {
   }
 
   /**
-   * Quality: every feedback row with a label, its prediction and probability from the row itself,
-   * else from the payload record with the same transaction id.
+   * Quality's rows ({@code a} label, {@code p} prediction, {@code s} probability): every feedback
+   * row of data set $1 with a label ($3), its prediction ($4) and probability ($5) from the row
+   * itself, else from the record of payload data set $2 whose id is the row's $6.
    */
+  private static final String LABELLED =
+      "SELECT f.row_values->$3 AS a, coalesce(f.row_values->$4, p.row_values->$4) AS p,"
+          + " coalesce(f.row_values->$5, p.row_values->$5) AS s"
+          + " FROM records f LEFT JOIN records p ON p.data_set_id = $2 AND p.record_id = f.row_values->>$6"
+          + " WHERE f.data_set_id = $1 AND f.row_values ? $3";
+
+  /** Quality: {@link #LABELLED}, row by row. */
   public Uni<Long> labelledRows(
       String feedback,
       String payload,
@@ -61,13 +69,8 @@ public class MonitorQueries {
       String probability,
       String transactionIdField,
       LabelledRow sink) {
-    String sql =
-        "SELECT f.row_values->$3, coalesce(f.row_values->$4, p.row_values->$4),"
-            + " coalesce(f.row_values->$5, p.row_values->$5)"
-            + " FROM records f LEFT JOIN records p ON p.data_set_id = $2 AND p.record_id = f.row_values->>$6"
-            + " WHERE f.data_set_id = $1 AND f.row_values ? $3";
     return rows.forEach(
-        sql,
+        LABELLED,
         Tuple.tuple(
             Arrays.asList(feedback, payload, label, prediction, probability, transactionIdField)),
         r -> {
@@ -99,10 +102,9 @@ public class MonitorQueries {
             + " WHEN 'array' THEN CASE WHEN jsonb_typeof(s -> least($7, jsonb_array_length(s) - 1)) = 'number'"
             + " THEN (s ->> least($7, jsonb_array_length(s) - 1))::float8 END END AS score,"
             + " CASE jsonb_typeof(s) WHEN 'number' THEN 1 WHEN 'array' THEN jsonb_array_length(s) END"
-            + " FROM (SELECT f.row_values->$3 AS a, coalesce(f.row_values->$4, p.row_values->$4) AS p,"
-            + " coalesce(f.row_values->$5, p.row_values->$5) AS s"
-            + " FROM records f LEFT JOIN records p ON p.data_set_id = $2 AND p.record_id = f.row_values->>$6"
-            + " WHERE f.data_set_id = $1 AND f.row_values ? $3 OFFSET 0) x ORDER BY score DESC NULLS LAST";
+            + " FROM ("
+            + LABELLED
+            + " OFFSET 0) x ORDER BY score DESC NULLS LAST";
     return rows.forEach(
         sql,
         Tuple.tuple(
