@@ -60,19 +60,33 @@ public class MonitorQueries {
           + " FROM records f LEFT JOIN records p ON p.data_set_id = $2 AND p.record_id = f.row_values->>$6"
           + " WHERE f.data_set_id = $1 AND f.row_values ? $3";
 
-  /** Quality: {@link #LABELLED}, row by row. */
-  public Uni<Long> labelledRows(
+  /**
+   * Where quality's rows come from: the feedback and payload data sets, the label, prediction and
+   * probability fields, and the field of a feedback row that names its payload record.
+   */
+  public record Labelled(
       String feedback,
       String payload,
       String label,
       String prediction,
       String probability,
-      String transactionIdField,
-      LabelledRow sink) {
+      String transactionIdField) {
+
+    /** {@link #LABELLED}'s parameters $1 to $6, then {@code more}. */
+    List<Object> args(Object... more) {
+      List<Object> args =
+          new ArrayList<>(
+              Arrays.asList(feedback, payload, label, prediction, probability, transactionIdField));
+      args.addAll(Arrays.asList(more));
+      return args;
+    }
+  }
+
+  /** Quality: {@link #LABELLED}, row by row. */
+  public Uni<Long> labelledRows(Labelled source, LabelledRow sink) {
     return rows.forEach(
         LABELLED,
-        Tuple.tuple(
-            Arrays.asList(feedback, payload, label, prediction, probability, transactionIdField)),
+        Tuple.tuple(source.args()),
         r -> {
           String a = JsonValues.text(r.getValue(0));
           String p = JsonValues.text(r.getValue(1));
@@ -88,15 +102,7 @@ public class MonitorQueries {
    * probability), in descending order of it, rows without one last — sorted by PostgreSQL (on disk
    * when it must), so the run streams them through a few counters.
    */
-  public Uni<Long> binaryRows(
-      String feedback,
-      String payload,
-      String label,
-      String prediction,
-      String probability,
-      String transactionIdField,
-      int positive,
-      ScoredRow sink) {
+  public Uni<Long> binaryRows(Labelled source, int positive, ScoredRow sink) {
     String sql =
         "SELECT a, p, CASE jsonb_typeof(s) WHEN 'number' THEN s::text::float8"
             + " WHEN 'array' THEN CASE WHEN jsonb_typeof(s -> least($7, jsonb_array_length(s) - 1)) = 'number'"
@@ -107,9 +113,7 @@ public class MonitorQueries {
             + " OFFSET 0) x ORDER BY score DESC NULLS LAST";
     return rows.forEach(
         sql,
-        Tuple.tuple(
-            Arrays.asList(
-                feedback, payload, label, prediction, probability, transactionIdField, positive)),
+        Tuple.tuple(source.args(positive)),
         r -> {
           String a = JsonValues.text(r.getValue(0));
           String p = JsonValues.text(r.getValue(1));

@@ -49,16 +49,7 @@ public class QualityMonitor implements Monitor {
     QualityRows data = new QualityRows(ctx.problemType().equals("regression"));
     return scoring
         .scorePending(ctx)
-        .chain(
-            scored ->
-                queries.labelledRows(
-                    ctx.dataSets().get("feedback"),
-                    ctx.dataSet("payload_logging"),
-                    label,
-                    ctx.prop("prediction_field", "prediction"),
-                    ctx.probabilityField(),
-                    ctx.prop("transaction_id_field", "scoring_id"),
-                    data::add))
+        .chain(scored -> queries.labelledRows(source(ctx, label), data::add))
         .map(
             n -> {
               if (data.size() < minimum) {
@@ -88,12 +79,7 @@ public class QualityMonitor implements Monitor {
         .chain(
             scored ->
                 queries.binaryRows(
-                    ctx.dataSets().get("feedback"),
-                    ctx.dataSet("payload_logging"),
-                    label,
-                    ctx.prop("prediction_field", "prediction"),
-                    ctx.probabilityField(),
-                    ctx.prop("transaction_id_field", "scoring_id"),
+                    source(ctx, label),
                     Math.max(0, labels.indexOf(positive)),
                     (a, p, score, w) -> {
                       // every row needs a probability, all of one width (as QualityRows)
@@ -117,6 +103,17 @@ public class QualityMonitor implements Monitor {
             })
         .onFailure(FeedbackScoring.Failed.class)
         .recoverWithItem(f -> new Outcome.Failed("scoring_failed", f.getMessage()));
+  }
+
+  /** The subscription's data sets and fields quality reads. */
+  private static MonitorQueries.Labelled source(MonitorContext ctx, String label) {
+    return new MonitorQueries.Labelled(
+        ctx.dataSets().get("feedback"),
+        ctx.dataSet("payload_logging"),
+        label,
+        ctx.prop("prediction_field", "prediction"),
+        ctx.probabilityField(),
+        ctx.prop("transaction_id_field", "scoring_id"));
   }
 
   private static Outcome insufficient(int minimum, long rows) {
