@@ -53,6 +53,18 @@ class RouterWarmupTest {
     // GETs and both kinds of POST went through the router's own routes to its own target
     assertThat(Long.parseLong(m.group(1))).as(outcome[0]).isGreaterThan(100);
 
+    // on Linux x86-64 (here and CI) the router runs on Netty's native epoll transport
+    boolean epollBuilt =
+        System.getProperty("os.name").equals("Linux")
+            && System.getProperty("os.arch").equals("amd64");
+    assertThat(
+            Management.given()
+                .get("/q/health/ready")
+                .then()
+                .extract()
+                .<String>path("checks.find { it.name == 'topology' }.data.transport"))
+        .isEqualTo(epollBuilt ? "epoll" : "nio");
+
     String metrics =
         Management.given().get("/q/metrics").then().statusCode(200).extract().asString();
     assertThat(metrics).doesNotContain("zone=\"warmup\"");

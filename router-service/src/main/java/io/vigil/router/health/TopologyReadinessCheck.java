@@ -1,5 +1,6 @@
 package io.vigil.router.health;
 
+import io.vertx.core.Vertx;
 import io.vigil.commons.health.BackgroundProbe;
 import io.vigil.commons.topology.RegionTopology;
 import io.vigil.router.proxy.Warmup;
@@ -20,10 +21,13 @@ public class TopologyReadinessCheck implements HealthCheck {
 
   private final TopologyCache cache;
   private final Warmup warmup;
+  private final String transport;
 
-  TopologyReadinessCheck(TopologyCache cache, Warmup warmup) {
+  TopologyReadinessCheck(TopologyCache cache, Warmup warmup, Vertx vertx) {
     this.cache = cache;
     this.warmup = warmup;
+    // Netty's native epoll where it loads (quarkus.vertx.prefer-native-transport), else JDK NIO
+    this.transport = vertx.isNativeTransportEnabled() ? "epoll" : "nio";
   }
 
   @Override
@@ -34,6 +38,7 @@ public class TopologyReadinessCheck implements HealthCheck {
         .status(topology != null && warmup.done())
         .withData("instances", topology == null ? 0 : topology.instances().size())
         .withData("etcd", etcd.up() ? "UP" : "DOWN: " + etcd.detail())
+        .withData("transport", transport)
         .withData("warm-up", warmup.done() ? warmup.outcome() : "running")
         .build();
   }
