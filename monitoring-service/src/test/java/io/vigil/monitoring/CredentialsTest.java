@@ -220,7 +220,7 @@ class CredentialsTest {
   }
 
   private com.fasterxml.jackson.databind.node.ObjectNode reveal(String tenant, String secret) {
-    return credentials.reveal(pool, tenant, secret).await().atMost(Duration.ofSeconds(5));
+    return credentials.reveal(tenant, secret).await().atMost(Duration.ofSeconds(5));
   }
 
   private Row query(String sql, String arg) {

@@ -188,6 +188,37 @@ class PrimaryFailoverTest {
                     }
                   }));
     }
+    // configuration changes go through Hibernate Reactive on the same primary-following pool: a
+    // service provider and its sealed credentials, one transaction each
+    Set<String> providers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    writers.add(
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  for (int i = 0; !stop.get() && i < 10_000; ) {
+                    Response r =
+                        t.api()
+                            .body(
+                                java.util.Map.of(
+                                    "name",
+                                    "p-" + i,
+                                    "service_type",
+                                    "watson_machine_learning",
+                                    "credentials",
+                                    java.util.Map.of("apikey", "k-" + i)))
+                            .post("/service_providers");
+                    if (r.statusCode() == 201) {
+                      providers.add(r.path("metadata.id"));
+                      i++;
+                      sleep(100);
+                    } else {
+                      if (r.statusCode() != 503) {
+                        unexpected.add(r.statusCode() + " " + r.asString());
+                      }
+                      sleep(200);
+                    }
+                  }
+                }));
     boolean elected;
     boolean rejoined;
     try {
@@ -234,6 +265,17 @@ class PrimaryFailoverTest {
     }
     LOG.infof("%d records acknowledged, %d stored", acknowledged.size(), stored.size());
     assertThat(stored).containsAll(acknowledged);
+    List<String> storedProviders =
+        t.api()
+            .get("/service_providers")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("service_providers.metadata.id");
+    LOG.infof(
+        "%d service providers acknowledged, %d stored", providers.size(), storedProviders.size());
+    assertThat(providers).hasSizeGreaterThan(10);
+    assertThat(storedProviders).containsAll(providers);
   }
 
   private static boolean awaitUntil(java.util.function.BooleanSupplier done, int seconds) {

@@ -8,6 +8,7 @@ import io.vigil.commons.api.ApiException;
 import io.vigil.commons.api.FailureTranslator;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.SocketException;
+import java.sql.SQLException;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
@@ -25,9 +26,31 @@ public class DatabaseFailures implements FailureTranslator {
   private static final Logger LOG = Logger.getLogger(DatabaseFailures.class);
 
   @Override
-  public Optional<ApiException> translate(Throwable e) {
+  public Optional<ApiException> translate(Throwable failure) {
+    // Hibernate Reactive wraps the driver's failure (e.g. in a ConstraintViolationException)
+    for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      Optional<ApiException> known = translateOne(e);
+      if (known.isPresent()) {
+        return known;
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<ApiException> translateOne(Throwable e) {
+    if (e instanceof ApiException api) {
+      return Optional.of(api);
+    }
     if (e instanceof PgException pg) {
-      return Optional.of(translate(pg));
+      return Optional.of(translate(pg.getSqlState(), pg.getErrorMessage(), pg.getConstraint(), e));
+    }
+    if (e instanceof SQLException sql && sql.getSQLState() != null) {
+      // Hibernate Reactive's form of the driver's failure: the state and message, no constraint
+      String message =
+          String.valueOf(sql.getMessage())
+              .replaceFirst("^ERROR: ", "")
+              .replaceFirst(" \\(" + sql.getSQLState() + "\\)$", "");
+      return Optional.of(translate(sql.getSQLState(), message, null, e));
     }
     if (e instanceof SocketException
         || e instanceof ClosedConnectionException
@@ -44,12 +67,13 @@ public class DatabaseFailures implements FailureTranslator {
     return Optional.empty();
   }
 
-  private static ApiException translate(PgException e) {
-    String state = e.getSqlState() == null ? "" : e.getSqlState();
+  private static ApiException translate(
+      String sqlState, String message, String constraint, Throwable e) {
+    String state = sqlState == null ? "" : sqlState;
     if (state.equals("23505")) {
       return ApiException.conflict("a resource with that identity exists already");
     }
-    if (state.equals("23514") && "records_before_partitions".equals(e.getConstraint())) {
+    if (state.equals("23514") && "records_before_partitions".equals(constraint)) {
       // a record dated past the bound checked while records is switched to partitions
       // (RecordsSwitch): accepted again a moment later
       return ApiException.unavailable(
@@ -57,11 +81,11 @@ public class DatabaseFailures implements FailureTranslator {
     }
     if (state.startsWith("22") || state.equals("23514")) {
       // data exceptions: a NUL or an unencodable character, a value out of range
-      return ApiException.badRequest("a value cannot be stored: " + e.getErrorMessage());
+      return ApiException.badRequest("a value cannot be stored: " + message);
     }
     if (state.equals("54000")) {
       // program limit exceeded: e.g. an id too long for an index
-      return ApiException.badRequest("a value is too long to be stored: " + e.getErrorMessage());
+      return ApiException.badRequest("a value is too long to be stored: " + message);
     }
     if (state.equals("25006")
         || state.startsWith("08")

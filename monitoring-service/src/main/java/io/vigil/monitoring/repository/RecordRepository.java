@@ -207,26 +207,15 @@ public class RecordRepository {
   }
 
   /**
-   * Deletes the records of the data sets a query selects ({@code dataSets}: SQL answering ids, over
-   * the parameters given), with their keys (in the caller's transaction).
+   * The statement that deletes the records of the data sets {@code dataSets} selects, with their
+   * keys: a native statement of the transaction that deletes their tenant, subscription or data set
+   * ({@code ?n} parameter markers in {@code dataSets}).
    */
-  public static Uni<Void> deleteOf(SqlClient c, String dataSets, Tuple params) {
-    return c.preparedQuery(
-            "WITH ds AS ("
-                + dataSets
-                + "), k AS (DELETE FROM record_keys WHERE data_set_id IN (SELECT * FROM ds))"
-                + " DELETE FROM records WHERE data_set_id IN (SELECT * FROM ds)")
-        .execute(params)
-        .replaceWithVoid();
-  }
-
-  /** Deletes every record of a data set (in the caller's transaction). */
-  public Uni<Void> deleteAll(SqlClient c, String tenant, String dataSetId) {
-    return deleteOf(
-        c,
-        "SELECT $2::text WHERE EXISTS (SELECT 1 FROM resources WHERE service_instance_id = $1"
-            + " AND kind = 'data_sets' AND id = $2)",
-        Tuple.of(tenant, dataSetId));
+  static String deletion(String dataSets) {
+    return "WITH ds AS ("
+        + dataSets
+        + "), k AS (DELETE FROM record_keys WHERE data_set_id IN (SELECT * FROM ds))"
+        + " DELETE FROM records WHERE data_set_id IN (SELECT * FROM ds)";
   }
 
   /**

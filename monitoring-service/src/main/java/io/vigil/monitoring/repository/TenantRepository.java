@@ -1,14 +1,17 @@
 package io.vigil.monitoring.repository;
 
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.ArrayList;
+import jakarta.persistence.LockModeType;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 
-/** Service instances (tenants) and their hashed API keys. */
+/**
+ * Service instances (tenants) and their hashed API keys, through Hibernate Reactive ({@link
+ * ServiceInstanceEntity}, {@link ApiKeyEntity}; {@link Sessions}).
+ */
 @ApplicationScoped
 public class TenantRepository {
 
@@ -18,93 +21,103 @@ public class TenantRepository {
   /** What an API key belongs to. */
   public record KeyOwner(String serviceInstanceId, String keyName) {}
 
-  private final Pool pool;
+  private final Sessions sessions;
 
-  TenantRepository(Pool pool) {
-    this.pool = pool;
+  TenantRepository(Sessions sessions) {
+    this.sessions = sessions;
   }
 
   /** Creates a service instance with its first key, in one transaction. */
   public Uni<ServiceInstance> create(String id, String name, byte[] keyHash, String keyName) {
-    return pool.withTransaction(
-        c ->
-            c.preparedQuery(
-                    "INSERT INTO service_instances (id, name) VALUES ($1, $2) RETURNING created_at::text")
-                .execute(Tuple.of(id, name))
-                .flatMap(
-                    rows ->
-                        c.preparedQuery(
-                                "INSERT INTO api_keys (key_hash, service_instance_id, name) VALUES ($1, $2, $3)")
-                            .execute(
-                                Tuple.of(io.vertx.core.buffer.Buffer.buffer(keyHash), id, keyName))
-                            .map(
-                                ignored ->
-                                    new ServiceInstance(
-                                        id, name, rows.iterator().next().getString(0)))));
+    ServiceInstanceEntity instance = new ServiceInstanceEntity();
+    instance.id = id;
+    instance.name = name;
+    instance.createdAt = now();
+    return sessions.transaction(
+        s ->
+            s.persist(instance)
+                .chain(() -> s.persist(key(id, keyHash, keyName)))
+                .chain(s::flush)
+                .map(ignored -> view(instance)));
   }
 
   /** Adds a key to an instance; answers false when the instance does not exist. */
   public Uni<Boolean> addKey(String id, byte[] keyHash, String keyName) {
-    return pool.preparedQuery(
-            "INSERT INTO api_keys (key_hash, service_instance_id, name) "
-                + "SELECT $1, id, $3 FROM service_instances WHERE id = $2")
-        .execute(Tuple.of(io.vertx.core.buffer.Buffer.buffer(keyHash), id, keyName))
-        .map(rows -> rows.rowCount() == 1);
+    // the instance is read FOR SHARE: a deletion meanwhile waits for this key's commit
+    return sessions.transaction(
+        s ->
+            s.find(ServiceInstanceEntity.class, id, LockModeType.PESSIMISTIC_READ)
+                .chain(
+                    instance ->
+                        instance == null
+                            ? Uni.createFrom().item(false)
+                            : s.persist(key(id, keyHash, keyName)).map(ignored -> true)));
   }
 
-  /** Every service instance. */
+  /** Every service instance, oldest first. */
   public Uni<List<ServiceInstance>> list() {
-    return pool.query(
-            "SELECT id, name, created_at::text FROM service_instances ORDER BY created_at")
-        .execute()
-        .map(
-            rows -> {
-              List<ServiceInstance> out = new ArrayList<>();
-              for (Row r : rows) {
-                out.add(new ServiceInstance(r.getString(0), r.getString(1), r.getString(2)));
-              }
-              return out;
-            });
+    return sessions.read(
+        s ->
+            s.createSelectionQuery(
+                    "from ServiceInstanceEntity order by createdAt, id",
+                    ServiceInstanceEntity.class)
+                .getResultList()
+                .map(all -> all.stream().map(TenantRepository::view).toList()));
   }
 
-  /** Deletes an instance and everything it owns; answers whether it existed. */
+  /**
+   * Deletes an instance and everything it owns, in one transaction; answers whether it existed. Its
+   * records and their keys go first, by native statements in the same session (record_keys has no
+   * foreign key to cascade along); the database cascades the instance's deletion to the rest.
+   */
   public Uni<Boolean> delete(String id) {
-    return pool.withTransaction(
-        c ->
-            RecordRepository.deleteOf(
-                    c,
-                    "SELECT id FROM resources WHERE service_instance_id = $1 AND kind = 'data_sets'",
-                    Tuple.of(id))
+    return sessions.transaction(
+        s ->
+            s.createNativeQuery(
+                    RecordRepository.deletion(
+                        "SELECT id FROM resources WHERE service_instance_id = ?1"
+                            + " AND kind = 'data_sets'"))
+                .setParameter(1, id)
+                .executeUpdate()
                 .chain(
                     () ->
-                        c.preparedQuery("DELETE FROM records WHERE service_instance_id = $1")
-                            .execute(Tuple.of(id)))
-                .flatMap(
-                    ignored ->
-                        c.preparedQuery("DELETE FROM service_instances WHERE id = $1")
-                            .execute(Tuple.of(id)))
-                .map(rows -> rows.rowCount() == 1));
+                        s.createNativeQuery("DELETE FROM records WHERE service_instance_id = ?1")
+                            .setParameter(1, id)
+                            .executeUpdate())
+                .chain(
+                    () ->
+                        s.createMutationQuery("delete from ServiceInstanceEntity where id = :id")
+                            .setParameter("id", id)
+                            .executeUpdate())
+                .map(deleted -> deleted == 1));
   }
 
-  /** Who owns a key, or null. */
+  /**
+   * Who owns a key, or null: one primary-key lookup (every API request asks, so a deleted key or
+   * instance is refused at once in every zone).
+   */
   public Uni<KeyOwner> owner(byte[] keyHash) {
-    return pool.preparedQuery("SELECT service_instance_id, name FROM api_keys WHERE key_hash = $1")
-        .execute(Tuple.of(io.vertx.core.buffer.Buffer.buffer(keyHash)))
-        .map(
-            rows -> {
-              var it = rows.iterator();
-              if (!it.hasNext()) {
-                return null;
-              }
-              Row r = it.next();
-              return new KeyOwner(r.getString(0), r.getString(1));
-            });
+    return sessions.read(
+        s ->
+            s.find(ApiKeyEntity.class, keyHash)
+                .map(k -> k == null ? null : new KeyOwner(k.serviceInstanceId, k.name)));
   }
 
-  /** Whether an instance exists. */
-  public Uni<Boolean> exists(String id) {
-    return pool.preparedQuery("SELECT 1 FROM service_instances WHERE id = $1")
-        .execute(Tuple.of(id))
-        .map(rows -> rows.size() == 1);
+  private static ApiKeyEntity key(String instance, byte[] keyHash, String keyName) {
+    ApiKeyEntity key = new ApiKeyEntity();
+    key.keyHash = keyHash;
+    key.serviceInstanceId = instance;
+    key.name = keyName;
+    key.createdAt = now();
+    return key;
+  }
+
+  /** Now, as PostgreSQL keeps it (microseconds). */
+  static OffsetDateTime now() {
+    return OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
+  }
+
+  private static ServiceInstance view(ServiceInstanceEntity e) {
+    return new ServiceInstance(e.id, e.name, e.createdAt.toInstant().toString());
   }
 }

@@ -1,8 +1,8 @@
 package io.vigil.monitoring.rest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vigil.commons.api.ApiException;
 import io.vigil.commons.api.Json;
@@ -18,6 +18,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -28,6 +29,29 @@ import java.util.UUID;
 @Path("/admin/v1/service_instances")
 @Produces(MediaType.APPLICATION_JSON)
 public class OperatorResource {
+
+  /** A service instance as answered; its first API key only in the answer that creates it. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record InstanceView(
+      String id,
+      String name,
+      @JsonProperty("created_at") String createdAt,
+      @JsonProperty("api_key") String apiKey) {
+
+    static InstanceView of(TenantRepository.ServiceInstance i, String apiKey) {
+      return new InstanceView(i.id(), i.name(), i.createdAt(), apiKey);
+    }
+  }
+
+  /** Every service instance. */
+  public record InstanceList(
+      @JsonProperty("service_instances") List<InstanceView> serviceInstances) {}
+
+  /** A key added to an instance (shown this once). */
+  public record KeyView(
+      @JsonProperty("service_instance_id") String serviceInstanceId,
+      String name,
+      @JsonProperty("api_key") String apiKey) {}
 
   private final TenantRepository tenants;
 
@@ -44,34 +68,14 @@ public class OperatorResource {
     String key = ApiKeys.generate();
     return tenants
         .create(id, name, ApiKeys.hash(key), "initial")
-        .map(
-            instance -> {
-              ObjectNode out = JsonNodeFactory.instance.objectNode();
-              out.put("id", instance.id());
-              out.put("name", instance.name());
-              out.put("created_at", instance.createdAt());
-              out.put("api_key", key);
-              return Response.status(201).entity(out).build();
-            });
+        .map(instance -> Response.status(201).entity(InstanceView.of(instance, key)).build());
   }
 
   @GET
-  public Uni<ObjectNode> list() {
+  public Uni<InstanceList> list() {
     return tenants
         .list()
-        .map(
-            all -> {
-              ObjectNode out = JsonNodeFactory.instance.objectNode();
-              var array = out.putArray("service_instances");
-              all.forEach(
-                  i ->
-                      array
-                          .addObject()
-                          .put("id", i.id())
-                          .put("name", i.name())
-                          .put("created_at", i.createdAt()));
-              return out;
-            });
+        .map(all -> new InstanceList(all.stream().map(i -> InstanceView.of(i, null)).toList()));
   }
 
   @POST
@@ -89,11 +93,7 @@ public class OperatorResource {
               if (!added) {
                 throw ApiException.notFound("service instance", id);
               }
-              ObjectNode out = JsonNodeFactory.instance.objectNode();
-              out.put("service_instance_id", id);
-              out.put("name", name);
-              out.put("api_key", key);
-              return Response.status(201).entity(out).build();
+              return Response.status(201).entity(new KeyView(id, name, key)).build();
             });
   }
 

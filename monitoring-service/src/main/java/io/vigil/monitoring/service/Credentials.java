@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vigil.commons.api.ApiException;
 import io.vigil.commons.api.Json;
 import io.vigil.monitoring.config.MonitoringConfig;
 import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.SecretRepository;
 import io.vigil.monitoring.repository.SecretRepository.Sealed;
+import io.vigil.monitoring.repository.Sessions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +24,7 @@ import java.util.UUID;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.hibernate.reactive.mutiny.Mutiny;
 
 /**
  * Credentials are write-only: where an entity holds them (OPENSCALE-API.md: service providers,
@@ -50,12 +51,14 @@ public class Credentials {
   private static final int TAG_BITS = 128;
 
   private final SecretRepository secrets;
+  private final Sessions sessions;
   private final Map<String, SecretKeySpec> keys = new LinkedHashMap<>();
   private final String activeKey;
   private final SecureRandom random = new SecureRandom();
 
-  Credentials(SecretRepository secrets, MonitoringConfig config) {
+  Credentials(SecretRepository secrets, Sessions sessions, MonitoringConfig config) {
     this.secrets = secrets;
+    this.sessions = sessions;
     keys.putAll(
         io.vigil.commons.security.AesKeys.parse(
             config.secrets().keys().orElse(List.of()), "vigil.monitoring.secrets.keys", 255));
@@ -66,7 +69,8 @@ public class Credentials {
    * Seals every credential an entity of {@code kind} holds in clear, in place; a {@code
    * {"secret_id"}} that is already there must name a secret of this tenant.
    */
-  public Uni<Void> seal(SqlClient c, String tenant, ResourceKind kind, ObjectNode entity) {
+  public Uni<Void> seal(
+      SecretRepository.Vault vault, String tenant, ResourceKind kind, ObjectNode entity) {
     List<Uni<Void>> steps = new ArrayList<>();
     for (String path : PATHS.getOrDefault(kind, List.of())) {
       ObjectNode parent = parentOf(entity, path);
@@ -81,20 +85,21 @@ public class Credentials {
       if (isReference(value)) {
         String id = value.get("secret_id").asText();
         steps.add(
-            secrets
-                .get(c, tenant, id)
-                .onItem()
-                .ifNull()
-                .failWith(
-                    () ->
-                        ApiException.badRequest(
-                            "'" + path + ".secret_id' names no secret of this service instance"))
+            vault
+                .has(id)
+                .invoke(
+                    found -> {
+                      if (!found) {
+                        throw ApiException.badRequest(
+                            "'" + path + ".secret_id' names no secret of this service instance");
+                      }
+                    })
                 .replaceWithVoid());
       } else {
         String id = UUID.randomUUID().toString();
         Sealed sealed = encrypt(tenant, id, value);
         parent.putObject(field).put("secret_id", id);
-        steps.add(secrets.insert(c, tenant, sealed));
+        steps.add(vault.put(sealed));
       }
     }
     return concat(steps);
@@ -102,25 +107,27 @@ public class Credentials {
 
   /** Deletes the secrets {@code before} referred to that {@code after} (null: none) does not. */
   public Uni<Void> release(
-      SqlClient c, String tenant, ResourceKind kind, JsonNode before, JsonNode after) {
+      Mutiny.Session c, String tenant, ResourceKind kind, JsonNode before, JsonNode after) {
     List<String> gone = references(kind, before);
     gone.removeAll(after == null ? List.of() : references(kind, after));
     return secrets.delete(c, tenant, gone);
   }
 
   /** A tenant's secret in clear, for the component that uses it (scoring, notifications). */
-  public Uni<ObjectNode> reveal(SqlClient c, String tenant, String secretId) {
-    return secrets
-        .get(c, tenant, secretId)
+  public Uni<ObjectNode> reveal(String tenant, String secretId) {
+    return sessions
+        .read(s -> SecretRepository.get(s, tenant, secretId))
         .onItem()
         .ifNull()
         .failWith(() -> ApiException.notFound("secret", secretId))
         .map(s -> decrypt(tenant, s));
   }
 
-  /** Re-seals a secret of an export (sealed for {@code fromTenant}) for another tenant and id. */
-  public Uni<Void> reseal(SqlClient c, String fromTenant, Sealed from, String tenant, String id) {
-    return secrets.insert(c, tenant, encrypt(tenant, id, decrypt(fromTenant, from)));
+  /**
+   * A secret of an export (sealed for {@code fromTenant}) sealed again for another tenant and id.
+   */
+  public Sealed reseal(String fromTenant, Sealed from, String tenant, String id) {
+    return encrypt(tenant, id, decrypt(fromTenant, from));
   }
 
   private static boolean isReference(JsonNode value) {

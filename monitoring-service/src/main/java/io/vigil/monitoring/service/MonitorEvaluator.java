@@ -2,7 +2,6 @@ package io.vigil.monitoring.service;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vigil.commons.api.Json;
 import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.ResourceRepository;
@@ -26,12 +25,10 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class MonitorEvaluator {
 
-  private final Pool pool;
   private final ResourceRepository resources;
   private final Map<String, Monitor> monitors;
 
-  MonitorEvaluator(Pool pool, ResourceRepository resources, Instance<Monitor> monitors) {
-    this.pool = pool;
+  MonitorEvaluator(ResourceRepository resources, Instance<Monitor> monitors) {
     this.resources = resources;
     this.monitors =
         monitors.stream().collect(Collectors.toMap(Monitor::definitionId, Function.identity()));
@@ -57,7 +54,7 @@ public class MonitorEvaluator {
     }
     String subscriptionId = e.path("target").path("target_id").asText();
     return resources
-        .get(pool, tenant, ResourceKind.SUBSCRIPTIONS, subscriptionId)
+        .get(tenant, ResourceKind.SUBSCRIPTIONS, subscriptionId)
         .chain(
             subscription ->
                 subscription == null
@@ -82,7 +79,7 @@ public class MonitorEvaluator {
     ObjectNode filter = Json.MAPPER.createObjectNode();
     filter.putObject("target").put("target_type", "subscription").put("target_id", subscriptionId);
     return resources
-        .list(pool, tenant, ResourceKind.DATA_SETS, filter)
+        .list(tenant, ResourceKind.DATA_SETS, filter)
         .map(
             list -> {
               Map<String, String> byType = new HashMap<>();

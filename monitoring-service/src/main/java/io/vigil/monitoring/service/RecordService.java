@@ -75,7 +75,7 @@ public class RecordService {
       CsvRecords.Options options,
       String idempotencyKey) {
     return resources
-        .get(pool, t.id(), io.vigil.monitoring.repository.ResourceKind.DATA_SETS, dataSetId)
+        .get(t.id(), io.vigil.monitoring.repository.ResourceKind.DATA_SETS, dataSetId)
         .onItem()
         .ifNull()
         .failWith(() -> ApiException.notFound("data set", dataSetId))
@@ -251,7 +251,7 @@ public class RecordService {
 
   private Uni<StoredResource> dataSet(ResourceService.Tenant t, String id) {
     return resources
-        .get(pool, t.id(), ResourceKind.DATA_SETS, id)
+        .get(t.id(), ResourceKind.DATA_SETS, id)
         .onItem()
         .ifNull()
         .failWith(() -> ApiException.notFound("data set", id));
@@ -263,7 +263,7 @@ public class RecordService {
       return Uni.createFrom().nullItem();
     }
     return resources
-        .get(pool, t.id(), ResourceKind.SUBSCRIPTIONS, target.path("target_id").asText())
+        .get(t.id(), ResourceKind.SUBSCRIPTIONS, target.path("target_id").asText())
         .map(
             s ->
                 s == null

@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vigil.commons.api.ApiException;
-import io.vigil.monitoring.repository.RecordRepository;
 import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.ResourceRepository;
+import io.vigil.monitoring.repository.SecretRepository;
+import io.vigil.monitoring.repository.Sessions;
 import io.vigil.monitoring.repository.StoredResource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -17,14 +16,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.hibernate.reactive.mutiny.Mutiny;
 
 /**
  * Create, read, patch and delete of the configuration resources, with their rules: entities are
  * checked, references must exist in the same tenant, a subscription brings its data sets, and
- * deleting a resource deletes what hangs off it. Each change runs in one transaction.
+ * deleting a resource deletes what hangs off it. Each change runs in one transaction of a Hibernate
+ * Reactive session ({@link Sessions}): the resources, their sealed credentials and the records a
+ * deletion takes with it commit together.
  *
- * <p>Over 300 lines for now: the generic resource CRUD over JSON trees; the client-compatibility
- * issue replaces it with typed models and Hibernate Reactive entities per resource.
+ * <p>Over 300 lines: the generic CRUD over every kind's entity document with its rules.
  */
 @ApplicationScoped
 public class ResourceService {
@@ -35,21 +36,21 @@ public class ResourceService {
   private static final List<String> SUBSCRIPTION_DATA_SETS =
       List.of("payload_logging", "feedback", "training");
 
-  private final Pool pool;
+  private final Sessions sessions;
   private final ResourceRepository repository;
-  private final RecordRepository records;
+  private final SecretRepository secrets;
   private final Credentials credentials;
   private final OutboundPolicy receivers;
 
   ResourceService(
-      Pool pool,
+      Sessions sessions,
       ResourceRepository repository,
-      RecordRepository records,
+      SecretRepository secrets,
       Credentials credentials,
       OutboundPolicy receivers) {
-    this.pool = pool;
+    this.sessions = sessions;
     this.repository = repository;
-    this.records = records;
+    this.secrets = secrets;
     this.credentials = credentials;
     this.receivers = receivers;
   }
@@ -62,11 +63,12 @@ public class ResourceService {
         .checkEntity(kind, entity)
         .chain(
             () ->
-                pool.withTransaction(
+                sessions.transaction(
                     c ->
                         checkReferences(c, t, refs)
                             .chain(() -> checkMonitorThresholds(c, t, kind, entity))
-                            .chain(() -> credentials.seal(c, t.id(), kind, entity))
+                            .chain(
+                                () -> credentials.seal(secrets.in(c, t.id()), t.id(), kind, entity))
                             .chain(
                                 () -> repository.insert(c, t.id(), kind, id, entity, t.principal()))
                             .call(created -> afterCreate(c, t, created))));
@@ -95,7 +97,7 @@ public class ResourceService {
     };
   }
 
-  private Uni<Void> afterCreate(SqlClient c, Tenant t, StoredResource created) {
+  private Uni<Void> afterCreate(Mutiny.Session c, Tenant t, StoredResource created) {
     if (created.kind() != ResourceKind.SUBSCRIPTIONS) {
       return Uni.createFrom().voidItem();
     }
@@ -131,11 +133,11 @@ public class ResourceService {
     if (kind == ResourceKind.MONITOR_DEFINITIONS && MonitorDefinitions.LISTED.containsKey(id)) {
       return Uni.createFrom().item(builtIn(t, id));
     }
-    return existing(pool, t, kind, id);
+    return sessions.read(s -> existing(s, t, kind, id));
   }
 
   /** A resource that must exist for this tenant (404 otherwise). */
-  private Uni<StoredResource> existing(SqlClient c, Tenant t, ResourceKind kind, String id) {
+  private Uni<StoredResource> existing(Mutiny.Session c, Tenant t, ResourceKind kind, String id) {
     return repository
         .get(c, t.id(), kind, id)
         .onItem()
@@ -157,8 +159,8 @@ public class ResourceService {
         node.put(parts[parts.length - 1], value);
       }
     }
-    return repository
-        .list(pool, t.id(), kind, containment)
+    return sessions
+        .read(s -> repository.list(s, t.id(), kind, containment))
         .map(
             stored -> {
               if (kind != ResourceKind.MONITOR_DEFINITIONS) {
@@ -174,7 +176,7 @@ public class ResourceService {
   /** Applies a JSON Patch to a resource's entity, checking the result like a new entity. */
   public Uni<StoredResource> patch(Tenant t, ResourceKind kind, String id, JsonNode patch) {
     refuseBuiltIn(kind, id);
-    return pool.withTransaction(
+    return sessions.transaction(
         c ->
             existing(c, t, kind, id)
                 .chain(
@@ -187,12 +189,12 @@ public class ResourceService {
   /** Replaces a resource's entity (PUT). */
   public Uni<StoredResource> put(Tenant t, ResourceKind kind, String id, ObjectNode entity) {
     refuseBuiltIn(kind, id);
-    return pool.withTransaction(
+    return sessions.transaction(
         c -> existing(c, t, kind, id).chain(current -> replace(c, t, kind, id, current, entity)));
   }
 
   private Uni<StoredResource> replace(
-      SqlClient c,
+      Mutiny.Session c,
       Tenant t,
       ResourceKind kind,
       String id,
@@ -210,7 +212,7 @@ public class ResourceService {
         .checkEntity(kind, changed)
         .chain(() -> checkReferences(c, t, refs))
         .chain(() -> checkMonitorThresholds(c, t, kind, changed))
-        .chain(() -> credentials.seal(c, t.id(), kind, changed))
+        .chain(() -> credentials.seal(secrets.in(c, t.id()), t.id(), kind, changed))
         .chain(() -> credentials.release(c, t.id(), kind, current.entity(), changed))
         .chain(() -> repository.update(c, t.id(), kind, id, changed, t.principal()));
   }
@@ -218,7 +220,7 @@ public class ResourceService {
   /** Deletes a resource and what hangs off it. */
   public Uni<Void> delete(Tenant t, ResourceKind kind, String id) {
     refuseBuiltIn(kind, id);
-    return pool.withTransaction(
+    return sessions.transaction(
         c ->
             existing(c, t, kind, id)
                 .call(existing -> cascade(c, t, existing))
@@ -227,10 +229,10 @@ public class ResourceService {
                 .replaceWithVoid());
   }
 
-  private Uni<Void> cascade(SqlClient c, Tenant t, StoredResource r) {
+  private Uni<Void> cascade(Mutiny.Session c, Tenant t, StoredResource r) {
     return switch (r.kind()) {
       case SUBSCRIPTIONS -> repository.deleteTargeting(c, t.id(), r.id());
-      case DATA_SETS -> records.deleteAll(c, t.id(), r.id());
+      case DATA_SETS -> repository.deleteRecords(c, t.id(), r.id());
       case SERVICE_PROVIDERS ->
           repository
               .list(
@@ -255,7 +257,7 @@ public class ResourceService {
     return io.vigil.commons.api.Json.MAPPER.createObjectNode().put(field, value);
   }
 
-  private Uni<Void> checkReferences(SqlClient c, Tenant t, List<EntityRules.Reference> refs) {
+  private Uni<Void> checkReferences(Mutiny.Session c, Tenant t, List<EntityRules.Reference> refs) {
     return Multi.createFrom()
         .iterable(refs)
         .onItem()
@@ -287,7 +289,7 @@ public class ResourceService {
   }
 
   private Uni<Void> checkMonitorThresholds(
-      SqlClient c, Tenant t, ResourceKind kind, ObjectNode entity) {
+      Mutiny.Session c, Tenant t, ResourceKind kind, ObjectNode entity) {
     if (kind != ResourceKind.MONITOR_INSTANCES || !entity.has("thresholds")) {
       return Uni.createFrom().voidItem();
     }

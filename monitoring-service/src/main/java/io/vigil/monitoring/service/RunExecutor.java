@@ -172,7 +172,7 @@ public class RunExecutor {
           "the run was claimed " + run.attempts() + " times without finishing");
     }
     return resources
-        .get(pool, run.tenant(), ResourceKind.MONITOR_INSTANCES, run.monitorInstanceId())
+        .get(run.tenant(), ResourceKind.MONITOR_INSTANCES, run.monitorInstanceId())
         .chain(
             mi -> {
               if (mi == null) {
@@ -221,7 +221,7 @@ public class RunExecutor {
         MonitorDefinitions.BUILT_IN.containsKey(definitionId)
             ? Uni.createFrom().item(MonitorDefinitions.BUILT_IN.get(definitionId))
             : resources
-                .get(pool, run.tenant(), ResourceKind.MONITOR_DEFINITIONS, definitionId)
+                .get(run.tenant(), ResourceKind.MONITOR_DEFINITIONS, definitionId)
                 .map(d -> d == null ? null : d.entity());
     return definition.chain(
         def -> {

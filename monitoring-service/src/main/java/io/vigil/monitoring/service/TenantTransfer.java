@@ -13,6 +13,7 @@ import io.vigil.commons.api.Json;
 import io.vigil.commons.api.Times;
 import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.SecretRepository;
+import io.vigil.monitoring.repository.Sessions;
 import io.vigil.monitoring.repository.StoredResource;
 import io.vigil.monitoring.repository.TransferRepository;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,9 +37,13 @@ import java.util.UUID;
  * empty service instance, here or in another region. Import gives every resource a new id and
  * rewrites the references, so it never collides with what the target database holds.
  *
- * <p>Over 300 lines for now: export and import walk the same resource graph in both directions; the
- * client-compatibility issue moves the configuration entities to typed models and Hibernate
- * Reactive, which replaces most of this class.
+ * <p>The import is one transaction of the Vert.x client: its records go through the records' own
+ * store (keys, day partitions), and the resources and sealed secrets it writes must commit or roll
+ * back with them, so here they are written with SQL ({@link TransferRepository}, {@link
+ * SecretRepository#in(io.vertx.mutiny.sqlclient.SqlClient, String)}) where every other change of
+ * configuration goes through Hibernate Reactive.
+ *
+ * <p>Over 300 lines: export and import walk the same resource graph in both directions.
  */
 @ApplicationScoped
 public class TenantTransfer {
@@ -51,14 +56,17 @@ public class TenantTransfer {
   private final TransferRepository transfers;
   private final SecretRepository secrets;
   private final Credentials credentials;
+  private final Sessions sessions;
 
   TenantTransfer(
       Pool pool,
       ResourceService resources,
       TransferRepository transfers,
       SecretRepository secrets,
-      Credentials credentials) {
+      Credentials credentials,
+      Sessions sessions) {
     this.pool = pool;
+    this.sessions = sessions;
     this.resources = resources;
     this.transfers = transfers;
     this.secrets = secrets;
@@ -77,8 +85,10 @@ public class TenantTransfer {
         .put("exported_at", Instant.now().toString());
     // credentials stay sealed: an export opens only where the same key is configured
     Multi<ObjectNode> sealed =
-        secrets
-            .all(t.id())
+        sessions
+            .read(s -> secrets.all(s, t.id()))
+            .onItem()
+            .transformToMulti(all -> Multi.createFrom().iterable(all))
             .map(
                 x -> {
                   ObjectNode line = Json.MAPPER.createObjectNode();
@@ -264,7 +274,9 @@ public class TenantTransfer {
           throw ApiException.badRequest("a secret line's nonce or ciphertext is not base64");
         }
         counts.merge("secrets", 1L, Long::sum);
-        return credentials.reseal(c, oldTenant, sealed, t.id(), ids.get(sealed.id()));
+        return secrets
+            .in(c, t.id())
+            .put(credentials.reseal(oldTenant, sealed, t.id(), ids.get(sealed.id())));
       }
       case "resource" -> {
         ResourceKind kind = ResourceKind.ofPath(line.path("kind").asText());
@@ -276,7 +288,7 @@ public class TenantTransfer {
         counts.merge(kind.path(), 1L, Long::sum);
         // credentials in clear are sealed; a secret_id must be one of the export's
         return credentials
-            .seal(c, t.id(), kind, entity)
+            .seal(secrets.in(c, t.id()), t.id(), kind, entity)
             .chain(
                 () ->
                     transfers.insertResource(

@@ -11,7 +11,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vigil.commons.schedule.Periodic;
 import io.vigil.commons.topology.InstanceRegistrar;
 import io.vigil.monitoring.config.MonitoringConfig;
@@ -73,7 +72,6 @@ public class NotificationSender {
     }
   }
 
-  private final Pool pool;
   private final Vertx vertx;
   private final MonitoringConfig.Notifications config;
   private final NotificationRepository outbox;
@@ -92,7 +90,6 @@ public class NotificationSender {
   private Periodic timer;
 
   NotificationSender(
-      Pool pool,
       Vertx vertx,
       MonitoringConfig config,
       NotificationRepository outbox,
@@ -102,7 +99,6 @@ public class NotificationSender {
       ModelMetrics metrics,
       SchemaMigrator schema,
       InstanceRegistrar registrar) {
-    this.pool = pool;
     this.vertx = vertx;
     this.config = config.notifications();
     this.outbox = outbox;
@@ -172,7 +168,7 @@ public class NotificationSender {
   private void deliver(Notification n) {
     inFlight.incrementAndGet();
     resources
-        .get(pool, n.tenant(), ResourceKind.INTEGRATED_SYSTEMS, n.integratedSystemId())
+        .get(n.tenant(), ResourceKind.INTEGRATED_SYSTEMS, n.integratedSystemId())
         .chain(
             system -> {
               if (system == null) {
@@ -180,7 +176,7 @@ public class NotificationSender {
               }
               JsonNode secret = system.entity().path("credentials").path("secret_id");
               return (secret.isTextual()
-                      ? credentials.reveal(pool, n.tenant(), secret.asText())
+                      ? credentials.reveal(n.tenant(), secret.asText())
                       : Uni.createFrom().item(system.entity().objectNode()))
                   .chain(creds -> send(n, system.entity(), creds));
             })

@@ -44,7 +44,7 @@ public class Outbox {
             ? m.path("target").path("target_id").asText()
             : null;
     return resources
-        .list(c, tenant, ResourceKind.INTEGRATED_SYSTEMS, Json.MAPPER.createObjectNode())
+        .list(tenant, ResourceKind.INTEGRATED_SYSTEMS, Json.MAPPER.createObjectNode())
         .map(all -> all.stream().filter(s -> takes(s, subscription)).toList())
         .chain(
             systems -> {

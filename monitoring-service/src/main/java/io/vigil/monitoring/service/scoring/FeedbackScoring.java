@@ -255,7 +255,7 @@ public class FeedbackScoring {
     JsonNode subscription = ctx.subscription();
     String providerId = subscription.path("service_provider_id").asText();
     return resources
-        .get(pool, ctx.tenant(), ResourceKind.SERVICE_PROVIDERS, providerId)
+        .get(ctx.tenant(), ResourceKind.SERVICE_PROVIDERS, providerId)
         .chain(
             provider -> {
               if (provider == null) {
@@ -298,7 +298,7 @@ public class FeedbackScoring {
                 return Uni.createFrom().item(new DeploymentScorer.Endpoint(url, headers));
               }
               return credentials
-                  .reveal(pool, ctx.tenant(), secret.asText())
+                  .reveal(ctx.tenant(), secret.asText())
                   .map(
                       creds -> {
                         authorization(creds).ifPresent(a -> headers.put("Authorization", a));
