@@ -54,7 +54,10 @@ public class DatabaseFailures implements FailureTranslator {
     }
     if (e instanceof SocketException
         || e instanceof ClosedConnectionException
-        || e instanceof VertxException && "Pool closed".equals(e.getMessage())
+        // the write pool closed as the primary changed: a query on it (VertxException) or a
+        // connection asked of it, as Hibernate Reactive does (NoStackTraceThrowable)
+        || (e instanceof VertxException || e instanceof NoStackTraceThrowable)
+            && "Pool closed".equals(e.getMessage())
         || e instanceof NoStackTraceThrowable
             && e.getMessage() != null
             && e.getMessage().startsWith("Connection is not active now")
