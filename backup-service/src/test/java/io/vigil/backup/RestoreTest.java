@@ -201,4 +201,79 @@ class RestoreTest {
       assertThat(dir).doesNotExist();
     }
   }
+
+  @Test
+  void afterAKeyRotationBackupsOfTheOldKeyAndOfTheNewOneRestore() throws Exception {
+    given().post("/backups/etcd").then().statusCode(201);
+    byte[] fresh = new byte[32];
+    new java.security.SecureRandom().nextBytes(fresh);
+    // the rotation: the new key first (it encrypts), the keys of before after it (they decrypt)
+    java.util.List<String> keys = new java.util.ArrayList<>();
+    keys.add("rotated-2027:" + java.util.Base64.getEncoder().encodeToString(fresh));
+    keys.addAll(
+        java.util.List.of(
+            org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("vigil.backup.encryption.keys", String.class)
+                .split(",")));
+    io.vigil.backup.repository.BackupRepository rotated =
+        new io.vigil.backup.repository.BackupRepository(
+            repository.store(),
+            repository.region(),
+            json,
+            new io.vigil.backup.repository.ArtifactCipher(keys));
+    io.vigil.backup.service.RestoreService restores =
+        io.vigil.backup.service.RestoreAccess.over(rotated, config);
+    io.vigil.backup.service.RestoreService.Plan old =
+        restores.choose(
+            repository.region(), "etcd", java.util.Optional.empty(), java.util.Optional.empty());
+    assertThat(old.point().encryption().keyId()).isEqualTo(EncryptionKeys.ACTIVE);
+
+    // a backup of the old key restores
+    Path oldDir = ws.root().resolve("restored-old-key-" + UUID.randomUUID()).toAbsolutePath();
+    Path oldSnapshot = restores.restore(old, oldDir).path();
+    assertThat(sha256(oldSnapshot)).isEqualTo(old.point().encryption().contentSha256());
+
+    // a backup stored after the rotation is sealed with the new key, and restores too
+    Path plain = ws.root().resolve("plain-" + UUID.randomUUID());
+    java.nio.file.Files.copy(oldSnapshot, plain);
+    io.vigil.backup.repository.RecoveryPoint p = old.point();
+    String id = p.id() + "-rotated";
+    java.time.Instant later = p.time().plusSeconds(1);
+    io.vigil.backup.repository.RecoveryPoint stored =
+        rotated.store(
+            plain,
+            new io.vigil.backup.repository.RecoveryPoint(
+                p.target(),
+                id,
+                p.region(),
+                io.vigil.backup.repository.BackupRepository.artifactPath(p.target(), id),
+                java.nio.file.Files.size(oldSnapshot),
+                sha256(oldSnapshot),
+                later,
+                later,
+                p.revision(),
+                p.lsn(),
+                p.endLsn(),
+                p.timeline(),
+                p.verifiedWith(),
+                null));
+    assertThat(stored.encryption().keyId()).isEqualTo("rotated-2027");
+    io.vigil.backup.service.RestoreService.Plan fresh2 =
+        restores.choose(
+            repository.region(), "etcd", java.util.Optional.of(id), java.util.Optional.empty());
+    Path newDir = ws.root().resolve("restored-new-key-" + UUID.randomUUID()).toAbsolutePath();
+    assertThat(sha256(restores.restore(fresh2, newDir).path())).isEqualTo(sha256(oldSnapshot));
+    // the service, which lacks the new key, names it rather than restoring half
+    io.vigil.backup.service.RestoreService before =
+        io.vigil.backup.service.RestoreAccess.over(repository, config);
+    Path refused = ws.root().resolve("restored-refused-" + UUID.randomUUID()).toAbsolutePath();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> before.restore(fresh2, refused))
+        .hasMessageContaining("key 'rotated-2027'");
+    assertThat(refused).doesNotExist();
+    rotated.delete(stored);
+  }
+
+  private static String sha256(Path file) throws java.io.IOException {
+    return io.vigil.backup.repository.BackupRepository.sha256(file);
+  }
 }
