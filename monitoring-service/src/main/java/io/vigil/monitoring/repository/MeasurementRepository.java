@@ -7,6 +7,8 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vigil.commons.api.Json;
+import io.vigil.monitoring.api.Envelope;
+import io.vigil.monitoring.api.Metadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,18 +24,16 @@ public class MeasurementRepository {
   public record Measurement(String id, ObjectNode entity) {
 
     /** The API's envelope. */
-    public ObjectNode toJson() {
-      ObjectNode out = Json.MAPPER.createObjectNode();
-      out.putObject("metadata")
-          .put("id", id)
-          .put(
-              "url",
+    public Envelope<ObjectNode> toApi() {
+      return new Envelope<>(
+          Metadata.of(
+              id,
               "/v2/monitor_instances/"
                   + entity.path("monitor_instance_id").asText()
                   + "/measurements/"
-                  + id);
-      out.set("entity", entity);
-      return out;
+                  + id,
+              null),
+          entity);
     }
   }
 

@@ -8,6 +8,9 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vigil.commons.api.Json;
+import io.vigil.monitoring.api.Envelope;
+import io.vigil.monitoring.api.Metadata;
+import io.vigil.monitoring.api.NotificationEntity;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -58,40 +61,24 @@ public class NotificationRepository {
       String nextAttemptAt) {
 
     /** The API's envelope: delivery state and the body as sent. */
-    public ObjectNode toJson() {
-      ObjectNode out = Json.MAPPER.createObjectNode();
-      out.putObject("metadata")
-          .put("id", id)
-          .put("created_at", createdAt)
-          .put("url", "/v2/notifications/" + id);
-      ObjectNode e = out.putObject("entity");
-      e.put("integrated_system_id", integratedSystemId);
-      e.put("monitor_instance_id", monitorInstanceId);
-      e.put("measurement_id", measurementId);
-      if (runId != null) {
-        e.put("run_id", runId);
-      }
-      e.put("type", type);
-      ObjectNode status = e.putObject("status");
-      status.put("state", state);
-      status.put("attempts", attempts);
-      if (lastAttemptAt != null) {
-        status.put("last_attempt_at", lastAttemptAt);
-      }
-      if (lastStatus != null) {
-        status.put("last_status_code", lastStatus);
-      }
-      if (lastError != null) {
-        status.put("last_error", lastError);
-      }
-      if (deliveredAt != null) {
-        status.put("delivered_at", deliveredAt);
-      }
-      if (state.equals("pending")) {
-        status.put("next_attempt_at", nextAttemptAt);
-      }
-      e.set("body", body);
-      return out;
+    public Envelope<NotificationEntity> toApi() {
+      return new Envelope<>(
+          Metadata.of(id, "/v2/notifications/" + id, createdAt),
+          new NotificationEntity(
+              integratedSystemId,
+              monitorInstanceId,
+              measurementId,
+              runId,
+              type,
+              new NotificationEntity.Delivery(
+                  state,
+                  attempts,
+                  lastAttemptAt,
+                  lastStatus,
+                  lastError,
+                  deliveredAt,
+                  state.equals("pending") ? nextAttemptAt : null),
+              body));
     }
   }
 

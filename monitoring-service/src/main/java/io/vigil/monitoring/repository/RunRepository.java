@@ -1,13 +1,16 @@
 package io.vigil.monitoring.repository;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vigil.monitoring.api.Envelope;
+import io.vigil.monitoring.api.Metadata;
+import io.vigil.monitoring.api.RunEntity;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,36 +51,21 @@ public class RunRepository {
       int attempts,
       String owner) {
 
-    /** The API's envelope. */
-    public ObjectNode toJson() {
-      ObjectNode out = JsonNodeFactory.instance.objectNode();
-      out.putObject("metadata")
-          .put("id", id)
-          .put("created_at", queuedAt)
-          .put("url", "/v2/monitor_instances/" + monitorInstanceId + "/runs/" + id);
-      ObjectNode entity = out.putObject("entity");
-      entity.put("triggered_by", triggeredBy);
-      ObjectNode status = entity.putObject("status");
-      status.put("state", this.status);
-      // what has no value yet is left out: IBM's SDK fails on a null time
-      status.put("queued_at", queuedAt);
-      if (startedAt != null) {
-        status.put("started_at", startedAt);
-      }
-      if (completedAt != null) {
-        status.put("completed_at", completedAt);
-      }
-      if (message != null) {
-        status.put("message", message);
-      }
+    /** The API's envelope; what has no value yet is left out (IBM's SDK fails on a null time). */
+    public Envelope<RunEntity> toApi() {
+      JsonNode failed = null;
       if (failure != null) {
         try {
-          status.set("failure", io.vigil.commons.api.Json.MAPPER.readTree(failure));
+          failed = io.vigil.commons.api.Json.MAPPER.readTree(failure);
         } catch (java.io.IOException e) {
-          status.put("failure", failure);
+          failed = TextNode.valueOf(failure);
         }
       }
-      return out;
+      return new Envelope<>(
+          Metadata.of(id, "/v2/monitor_instances/" + monitorInstanceId + "/runs/" + id, queuedAt),
+          new RunEntity(
+              triggeredBy,
+              new RunEntity.Status(status, queuedAt, startedAt, completedAt, message, failed)));
     }
   }
 

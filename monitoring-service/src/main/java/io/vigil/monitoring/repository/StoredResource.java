@@ -1,7 +1,8 @@
 package io.vigil.monitoring.repository;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vigil.monitoring.api.Envelope;
+import io.vigil.monitoring.api.Metadata;
 
 /**
  * A configuration resource as stored.
@@ -26,28 +27,26 @@ public record StoredResource(
     String modifiedBy) {
 
   /** The API's {@code {metadata, entity}} envelope. */
-  public ObjectNode toJson() {
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    ObjectNode metadata = out.putObject("metadata");
-    metadata.put("id", id);
-    metadata.put("crn", "crn:v1:vigil:local:openscale:" + tenant + ":" + kind.path() + ":" + id);
-    metadata.put("url", "/v2/" + kind.path() + "/" + id);
-    metadata.put("created_at", createdAt);
-    metadata.put("created_by", createdBy);
-    metadata.put("modified_at", modifiedAt);
-    metadata.put("modified_by", modifiedBy);
-    if (kind.hasStatus()) {
-      ObjectNode e = entity.deepCopy();
-      e.putObject("status").put("state", "active");
-      if (kind == ResourceKind.DATA_SETS && !e.has("data_schema")) {
-        // IBM's SDK requires a schema on every data set; one stored before schemas has none
-        ObjectNode schema = e.putObject("data_schema").put("type", "struct");
-        schema.putArray("fields");
-      }
-      out.set("entity", e);
-    } else {
-      out.set("entity", entity);
+  public Envelope<ObjectNode> toApi() {
+    Metadata metadata =
+        new Metadata(
+            id,
+            "crn:v1:vigil:local:openscale:" + tenant + ":" + kind.path() + ":" + id,
+            "/v2/" + kind.path() + "/" + id,
+            createdAt,
+            createdBy,
+            modifiedAt,
+            modifiedBy);
+    if (!kind.hasStatus()) {
+      return new Envelope<>(metadata, entity);
     }
-    return out;
+    ObjectNode e = entity.deepCopy();
+    e.putObject("status").put("state", "active");
+    if (kind == ResourceKind.DATA_SETS && !e.has("data_schema")) {
+      // IBM's SDK requires a schema on every data set; one stored before schemas has none
+      ObjectNode schema = e.putObject("data_schema").put("type", "struct");
+      schema.putArray("fields");
+    }
+    return new Envelope<>(metadata, e);
   }
 }

@@ -1,10 +1,9 @@
 package io.vigil.monitoring.rest;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vigil.commons.api.Json;
+import io.vigil.monitoring.api.Envelope;
 import io.vigil.monitoring.repository.ResourceKind;
 import io.vigil.monitoring.repository.StoredResource;
 import io.vigil.monitoring.service.ResourceService;
@@ -22,6 +21,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,19 +43,14 @@ public class ConfigurationResource {
   }
 
   @GET
-  public Uni<ObjectNode> list(@PathParam("kind") String kind, @Context UriInfo uri) {
+  public Uni<Map<String, List<Envelope<ObjectNode>>>> list(
+      @PathParam("kind") String kind, @Context UriInfo uri) {
     ResourceKind k = ResourceKind.ofPath(kind);
     Map<String, String> filters = new HashMap<>();
     uri.getQueryParameters().forEach((name, values) -> filters.put(name, values.get(0)));
     return service
         .list(caller.tenant(), k, filters)
-        .map(
-            all -> {
-              ObjectNode out = JsonNodeFactory.instance.objectNode();
-              ArrayNode array = out.putArray(k.path());
-              all.forEach(r -> array.add(r.toJson()));
-              return out;
-            });
+        .map(all -> Map.of(k.path(), all.stream().map(StoredResource::toApi).toList()));
   }
 
   @POST
@@ -66,35 +61,35 @@ public class ConfigurationResource {
         .map(
             r ->
                 Response.status(201)
-                    .entity(r.toJson())
+                    .entity(r.toApi())
                     .header("Location", "/openscale/" + r.tenant() + "/v2/" + kind + "/" + r.id())
                     .build());
   }
 
   @GET
   @Path("/{id}")
-  public Uni<ObjectNode> get(@PathParam("kind") String kind, @PathParam("id") String id) {
-    return service.get(caller.tenant(), ResourceKind.ofPath(kind), id).map(StoredResource::toJson);
+  public Uni<Envelope<ObjectNode>> get(@PathParam("kind") String kind, @PathParam("id") String id) {
+    return service.get(caller.tenant(), ResourceKind.ofPath(kind), id).map(StoredResource::toApi);
   }
 
   @PATCH
   @Path("/{id}")
   @Consumes({MediaType.APPLICATION_JSON, "application/json-patch+json"})
-  public Uni<ObjectNode> patch(
+  public Uni<Envelope<ObjectNode>> patch(
       @PathParam("kind") String kind, @PathParam("id") String id, String body) {
     return service
         .patch(caller.tenant(), ResourceKind.ofPath(kind), id, Json.parse(body))
-        .map(StoredResource::toJson);
+        .map(StoredResource::toApi);
   }
 
   @PUT
   @Path("/{id}")
   @Consumes(MediaType.APPLICATION_JSON)
-  public Uni<ObjectNode> put(
+  public Uni<Envelope<ObjectNode>> put(
       @PathParam("kind") String kind, @PathParam("id") String id, String body) {
     return service
         .put(caller.tenant(), ResourceKind.ofPath(kind), id, Json.object(body))
-        .map(StoredResource::toJson);
+        .map(StoredResource::toApi);
   }
 
   @DELETE

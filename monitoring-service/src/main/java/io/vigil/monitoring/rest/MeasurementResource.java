@@ -3,6 +3,7 @@ package io.vigil.monitoring.rest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vigil.commons.api.ApiException;
+import io.vigil.monitoring.api.Envelope;
 import io.vigil.monitoring.service.RunService;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -10,6 +11,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import java.util.Map;
 
 /** {@code GET /v2/measurements}: the latest measurements of every monitor instance of a target. */
 @Path("/openscale/{instance}/v2/measurements")
@@ -25,7 +28,7 @@ public class MeasurementResource {
   }
 
   @GET
-  public Uni<ObjectNode> latest(
+  public Uni<Map<String, List<Envelope<ObjectNode>>>> latest(
       @QueryParam("target_id") String targetId,
       @QueryParam("target_type") String targetType,
       @QueryParam("monitor_definition_id") String definition,

@@ -1,10 +1,11 @@
 package io.vigil.monitoring.rest;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vigil.commons.api.ApiException;
 import io.vigil.commons.api.Json;
+import io.vigil.monitoring.api.Envelope;
+import io.vigil.monitoring.api.RunEntity;
 import io.vigil.monitoring.repository.MeasurementRepository;
 import io.vigil.monitoring.repository.RunRepository;
 import io.vigil.monitoring.service.MetricAggregation;
@@ -20,6 +21,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
+import java.util.Map;
 
 /** Runs, measurements and metrics of one monitor instance. */
 @Path("/openscale/{instance}/v2/monitor_instances/{monitor}")
@@ -40,41 +42,35 @@ public class MonitorRunResource {
   public Uni<Response> queueRun(@PathParam("monitor") String monitor, String body) {
     return runs.queue(
             caller.tenant(), monitor, body == null || body.isBlank() ? null : Json.object(body))
-        .map(r -> Response.status(201).entity(r.toJson()).build());
+        .map(r -> Response.status(201).entity(r.toApi()).build());
   }
 
   @GET
   @Path("/runs")
-  public Uni<ObjectNode> runs(
+  public Uni<Map<String, List<Envelope<RunEntity>>>> runs(
       @PathParam("monitor") String monitor, @QueryParam("limit") @DefaultValue("100") int limit) {
     if (limit < 1 || limit > 1000) {
       throw ApiException.badRequest("'limit' must be between 1 and 1000");
     }
     return runs.list(caller.tenant(), monitor, limit)
-        .map(
-            all -> {
-              ObjectNode out = Json.MAPPER.createObjectNode();
-              ArrayNode array = out.putArray("runs");
-              all.forEach(r -> array.add(r.toJson()));
-              return out;
-            });
+        .map(all -> Map.of("runs", all.stream().map(RunRepository.Run::toApi).toList()));
   }
 
   @GET
   @Path("/runs/{run}")
-  public Uni<ObjectNode> getRun(
+  public Uni<Envelope<RunEntity>> getRun(
       @PathParam("monitor") String monitor, @PathParam("run") String run) {
-    return runs.get(caller.tenant(), monitor, run).map(r -> r.toJson());
+    return runs.get(caller.tenant(), monitor, run).map(RunRepository.Run::toApi);
   }
 
   /** A client ends (or reports on) a run it computes: JSON Patch of the run's status. */
   @jakarta.ws.rs.PATCH
   @Path("/runs/{run}")
   @Consumes({MediaType.APPLICATION_JSON, "application/json-patch+json"})
-  public Uni<ObjectNode> patchRun(
+  public Uni<Envelope<RunEntity>> patchRun(
       @PathParam("monitor") String monitor, @PathParam("run") String run, String body) {
     return runs.patch(caller.tenant(), monitor, run, Json.parse(body))
-        .map(RunRepository.Run::toJson);
+        .map(RunRepository.Run::toApi);
   }
 
   @POST
@@ -83,16 +79,15 @@ public class MonitorRunResource {
   public Uni<Response> post(@PathParam("monitor") String monitor, String body) {
     return runs.post(caller.tenant(), monitor, Json.parse(body))
         .map(
-            stored -> {
-              ArrayNode out = Json.MAPPER.createArrayNode();
-              stored.forEach(m -> out.add(m.toJson()));
-              return Response.status(202).entity(out).build();
-            });
+            stored ->
+                Response.status(202)
+                    .entity(stored.stream().map(MeasurementRepository.Measurement::toApi).toList())
+                    .build());
   }
 
   @GET
   @Path("/measurements")
-  public Uni<ObjectNode> measurements(
+  public Uni<Map<String, List<Envelope<ObjectNode>>>> measurements(
       @PathParam("monitor") String monitor,
       @QueryParam("start") String start,
       @QueryParam("end") String end,
@@ -107,10 +102,10 @@ public class MonitorRunResource {
 
   @GET
   @Path("/measurements/{measurement}")
-  public Uni<ObjectNode> measurement(
+  public Uni<Envelope<ObjectNode>> measurement(
       @PathParam("monitor") String monitor, @PathParam("measurement") String measurement) {
     return runs.measurement(caller.tenant(), monitor, measurement)
-        .map(MeasurementRepository.Measurement::toJson);
+        .map(MeasurementRepository.Measurement::toApi);
   }
 
   @GET
@@ -126,10 +121,8 @@ public class MonitorRunResource {
         .map(all -> MetricAggregation.aggregate(all, aggregations, interval, start, end));
   }
 
-  static ObjectNode list(List<MeasurementRepository.Measurement> all) {
-    ObjectNode out = Json.MAPPER.createObjectNode();
-    ArrayNode array = out.putArray("measurements");
-    all.forEach(m -> array.add(m.toJson()));
-    return out;
+  static Map<String, List<Envelope<ObjectNode>>> list(List<MeasurementRepository.Measurement> all) {
+    return Map.of(
+        "measurements", all.stream().map(MeasurementRepository.Measurement::toApi).toList());
   }
 }

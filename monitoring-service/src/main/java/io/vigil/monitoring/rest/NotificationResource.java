@@ -1,10 +1,9 @@
 package io.vigil.monitoring.rest;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vigil.commons.api.ApiException;
-import io.vigil.commons.api.Json;
+import io.vigil.monitoring.api.Envelope;
+import io.vigil.monitoring.api.NotificationEntity;
 import io.vigil.monitoring.repository.NotificationRepository;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -13,6 +12,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -34,7 +35,7 @@ public class NotificationResource {
   }
 
   @GET
-  public Uni<ObjectNode> list(
+  public Uni<Map<String, List<Envelope<NotificationEntity>>>> list(
       @QueryParam("integrated_system_id") String system,
       @QueryParam("monitor_instance_id") String monitor,
       @QueryParam("run_id") String run,
@@ -49,22 +50,20 @@ public class NotificationResource {
     return notifications
         .list(caller.serviceInstanceId(), system, monitor, run, state, limit)
         .map(
-            all -> {
-              ObjectNode out = Json.MAPPER.createObjectNode();
-              ArrayNode list = out.putArray("notifications");
-              all.forEach(n -> list.add(n.toJson()));
-              return out;
-            });
+            all ->
+                Map.of(
+                    "notifications",
+                    all.stream().map(NotificationRepository.Notification::toApi).toList()));
   }
 
   @GET
   @Path("/{id}")
-  public Uni<ObjectNode> get(@PathParam("id") String id) {
+  public Uni<Envelope<NotificationEntity>> get(@PathParam("id") String id) {
     return notifications
         .get(caller.serviceInstanceId(), id)
         .onItem()
         .ifNull()
         .failWith(() -> ApiException.notFound("notification", id))
-        .map(NotificationRepository.Notification::toJson);
+        .map(NotificationRepository.Notification::toApi);
   }
 }

@@ -3,10 +3,13 @@ package io.vigil.monitoring.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.vigil.commons.api.ApiException;
 import io.vigil.commons.api.Json;
+import io.vigil.monitoring.api.Records;
+import io.vigil.monitoring.api.StoreStatus;
 import io.vigil.monitoring.repository.RecordRepository;
 import io.vigil.monitoring.service.RecordQuery;
 import io.vigil.monitoring.service.RecordService;
@@ -24,7 +27,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /** Records of a data set: store (202 after commit), store request state, and read. */
@@ -55,15 +60,8 @@ public class RecordResource {
   }
 
   private static Response accepted(String instance, String dataSet, RecordService.Stored stored) {
-    // IBM's SDK reads the answer as a Status: 'state' at the top
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    out.put("state", "active");
-    out.putObject("metadata").put("id", stored.requestId());
-    out.putObject("entity")
-        .put("state", "active")
-        .put("records_received", stored.received())
-        .put("records_stored", stored.stored());
-    return Response.accepted(out)
+    return Response.accepted(
+            StoreStatus.of("active", stored.requestId(), null, stored.received(), stored.stored()))
         .header(
             "Location",
             "/openscale/"
@@ -100,26 +98,16 @@ public class RecordResource {
 
   @GET
   @Path("/requests/{request}")
-  public Uni<ObjectNode> request(
+  public Uni<StoreStatus> request(
       @PathParam("dataSet") String dataSet, @PathParam("request") String request) {
     return records
         .request(caller.tenant(), dataSet, request)
-        .map(
-            r -> {
-              ObjectNode out = JsonNodeFactory.instance.objectNode();
-              out.put("state", r.state());
-              out.putObject("metadata").put("id", r.id()).put("created_at", r.createdAt());
-              out.putObject("entity")
-                  .put("state", r.state())
-                  .put("records_received", r.received())
-                  .put("records_stored", r.stored());
-              return out;
-            });
+        .map(r -> StoreStatus.of(r.state(), r.id(), r.createdAt(), r.received(), r.stored()));
   }
 
   @GET
   @Path("/records")
-  public Uni<ObjectNode> read(
+  public Uni<Records.Page> read(
       @PathParam("dataSet") String dataSet,
       @QueryParam("limit") Integer limit,
       @QueryParam("offset") Integer offset,
@@ -140,13 +128,13 @@ public class RecordResource {
             RecordQuery.limit(limit),
             RecordQuery.offset(offset),
             includeTotal)
-        .map(page -> format.equals("dict") ? dict(page) : list(page));
+        .map(page -> format.equals("dict") ? (Records.Page) dict(page) : table(page));
   }
 
   /** One record, in the shape of a list item. */
   @GET
   @Path("/records/{record}")
-  public Uni<ObjectNode> one(
+  public Uni<Records.Item> one(
       @PathParam("dataSet") String dataSet, @PathParam("record") String record) {
     return records.one(caller.tenant(), dataSet, record).map(RecordResource::item);
   }
@@ -155,7 +143,7 @@ public class RecordResource {
   @PATCH
   @Path("/records/{record}")
   @Consumes({MediaType.APPLICATION_JSON, "application/json-patch+json"})
-  public Uni<ObjectNode> patchOne(
+  public Uni<Records.Item> patchOne(
       @PathParam("dataSet") String dataSet, @PathParam("record") String record, String body) {
     JsonNode patch = Json.parse(body);
     if (!patch.isArray() || patch.isEmpty()) {
@@ -174,7 +162,7 @@ public class RecordResource {
   @PATCH
   @Path("/records")
   @Consumes({MediaType.APPLICATION_JSON, "application/json-patch+json"})
-  public Uni<ObjectNode> patchMany(@PathParam("dataSet") String dataSet, String body) {
+  public Uni<Records.Updated> patchMany(@PathParam("dataSet") String dataSet, String body) {
     JsonNode patch = Json.parse(body);
     if (!patch.isArray() || patch.isEmpty()) {
       throw ApiException.badRequest("a PATCH body is a non-empty JSON Patch array");
@@ -194,59 +182,38 @@ public class RecordResource {
     }
     return records
         .patch(caller.tenant(), dataSet, byRecord)
-        .map(
-            changed -> {
-              ObjectNode out = JsonNodeFactory.instance.objectNode();
-              out.put("state", "active");
-              out.put("records_updated", changed.size());
-              return out;
-            });
+        .map(changed -> new Records.Updated("active", changed.size()));
   }
 
-  private static ObjectNode item(RecordRepository.Stored r) {
-    ObjectNode record = JsonNodeFactory.instance.objectNode();
-    record.putObject("metadata").put("id", r.recordId()).put("record_timestamp", r.timestamp());
-    record.putObject("entity").set("values", parse(r.values()));
-    return record;
+  private static Records.Item item(RecordRepository.Stored r) {
+    return new Records.Item(
+        new Records.Meta(r.recordId(), r.timestamp()), new Records.Values(r.values()));
   }
 
-  private static ObjectNode dict(RecordService.Page page) {
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    ArrayNode array = out.putArray("records");
-    for (RecordRepository.Stored r : page.records()) {
-      array.add(item(r));
-    }
-    if (page.total() != null) {
-      out.put("total_count", page.total());
-    }
-    return out;
+  private static Records.Dicts dict(RecordService.Page page) {
+    return new Records.Dicts(
+        page.records().stream().map(RecordResource::item).toList(), page.total());
   }
 
-  private static ObjectNode list(RecordService.Page page) {
+  private static Records.Tables table(RecordService.Page page) {
     Set<String> fields = new LinkedHashSet<>();
-    java.util.List<JsonNode> rows = new java.util.ArrayList<>();
+    List<JsonNode> rows = new ArrayList<>();
     for (RecordRepository.Stored r : page.records()) {
       JsonNode values = parse(r.values());
       values.fieldNames().forEachRemaining(fields::add);
       rows.add(values);
     }
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    ObjectNode block = out.putArray("records").addObject();
-    ArrayNode f = block.putArray("fields");
-    fields.forEach(f::add);
-    ArrayNode values = block.putArray("values");
-    ArrayNode ids = block.putArray("record_ids");
-    for (int i = 0; i < rows.size(); i++) {
-      ArrayNode row = values.addArray();
+    List<List<JsonNode>> values = new ArrayList<>();
+    for (JsonNode row : rows) {
+      List<JsonNode> cells = new ArrayList<>(fields.size());
       for (String name : fields) {
-        row.add(rows.get(i).get(name));
+        cells.add(row.has(name) ? row.get(name) : NullNode.instance);
       }
-      ids.add(page.records().get(i).recordId());
+      values.add(cells);
     }
-    if (page.total() != null) {
-      out.put("total_count", page.total());
-    }
-    return out;
+    List<String> ids = page.records().stream().map(RecordRepository.Stored::recordId).toList();
+    return new Records.Tables(
+        List.of(new Records.Table(List.copyOf(fields), values, ids)), page.total());
   }
 
   private static JsonNode parse(String json) {

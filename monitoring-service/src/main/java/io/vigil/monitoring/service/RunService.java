@@ -83,7 +83,7 @@ public class RunService {
     return get(t, instance, runId)
         .chain(
             run -> {
-              ObjectNode before = (ObjectNode) run.toJson().get("entity");
+              ObjectNode before = Json.MAPPER.valueToTree(run.toApi().entity());
               ObjectNode after = JsonPatch.apply(before, patch);
               ObjectNode status =
                   after.path("status").isObject()
