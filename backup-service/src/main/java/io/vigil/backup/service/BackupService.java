@@ -131,7 +131,16 @@ public class BackupService {
         "1 on the backup leader",
         () -> leader.leader() ? 1 : 0);
     // a broken WAL chain needs a base backup to recover from: due at once
-    wal.onChainBroken(() -> newest.remove("postgres"));
+    io.micrometer.core.instrument.Counter chainBreaks =
+        io.micrometer.core.instrument.Counter.builder("vigil.backup.wal.chain.breaks")
+            .description(
+                "times the primary had removed WAL not yet archived (a base backup follows)")
+            .register(metrics);
+    wal.onChainBroken(
+        () -> {
+          newest.remove("postgres");
+          chainBreaks.increment();
+        });
     worker.execute(this::refreshNewest);
     timer = Periodic.onEventLoop(vertx, config.schedule().tick(), this::tick);
   }

@@ -44,12 +44,17 @@ public class WalArchiver {
   private final AtomicReference<Instant> durableAt = new AtomicReference<>();
   private volatile Instant chainStart = Instant.now();
   private volatile Runnable onChainBroken = () -> {};
+  private final java.util.concurrent.atomic.AtomicLong chainBreaks =
+      new java.util.concurrent.atomic.AtomicLong();
   private volatile WalReceiver receiver;
   private Path spool;
   private WalShipper shipper;
   private Periodic supervisor;
   // the supervisor's own state, touched only by its thread
   private boolean leading;
+  // after a broken chain: stream from the primary's position until the spool holds a segment,
+  // never again from the archive's newest segment (the one the primary no longer has)
+  private boolean fromPrimary;
   private Instant nextLeaderCheck = Instant.EPOCH;
   private Instant nextStart = Instant.EPOCH;
 
@@ -74,6 +79,11 @@ public class WalArchiver {
   /** What to do when the WAL chain breaks (a base backup, so recovery can start after it). */
   public void onChainBroken(Runnable action) {
     this.onChainBroken = action;
+  }
+
+  /** How often the WAL chain broke since start (the primary had removed WAL not yet archived). */
+  public long chainBreaks() {
+    return chainBreaks.get();
   }
 
   /** The newest moment whose WAL is all in the repository; empty before the stream is up. */
@@ -171,8 +181,10 @@ public class WalArchiver {
     if (r != null) {
       exited(r);
     }
-    if (!shipper.hasSegment()) {
-      if (shipper.seed()) {
+    if (shipper.hasSegment()) {
+      fromPrimary = false;
+    } else {
+      if (!fromPrimary && shipper.seed()) {
         chainStart = Instant.EPOCH; // the repository's chain goes on
       } else {
         chainStart = Instant.now(); // a new chain: only base backups taken from now on reach it
@@ -197,6 +209,8 @@ public class WalArchiver {
           "The WAL chain is broken (the primary no longer has the WAL after the newest archived"
               + " segment): streaming restarts from the primary's position and a base backup is"
               + " taken now");
+      chainBreaks.incrementAndGet();
+      fromPrimary = true;
       shipper.clear();
       onChainBroken.run();
     }

@@ -186,7 +186,14 @@ public final class BackupBenchmark {
         long end = System.nanoTime() + Duration.ofSeconds(riskSeconds).toNanos();
         while (System.nanoTime() < end) {
           JsonNode s = JSON.readTree(operator.read(base + "/backups/status").body());
-          exposure.add(s.path("rpo").path("postgres").path("exposure_seconds").asDouble());
+          JsonNode e = s.path("rpo").path("postgres").path("exposure_seconds");
+          if (!e.isNumber()) {
+            // no recovery point at all: say so rather than count it as no exposure
+            throw new IllegalStateException(
+                "the backup service reports no PostgreSQL recovery point while sampling: "
+                    + s.path("rpo").path("postgres"));
+          }
+          exposure.add(e.asDouble());
           Thread.sleep(250);
         }
         writing.set(false);
