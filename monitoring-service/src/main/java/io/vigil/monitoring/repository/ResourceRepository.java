@@ -18,12 +18,6 @@ import org.hibernate.reactive.mutiny.Mutiny;
 @ApplicationScoped
 public class ResourceRepository {
 
-  private final Sessions sessions;
-
-  ResourceRepository(Sessions sessions) {
-    this.sessions = sessions;
-  }
-
   /** The API's times: UTC, milliseconds. */
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -32,6 +26,12 @@ public class ResourceRepository {
   private static final String COLUMNS =
       "service_instance_id, kind, id, entity::text AS entity, created_at, created_by, modified_at,"
           + " modified_by";
+
+  private final Sessions sessions;
+
+  ResourceRepository(Sessions sessions) {
+    this.sessions = sessions;
+  }
 
   /** Inserts a resource. */
   public Uni<StoredResource> insert(
@@ -46,7 +46,7 @@ public class ResourceRepository {
     e.kind = kind.path();
     e.id = id;
     e.entity = write(entity);
-    e.createdAt = TenantRepository.now();
+    e.createdAt = Sessions.now();
     e.createdBy = who;
     e.modifiedAt = e.createdAt;
     e.modifiedBy = who;
@@ -69,7 +69,7 @@ public class ResourceRepository {
                 return Uni.createFrom().nullItem();
               }
               e.entity = write(entity);
-              e.modifiedAt = TenantRepository.now();
+              e.modifiedAt = Sessions.now();
               e.modifiedBy = who;
               return s.flush().map(ignored -> stored(e));
             });

@@ -79,7 +79,7 @@ public class SecretRepository {
     e.keyId = sealed.keyId();
     e.nonce = sealed.nonce();
     e.ciphertext = sealed.ciphertext();
-    e.createdAt = TenantRepository.now();
+    e.createdAt = Sessions.now();
     return s.persist(e);
   }
 

@@ -4,6 +4,9 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.hibernate.reactive.mutiny.Mutiny;
@@ -45,6 +48,11 @@ public class Sessions {
             factory
                 .openSession()
                 .chain(s -> s.withTransaction(tx -> work.apply(s)).eventually(s::close)));
+  }
+
+  /** Now, as an entity is stamped with it: UTC, the microseconds PostgreSQL keeps. */
+  static OffsetDateTime now() {
+    return OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
   }
 
   private <T> Uni<T> onEventLoop(Supplier<Uni<? extends T>> work) {

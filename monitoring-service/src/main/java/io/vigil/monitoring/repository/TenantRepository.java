@@ -3,9 +3,6 @@ package io.vigil.monitoring.repository;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
@@ -32,7 +29,7 @@ public class TenantRepository {
     ServiceInstanceEntity instance = new ServiceInstanceEntity();
     instance.id = id;
     instance.name = name;
-    instance.createdAt = now();
+    instance.createdAt = Sessions.now();
     return sessions.transaction(
         s ->
             s.persist(instance)
@@ -108,13 +105,8 @@ public class TenantRepository {
     key.keyHash = keyHash;
     key.serviceInstanceId = instance;
     key.name = keyName;
-    key.createdAt = now();
+    key.createdAt = Sessions.now();
     return key;
-  }
-
-  /** Now, as PostgreSQL keeps it (microseconds). */
-  static OffsetDateTime now() {
-    return OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
   }
 
   private static ServiceInstance view(ServiceInstanceEntity e) {
