@@ -120,6 +120,17 @@ class NotificationsTest {
         .body("entity.credentials.secret", Matchers.nullValue())
         .body("entity.status.state", Matchers.is("active"))
         .body(Matchers.not(Matchers.containsString("whsec-test-1")));
+    // a change of its receiver is checked again (off the event loop) inside the change's
+    // transaction
+    t.api()
+        .contentType("application/json-patch+json")
+        .body(
+            List.of(
+                Map.of("op", "replace", "path", "/connection/url", "value", receiver.url("/hook"))))
+        .patch("/integrated_systems/" + webhook)
+        .then()
+        .statusCode(200)
+        .body("entity.connection.url", Matchers.is(receiver.url("/hook")));
 
     // women get a loan 1 time in 10, men always: disparate impact 10, far under the threshold
     t.api()

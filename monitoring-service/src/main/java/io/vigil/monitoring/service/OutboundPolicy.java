@@ -100,9 +100,7 @@ public class OutboundPolicy {
 
   /** {@link #check} off the event loop (it resolves the host): the target, or the refusal. */
   public Uni<Target> checkOffLoop(String field, String url) {
-    return Uni.createFrom()
-        .item(() -> check(field, url))
-        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    return offLoop(() -> check(field, url));
   }
 
   /**
@@ -113,18 +111,36 @@ public class OutboundPolicy {
     if (kind != ResourceKind.INTEGRATED_SYSTEMS) {
       return Uni.createFrom().voidItem();
     }
+    return offLoop(
+        () -> {
+          for (String field : List.of("connection.url", "credentials.url")) {
+            JsonNode url = entity.path(field.split("\\.")[0]).path("url");
+            if (url.isTextual()) {
+              check(field, url.asText());
+            }
+          }
+          return (Void) null;
+        });
+  }
+
+  /**
+   * Blocking work (name resolution) on a worker, its outcome back on the caller's Vert.x context:
+   * what follows may use that context's resources — a Hibernate Reactive session is bound to its
+   * event loop, and a configuration change checks its receivers inside its transaction.
+   */
+  private static <T> Uni<T> offLoop(java.util.function.Supplier<T> work) {
     return Uni.createFrom()
-        .item(
+        .deferred(
             () -> {
-              for (String field : List.of("connection.url", "credentials.url")) {
-                JsonNode url = entity.path(field.split("\\.")[0]).path("url");
-                if (url.isTextual()) {
-                  check(field, url.asText());
-                }
-              }
-              return (Void) null;
-            })
-        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+              Uni<T> worked =
+                  Uni.createFrom()
+                      .item(work)
+                      .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+              io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
+              return caller == null
+                  ? worked
+                  : worked.emitOn(task -> caller.runOnContext(ignored -> task.run()));
+            });
   }
 
   boolean refused(InetAddress address) {
