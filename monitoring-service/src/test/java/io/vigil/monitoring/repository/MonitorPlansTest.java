@@ -42,7 +42,7 @@ class MonitorPlansTest {
         .execute(Tuple.of(dataSet, tenant))
         .await()
         .indefinitely();
-    pool.query("ANALYZE records").execute().await().indefinitely();
+    pool.query("ANALYZE records").execute().await().atMost(java.time.Duration.ofSeconds(120));
 
     List<Object> args =
         new ArrayList<>(
@@ -55,7 +55,11 @@ class MonitorPlansTest {
     // and the pass counts what the data holds: 300,000 predictions, two confidence bins
     long predictions = 0;
     List<Object> bins = new ArrayList<>();
-    for (Row r : pool.preparedQuery(sql).execute(Tuple.tuple(args)).await().indefinitely()) {
+    for (Row r :
+        pool.preparedQuery(sql)
+            .execute(Tuple.tuple(args))
+            .await()
+            .atMost(java.time.Duration.ofSeconds(120))) {
       if (r.getInteger(0) == 0) {
         predictions += r.getLong(10);
       } else if (r.getInteger(1) == 0) {
@@ -72,7 +76,10 @@ class MonitorPlansTest {
     assertThat(fairnessPlan).as(fairnessPlan).contains("HashAggregate").doesNotContain("Sort");
     long counted = 0;
     for (Row r :
-        pool.preparedQuery(fairness).execute(Tuple.tuple(fairnessArgs)).await().indefinitely()) {
+        pool.preparedQuery(fairness)
+            .execute(Tuple.tuple(fairnessArgs))
+            .await()
+            .atMost(java.time.Duration.ofSeconds(120))) {
       counted += r.getLong(3);
     }
     assertThat(counted).isEqualTo(300_000);
@@ -94,7 +101,7 @@ class MonitorPlansTest {
         .execute(Tuple.of(payload, feedback, tenant))
         .await()
         .indefinitely();
-    pool.query("ANALYZE records").execute().await().indefinitely();
+    pool.query("ANALYZE records").execute().await().atMost(java.time.Duration.ofSeconds(120));
 
     List<Object> args =
         List.of(feedback, Long.MAX_VALUE, "Risk", "prediction", payload, "scoring_id");
@@ -115,7 +122,10 @@ class MonitorPlansTest {
     String tenant = tenant();
     String dataSet = "plans-" + UUID.randomUUID();
     java.time.LocalDate day = java.time.LocalDate.of(2024, 3, 10);
-    partitions.ensure(List.of(day, day.plusDays(1), day.plusDays(2))).await().indefinitely();
+    partitions
+        .ensure(List.of(day, day.plusDays(1), day.plusDays(2)))
+        .await()
+        .atMost(java.time.Duration.ofSeconds(120));
     // 3 days of 20,000 records each, with their keys, as stores write them; every record of a day
     // has the same time (as a store's records without a time of their own have)
     pool.preparedQuery(
@@ -128,8 +138,8 @@ class MonitorPlansTest {
         .execute(Tuple.of(dataSet, tenant, day.atStartOfDay().atOffset(java.time.ZoneOffset.UTC)))
         .await()
         .indefinitely();
-    pool.query("ANALYZE record_keys").execute().await().indefinitely();
-    String where = partitions.byId("$1", "= $3").await().indefinitely();
+    pool.query("ANALYZE record_keys").execute().await().atMost(java.time.Duration.ofSeconds(120));
+    String where = partitions.byId("$1", "= $3").await().atMost(java.time.Duration.ofSeconds(120));
     String sql =
         "SELECT record_id FROM records WHERE data_set_id = $1 AND service_instance_id = $2" + where;
     List<Object> args = List.of(dataSet, tenant, "r-4"); // 4 % 3 = 1: the second day
@@ -179,7 +189,10 @@ class MonitorPlansTest {
   private String explain(String sql, List<Object> args) {
     StringBuilder plan = new StringBuilder();
     for (Row r :
-        pool.preparedQuery("EXPLAIN " + sql).execute(Tuple.tuple(args)).await().indefinitely()) {
+        pool.preparedQuery("EXPLAIN " + sql)
+            .execute(Tuple.tuple(args))
+            .await()
+            .atMost(java.time.Duration.ofSeconds(120))) {
       plan.append(r.getString(0)).append('\n');
     }
     return plan.toString();

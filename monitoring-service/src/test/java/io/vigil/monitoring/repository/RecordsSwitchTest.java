@@ -216,7 +216,12 @@ class RecordsSwitchTest {
                   "SELECT tableoid::regclass::text FROM records WHERE data_set_id = 'ds' AND"
                       + " record_id = 'later'"))
           .isEqualTo("records_" + DateTimeFormatter.BASIC_ISO_DATE.format(bound.plusDays(3)));
-      assertThat(records.one(pool, "t", "ds", "later").await().indefinitely().timestamp())
+      assertThat(
+              records
+                  .one(pool, "t", "ds", "later")
+                  .await()
+                  .atMost(java.time.Duration.ofSeconds(120))
+                  .timestamp())
           .startsWith(bound.plusDays(3).toString());
       // and sent again, it is not stored twice
       assertThat(
@@ -226,7 +231,7 @@ class RecordsSwitchTest {
                   .indefinitely())
           .isEqualTo(0);
     } finally {
-      pool.close().await().indefinitely();
+      pool.close().await().atMost(java.time.Duration.ofSeconds(120));
       pg.execute(PostgresServer.DATABASE, "DROP DATABASE " + db + " WITH (FORCE)");
     }
   }
