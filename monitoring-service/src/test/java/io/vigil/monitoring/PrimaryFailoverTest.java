@@ -160,65 +160,46 @@ class PrimaryFailoverTest {
     List<String> unexpected = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     List<Thread> writers = new java.util.ArrayList<>();
     for (int w = 0; w < 4; w++) {
-      int writer = w;
+      String writer = "z-" + w + "-";
       writers.add(
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    for (int i = 0; !stop.get() && i < 10_000; ) {
-                      String id = "z-" + writer + "-" + i;
-                      Response r =
-                          t.api()
-                              .body(
-                                  List.of(RecordResourceTest.payload(id, 30, "male", "Risk", 0.7)))
-                              .post(records);
-                      if (r.statusCode() == 202) {
-                        acknowledged.add(id);
-                        if (failedOver.get()) {
-                          afterFailover.incrementAndGet();
-                        }
-                        i++;
-                        sleep(50);
-                      } else {
-                        if (r.statusCode() != 503) {
-                          unexpected.add(r.statusCode() + " " + r.asString());
-                        }
-                        sleep(200);
-                      }
-                    }
-                  }));
+          writer(
+              stop,
+              unexpected,
+              202,
+              50,
+              i ->
+                  t.api()
+                      .body(
+                          List.of(RecordResourceTest.payload(writer + i, 30, "male", "Risk", 0.7)))
+                      .post(records),
+              (i, r) -> {
+                acknowledged.add(writer + i);
+                if (failedOver.get()) {
+                  afterFailover.incrementAndGet();
+                }
+              }));
     }
     // configuration changes go through Hibernate Reactive on the same primary-following pool: a
     // service provider and its sealed credentials, one transaction each
     Set<String> providers = java.util.concurrent.ConcurrentHashMap.newKeySet();
     writers.add(
-        Thread.ofPlatform()
-            .start(
-                () -> {
-                  for (int i = 0; !stop.get() && i < 10_000; ) {
-                    Response r =
-                        t.api()
-                            .body(
-                                java.util.Map.of(
-                                    "name",
-                                    "p-" + i,
-                                    "service_type",
-                                    "watson_machine_learning",
-                                    "credentials",
-                                    java.util.Map.of("apikey", "k-" + i)))
-                            .post("/service_providers");
-                    if (r.statusCode() == 201) {
-                      providers.add(r.path("metadata.id"));
-                      i++;
-                      sleep(100);
-                    } else {
-                      if (r.statusCode() != 503) {
-                        unexpected.add(r.statusCode() + " " + r.asString());
-                      }
-                      sleep(200);
-                    }
-                  }
-                }));
+        writer(
+            stop,
+            unexpected,
+            201,
+            100,
+            i ->
+                t.api()
+                    .body(
+                        java.util.Map.of(
+                            "name",
+                            "p-" + i,
+                            "service_type",
+                            "watson_machine_learning",
+                            "credentials",
+                            java.util.Map.of("apikey", "k-" + i)))
+                    .post("/service_providers"),
+            (i, r) -> providers.add(r.path("metadata.id"))));
     boolean elected;
     boolean rejoined;
     try {
@@ -276,6 +257,36 @@ class PrimaryFailoverTest {
         "%d service providers acknowledged, %d stored", providers.size(), storedProviders.size());
     assertThat(providers).hasSizeGreaterThan(10);
     assertThat(storedProviders).containsAll(providers);
+  }
+
+  /**
+   * A writer thread: request {@code i} until it is answered {@code success} (then the next, after
+   * {@code pauseMillis}), retrying a 503 — a failover in progress — and noting any other answer.
+   */
+  private static Thread writer(
+      java.util.concurrent.atomic.AtomicBoolean stop,
+      List<String> unexpected,
+      int success,
+      long pauseMillis,
+      java.util.function.IntFunction<Response> request,
+      java.util.function.BiConsumer<Integer, Response> acknowledged) {
+    return Thread.ofPlatform()
+        .start(
+            () -> {
+              for (int i = 0; !stop.get() && i < 10_000; ) {
+                Response r = request.apply(i);
+                if (r.statusCode() == success) {
+                  acknowledged.accept(i, r);
+                  i++;
+                  sleep(pauseMillis);
+                } else {
+                  if (r.statusCode() != 503) {
+                    unexpected.add(r.statusCode() + " " + r.asString());
+                  }
+                  sleep(200);
+                }
+              }
+            });
   }
 
   private static boolean awaitUntil(java.util.function.BooleanSupplier done, int seconds) {
