@@ -48,10 +48,17 @@ class RouterWarmupTest {
                         .statusCode(200)
                         .extract()
                         .path("checks.find { it.name == 'topology' }.data.'warm-up'"));
-    Matcher m = Pattern.compile("(\\d+) requests in [0-9.]+ s$").matcher(outcome[0]);
+    // GETs and both kinds of POST went through the router's own routes to its own target, and
+    // none was refused (how many fit in the second depends on the machine: not asserted)
+    Matcher m =
+        Pattern.compile(
+                "^\\d+ requests in [0-9.]+ s \\(GET (\\d+), POST (\\d+), POST with Idempotency-Key"
+                    + " (\\d+)\\)$")
+            .matcher(outcome[0]);
     assertThat(m.find()).as(outcome[0]).isTrue();
-    // GETs and both kinds of POST went through the router's own routes to its own target
-    assertThat(Long.parseLong(m.group(1))).as(outcome[0]).isGreaterThan(100);
+    for (int kind = 1; kind <= 3; kind++) {
+      assertThat(Long.parseLong(m.group(kind))).as(outcome[0]).isPositive();
+    }
 
     // on Linux x86-64 (here and CI) the router runs on Netty's native epoll transport
     boolean epollBuilt =

@@ -57,7 +57,10 @@ public class Warmup {
   private final Vertx vertx;
   private final RouterConfig.Warmup config;
   private final AtomicBoolean begun = new AtomicBoolean();
-  private final AtomicLong requests = new AtomicLong();
+
+  /** Requests answered, by kind: GET, POST, POST with an Idempotency-Key. */
+  private final AtomicLong[] answered = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+
   private volatile String token;
   private volatile Backend target;
   private volatile boolean done;
@@ -176,8 +179,13 @@ public class Warmup {
               String failure = all.failed() ? "; stopped early: " + all.cause().getMessage() : "";
               finish(
                   String.format(
-                      "%d requests in %.1f s%s",
-                      requests.get(), (System.nanoTime() - started) / 1e9, failure));
+                      "%d requests in %.1f s (GET %d, POST %d, POST with Idempotency-Key %d)%s",
+                      answered[0].get() + answered[1].get() + answered[2].get(),
+                      (System.nanoTime() - started) / 1e9,
+                      answered[0].get(),
+                      answered[1].get(),
+                      answered[2].get(),
+                      failure));
             });
   }
 
@@ -207,7 +215,7 @@ public class Warmup {
                     : Future.failedFuture("the router answered " + resp.statusCode()))
         .onSuccess(
             body -> {
-              requests.incrementAndGet();
+              answered[kind < 2 ? 0 : kind == 3 ? 1 : 2].incrementAndGet();
               next(client, n + config.connections(), until, finished);
             })
         .onFailure(finished::tryFail);
