@@ -173,6 +173,9 @@ public final class PatroniCluster implements AutoCloseable {
             retry_timeout: %d
             maximum_lag_on_failover: 1048576
             synchronous_mode: true
+            slots:
+              %s:
+                type: physical
             postgresql:
               use_pg_rewind: true
               use_slots: true
@@ -181,6 +184,8 @@ public final class PatroniCluster implements AutoCloseable {
                 hot_standby: "on"
                 max_wal_senders: 10
                 max_replication_slots: 10
+                max_slot_wal_keep_size: %s
+                tcp_user_timeout: %s
                 wal_keep_size: 256MB
                 max_connections: 200
           initdb:
@@ -227,6 +232,9 @@ public final class PatroniCluster implements AutoCloseable {
             timings.ttl(),
             timings.loopWait(),
             timings.retryTimeout(),
+            PostgresServer.WAL_ARCHIVE_SLOT,
+            PostgresServer.SLOT_WAL_KEEP_SIZE,
+            PostgresServer.CLIENT_WRITE_TIMEOUT,
             m.pgPort,
             m.pgPort,
             m.pgdata(),

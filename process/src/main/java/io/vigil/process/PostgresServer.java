@@ -19,6 +19,27 @@ import java.util.UUID;
  */
 public final class PostgresServer implements AutoCloseable {
 
+  /**
+   * The physical replication slot the backup service's WAL stream goes through (the primary keeps
+   * WAL until it is archived, up to {@link #SLOT_WAL_KEEP_SIZE}).
+   */
+  public static final String WAL_ARCHIVE_SLOT = "vigil_wal_archive";
+
+  /**
+   * The most WAL a replication slot holds back ({@code max_slot_wal_keep_size}): a stream down for
+   * longer loses its slot, its chain breaks, and a base backup starts a new one; the disk never
+   * fills for a stream that does not come back.
+   */
+  public static final String SLOT_WAL_KEEP_SIZE = "1GB";
+
+  /**
+   * How long the server's writes to a client may go unacknowledged ({@code tcp_user_timeout}) — a
+   * client that stopped reading included — before the connection is dropped. Without it a server
+   * process blocked on a stalled client cannot end: a WAL stream whose slot the checkpointer
+   * invalidates holds every checkpoint up until the client reads again.
+   */
+  public static final String CLIENT_WRITE_TIMEOUT = "20s";
+
   /** Name of the database created for the services. */
   public static final String DATABASE = "vigil";
 
@@ -183,6 +204,15 @@ public final class PostgresServer implements AutoCloseable {
         Duration.ofMinutes(2));
     try {
       Files.deleteIfExists(pwfile);
+      // in the configuration file, not on the command line: ALTER SYSTEM may change it
+      Files.writeString(
+          pgdata.resolve("postgresql.conf"),
+          "\nmax_slot_wal_keep_size = '"
+              + SLOT_WAL_KEEP_SIZE
+              + "'\ntcp_user_timeout = '"
+              + CLIENT_WRITE_TIMEOUT
+              + "'\n",
+          java.nio.file.StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -16,6 +16,7 @@ import io.vigil.cli.region.RegionState;
 import io.vigil.process.EtcdCluster;
 import io.vigil.process.Http;
 import io.vigil.process.ManagedProcess;
+import io.vigil.process.PostgresServer;
 import io.vigil.process.QuarkusService;
 import io.vigil.process.Readiness;
 import io.vigil.process.Tools;
@@ -237,8 +238,8 @@ class LocalRegionTest {
     assertThat(takeover.failedWrites()).as(takeover.row()).isZero();
     assertThat(takeover.observed()).as(takeover.row()).contains("completed a base backup");
 
-    // WAL is streamed into the region's bucket by the (new) leader, the RPO is kept, and every
-    // artifact reaches the standby region's repository
+    // WAL is streamed into the region's bucket by the (new) leader through the slot, the RPO is
+    // kept, and every artifact reaches the standby region's repository
     Readiness.await(
         "the backup leader streams WAL and keeps the PostgreSQL RPO",
         Duration.ofSeconds(30),
@@ -379,7 +380,9 @@ class LocalRegionTest {
         if (status.contains("\"leader\":true")) {
           try {
             var s = new com.fasterxml.jackson.databind.ObjectMapper().readTree(status);
+            // through the replication slot Patroni keeps permanent on the primary
             return s.path("wal").path("streaming").asBoolean()
+                && s.path("wal").path("slot").asText().equals(PostgresServer.WAL_ARCHIVE_SLOT)
                 && s.path("rpo").path("postgres").path("exposure_seconds").asDouble(1e9)
                     < s.path("rpo").path("postgres").path("objective_seconds").asDouble();
           } catch (java.io.IOException e) {

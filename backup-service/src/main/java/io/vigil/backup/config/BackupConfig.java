@@ -2,6 +2,7 @@ package io.vigil.backup.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.vigil.process.PostgresServer;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -234,6 +235,15 @@ public interface BackupConfig {
      */
     @WithDefault("1s")
     Duration partialInterval();
+
+    /**
+     * The physical replication slot the stream goes through, so the primary keeps WAL until it is
+     * archived (up to its {@code max_slot_wal_keep_size}) while the stream is down or behind;
+     * created on the primary when missing. A Patroni cluster must declare it a permanent slot, or
+     * Patroni drops it whenever no stream holds it (the local region's clusters do).
+     */
+    @WithDefault(PostgresServer.WAL_ARCHIVE_SLOT)
+    String slot();
 
     /** Wait before restarting a {@code pg_receivewal} that stopped (a lost primary). */
     @WithDefault("1s")

@@ -125,6 +125,7 @@ public class BackupResource {
     ObjectNode archive = out.putObject("wal");
     archive.put("configured", wal.enabled());
     archive.put("streaming", wal.streaming());
+    wal.slot().ifPresentOrElse(s -> archive.put("slot", s), () -> archive.putNull("slot"));
     wal.durableAt()
         .ifPresentOrElse(
             t -> archive.put("durable_at", t.toString()), () -> archive.putNull("durable_at"));

@@ -100,6 +100,12 @@ public class WalArchiver {
     return chainStart;
   }
 
+  /** The replication slot of the running stream, if any. */
+  public Optional<String> slot() {
+    WalReceiver r = receiver;
+    return r != null && r.alive() ? r.slot() : Optional.empty();
+  }
+
   /** Whether {@code pg_receivewal} is running here now. */
   public boolean streaming() {
     WalReceiver r = receiver;
@@ -190,14 +196,33 @@ public class WalArchiver {
         chainStart = Instant.now(); // a new chain: only base backups taken from now on reach it
       }
     }
-    receiver = WalReceiver.start(config.postgres(), spool, primary.get());
+    Optional<String> slot = slot(primary.get());
+    receiver = WalReceiver.start(config.postgres(), slot, spool, primary.get());
     LOG.infof(
-        "Streaming WAL from %s (%s:%d) into %s",
+        "Streaming WAL from %s (%s:%d%s) into %s",
         primary.get().member(),
         primary.get().host(),
         primary.get().port(),
+        slot.map(s -> ", slot " + s).orElse(""),
         repository.store().describe());
     return true;
+  }
+
+  /**
+   * The replication slot the stream goes through, made sure of on {@code primary}: the primary then
+   * keeps the WAL the stream has not flushed (up to its {@code max_slot_wal_keep_size}) while the
+   * stream is down or behind. Empty, with a warning, when the primary will not keep one.
+   */
+  private Optional<String> slot(PatroniLeader primary) {
+    String slot = config.wal().slot();
+    Optional<String> failure = WalReceiver.ensureSlot(config.postgres(), slot, primary);
+    failure.ifPresent(
+        f ->
+            LOG.warnf(
+                "No replication slot %s on %s: WAL streaming goes without one, and the primary"
+                    + " may remove WAL before it is archived (%s)",
+                slot, primary.member(), f));
+    return failure.isPresent() ? Optional.empty() : Optional.of(slot);
   }
 
   /** pg_receivewal stopped: say why, and start over from the server's position if WAL is gone. */
@@ -210,6 +235,11 @@ public class WalArchiver {
               + " segment): streaming restarts from the primary's position and a base backup is"
               + " taken now");
       chainBreaks.incrementAndGet();
+      // the slot's position is behind the removed WAL (the primary exceeded its
+      // max_slot_wal_keep_size): a new one reserves from the primary's position
+      r.slot()
+          .flatMap(s -> WalReceiver.dropSlot(config.postgres(), s, r.source()))
+          .ifPresent(f -> LOG.warnf("The replication slot was not dropped: %s", f));
       fromPrimary = true;
       shipper.clear();
       onChainBroken.run();

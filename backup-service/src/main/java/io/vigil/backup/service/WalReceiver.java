@@ -2,13 +2,18 @@ package io.vigil.backup.service;
 
 import io.vigil.backup.config.BackupConfig;
 import io.vigil.commons.postgres.PatroniLeader;
+import io.vigil.process.Commands;
 import io.vigil.process.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -24,35 +29,39 @@ final class WalReceiver {
   private final Process process;
   private final List<String> errors;
   private final PatroniLeader source;
+  private final Optional<String> slot;
   private final Instant startedAt;
   private volatile Instant confirmedAt;
 
-  private WalReceiver(Process process, List<String> errors, PatroniLeader source) {
+  private WalReceiver(
+      Process process, List<String> errors, PatroniLeader source, Optional<String> slot) {
     this.process = process;
     this.errors = errors;
     this.source = source;
+    this.slot = slot;
     this.startedAt = Instant.now();
     this.confirmedAt = startedAt;
   }
 
-  /** Starts streaming from {@code primary} into {@code spool}. */
-  static WalReceiver start(BackupConfig.Postgres postgres, Path spool, PatroniLeader primary)
+  /**
+   * Starts streaming from {@code primary} into {@code spool}, through replication slot {@code slot}
+   * when present (the primary keeps the WAL the stream has not flushed).
+   */
+  static WalReceiver start(
+      BackupConfig.Postgres postgres, Optional<String> slot, Path spool, PatroniLeader primary)
       throws IOException {
-    Path bin = Tools.postgresClientBin(postgres.binDir());
-    ProcessBuilder b =
-        new ProcessBuilder(
-            bin.resolve("pg_receivewal").toString(),
+    List<String> command =
+        command(
+            postgres,
+            primary,
             "--directory=" + spool,
-            "--host=" + primary.host(),
-            "--port=" + primary.port(),
-            "--username=" + postgres.user(),
-            "--no-password",
             "--no-loop",
             "--synchronous",
             "--status-interval=1",
             "--verbose");
-    postgres.password().ifPresent(p -> b.environment().put("PGPASSWORD", p));
-    b.environment().put("PGCONNECT_TIMEOUT", "5");
+    slot.ifPresent(s -> command.add("--slot=" + s));
+    ProcessBuilder b = new ProcessBuilder(command);
+    b.environment().putAll(environment(postgres));
     b.redirectOutput(ProcessBuilder.Redirect.DISCARD);
     Process p = b.start();
     List<String> errors = new ArrayList<>();
@@ -74,7 +83,73 @@ final class WalReceiver {
                 // the process ended
               }
             });
-    return new WalReceiver(p, errors, primary);
+    return new WalReceiver(p, errors, primary, slot);
+  }
+
+  /**
+   * Makes sure {@code primary} has the physical replication slot {@code slot} (Patroni keeps it on
+   * the primary as a permanent slot where the cluster declares it; elsewhere this creates it).
+   * Answers why not when it cannot: the stream then goes without one.
+   */
+  static Optional<String> ensureSlot(
+      BackupConfig.Postgres postgres, String slot, PatroniLeader primary) {
+    return slotCommand(postgres, primary, "--create-slot", "--if-not-exists", "--slot=" + slot);
+  }
+
+  /**
+   * Drops the slot (after a broken chain: its position is behind WAL the primary removed, so it
+   * holds nothing of use; {@link #ensureSlot} then reserves from the primary's position). Answers
+   * why not when it cannot.
+   */
+  static Optional<String> dropSlot(
+      BackupConfig.Postgres postgres, String slot, PatroniLeader primary) {
+    Optional<String> failure = Optional.empty();
+    // the server process of the stream that just ended may still hold it for a moment
+    for (int attempt = 0; attempt < 10; attempt++) {
+      failure = slotCommand(postgres, primary, "--drop-slot", "--slot=" + slot);
+      if (failure.isPresent() && failure.get().contains("does not exist")) {
+        return Optional.empty();
+      }
+      if (failure.isEmpty() || !failure.get().contains("is active")) {
+        return failure;
+      }
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return failure;
+      }
+    }
+    return failure;
+  }
+
+  private static Optional<String> slotCommand(
+      BackupConfig.Postgres postgres, PatroniLeader primary, String... action) {
+    Commands.Result r =
+        Commands.run(
+            command(postgres, primary, action), environment(postgres), "", Duration.ofSeconds(15));
+    return r.exitCode() == 0 ? Optional.empty() : Optional.of(r.output().strip());
+  }
+
+  /** pg_receivewal with the connection to {@code primary} and {@code args}. */
+  private static List<String> command(
+      BackupConfig.Postgres postgres, PatroniLeader primary, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Tools.postgresClientBin(postgres.binDir()).resolve("pg_receivewal").toString());
+    command.add("--host=" + primary.host());
+    command.add("--port=" + primary.port());
+    command.add("--username=" + postgres.user());
+    command.add("--no-password");
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** The password through the environment, never the command line. */
+  private static Map<String, String> environment(BackupConfig.Postgres postgres) {
+    Map<String, String> env = new HashMap<>();
+    postgres.password().ifPresent(p -> env.put("PGPASSWORD", p));
+    env.put("PGCONNECT_TIMEOUT", "5");
+    return env;
   }
 
   /** Whether it still streams. */
@@ -85,6 +160,11 @@ final class WalReceiver {
   /** The primary it streams from. */
   PatroniLeader source() {
     return source;
+  }
+
+  /** The replication slot it streams through, if any. */
+  Optional<String> slot() {
+    return slot;
   }
 
   /** When it started. */
