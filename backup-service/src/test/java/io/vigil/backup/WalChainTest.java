@@ -174,8 +174,10 @@ class WalChainTest {
           "INSERT INTO c(v) SELECT repeat('x', 1000) FROM generate_series(1, 2000);"
               + " SELECT pg_switch_wal()");
     }
-    pg.execute("vigil", "CHECKPOINT");
-    pg.execute("vigil", "CHECKPOINT");
+    // a checkpoint that invalidates the slot ends the stalled stream's server process first: it
+    // waits until tcp_user_timeout drops the connection — bounded here so a server without it
+    // fails the test rather than hanging it
+    pg.execute("vigil", "SET statement_timeout = '90s'; CHECKPOINT; CHECKPOINT");
   }
 
   /** The complete segments from {@code first} up to (not including) {@code last}. */
