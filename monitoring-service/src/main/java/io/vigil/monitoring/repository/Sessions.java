@@ -40,6 +40,15 @@ public class Sessions {
   }
 
   /**
+   * Reads in a stateless session of its own: no persistence context, no load events — the cheapest
+   * read, for the lookup every API request makes.
+   */
+  public <T> Uni<T> lookup(Function<Mutiny.StatelessSession, Uni<T>> work) {
+    return onEventLoop(
+        () -> factory.openStatelessSession().chain(s -> work.apply(s).eventually(s::close)));
+  }
+
+  /**
    * Work in one transaction of a session of its own: committed when it succeeds, else rolled back.
    */
   public <T> Uni<T> transaction(Function<Mutiny.Session, Uni<T>> work) {

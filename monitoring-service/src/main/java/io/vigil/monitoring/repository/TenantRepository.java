@@ -94,9 +94,9 @@ public class TenantRepository {
    * instance is refused at once in every zone).
    */
   public Uni<KeyOwner> owner(byte[] keyHash) {
-    return sessions.read(
+    return sessions.lookup(
         s ->
-            s.find(ApiKeyEntity.class, keyHash)
+            s.get(ApiKeyEntity.class, keyHash)
                 .map(k -> k == null ? null : new KeyOwner(k.serviceInstanceId, k.name)));
   }
 
