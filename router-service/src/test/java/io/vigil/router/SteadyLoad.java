@@ -1,5 +1,7 @@
 package io.vigil.router;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -78,6 +80,21 @@ final class SteadyLoad {
       client.close();
     }
     return List.copyOf(outcomes);
+  }
+
+  /**
+   * The load covered the failure: more requests than {@code workers} started before it (at {@code
+   * failedAt}) and after {@code settledAt}, so what is asserted of them is about traffic on both
+   * sides — how many fit in the time depends on the machine and is not asserted.
+   */
+  static void assertCovers(
+      List<Outcome> outcomes, int workers, Duration failedAt, Duration settledAt) {
+    assertThat(outcomes.stream().filter(o -> o.startNanos() < failedAt.toNanos()))
+        .as("requests before the failure")
+        .hasSizeGreaterThan(workers);
+    assertThat(outcomes.stream().filter(o -> o.startNanos() > settledAt.toNanos()))
+        .as("requests after it settled")
+        .hasSizeGreaterThan(workers);
   }
 
   /** An action that may throw. */
